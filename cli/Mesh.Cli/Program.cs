@@ -1,0 +1,2 @@
+Console.Error.WriteLine("meshctl: not built yet (issue 4)");
+return 2;

@@ -1,0 +1,34 @@
+namespace Mesh.Contracts.Registry;
+
+/// <summary>
+/// Spec of an <c>Endpoint</c> resource: one instance of a service. Its labels (version, zone, ...) live in the
+/// resource metadata. The lease expiry is deliberately not here: renewing a lease is not a configuration change
+/// and must not push anything.
+/// </summary>
+public sealed record EndpointSpec
+{
+    public string Service { get; init; } = "";
+
+    public string Address { get; init; } = "";
+
+    public int Port { get; init; }
+
+    public int Weight { get; init; } = 1;
+
+    public EndpointHealth Health { get; init; } = EndpointHealth.Healthy;
+
+    /// <summary>Who registered it: a sidecar id, a user, or <c>WorkloadEntry</c>.</summary>
+    public string? RegisteredBy { get; init; }
+
+    /// <summary>Port of the endpoint's sidecar inbound listener, when it has one; mesh traffic goes there.</summary>
+    public int? SidecarPort { get; init; }
+
+    public static string NameFor(string service, string address, int port) => $"{service}.{address}.{port}".Replace(':', '-');
+}
+
+public enum EndpointHealth
+{
+    Healthy,
+    Unhealthy,
+    Unknown,
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace Mesh.Contracts.Resources;
+
+/// <summary>
+/// A configuration resource in the Kubernetes/Istio shape. Everything the control plane stores
+/// (services, endpoints, Istio resources) is one of these, so one change log and one delta format cover all.
+/// </summary>
+public sealed record MeshResource
+{
+    public string ApiVersion { get; init; } = "";
+
+    public string Kind { get; init; } = "";
+
+    public ResourceMetadata Metadata { get; init; } = new();
+
+    public JsonElement Spec { get; init; }
+
+    public ResourceKey Key => new(Kind, Metadata.Namespace ?? "default", Metadata.Name);
+
+    public long Version => Metadata.ResourceVersion ?? 0;
+}

@@ -1,0 +1,38 @@
+namespace Mesh.Contracts.Resources;
+
+/// <summary>The kinds the control plane accepts, with the apiVersions each may carry.</summary>
+public static class ResourceKinds
+{
+    public const string MeshApiVersion = "mesh.dev/v1";
+
+    public const string Service = "Service";
+    public const string Endpoint = "Endpoint";
+
+    public const string VirtualService = "VirtualService";
+    public const string DestinationRule = "DestinationRule";
+    public const string Gateway = "Gateway";
+    public const string ServiceEntry = "ServiceEntry";
+    public const string WorkloadEntry = "WorkloadEntry";
+    public const string Sidecar = "Sidecar";
+    public const string PeerAuthentication = "PeerAuthentication";
+    public const string AuthorizationPolicy = "AuthorizationPolicy";
+    public const string RequestAuthentication = "RequestAuthentication";
+
+    /// <summary>Kinds written through the generic resource API, keyed by kind, valued by accepted API groups.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ConfigKindGroups = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [VirtualService] = "networking.istio.io",
+        [DestinationRule] = "networking.istio.io",
+        [Gateway] = "networking.istio.io",
+        [ServiceEntry] = "networking.istio.io",
+        [WorkloadEntry] = "networking.istio.io",
+        [Sidecar] = "networking.istio.io",
+        [PeerAuthentication] = "security.istio.io",
+        [AuthorizationPolicy] = "security.istio.io",
+        [RequestAuthentication] = "security.istio.io",
+    };
+
+    public static readonly IReadOnlyList<string> IstioVersions = ["v1", "v1beta1", "v1alpha3"];
+
+    public static bool IsConfigKind(string kind) => ConfigKindGroups.ContainsKey(kind);
+}

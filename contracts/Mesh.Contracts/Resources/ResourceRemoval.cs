@@ -1,0 +1,7 @@
+namespace Mesh.Contracts.Resources;
+
+/// <summary>A deleted resource in a delta: its key and the revision of the deletion.</summary>
+public sealed record ResourceRemoval(string Kind, string Namespace, string Name, long Version)
+{
+    public ResourceKey Key => new(Kind, Namespace, Name);
+}

@@ -1,0 +1,74 @@
+using Mesh.Contracts.Resources;
+
+namespace Mesh.Storage.Abstractions;
+
+/// <summary>
+/// The control plane's durable state: resources, a revision-ordered change log, silo membership and subscriber
+/// status. Every implementation passes the same contract tests (tests/Mesh.Tests/Storage).
+/// </summary>
+public interface IMeshStore
+{
+    /// <summary>Creates the schema (migrations) if needed. Safe to call from several silos at once.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>True when the store is reachable and initialized.</summary>
+    Task<bool> IsReadyAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies the writes atomically: all or none. Each successful write gets the same new revision, which becomes
+    /// the resource version. Throws <see cref="StoreConflictException"/> for a stale version, a create of an
+    /// existing resource or a conditional delete of a missing one, and <see cref="StoreUnavailableException"/> when
+    /// the database cannot be reached. A delete of a missing resource without an expected version is a no-op.
+    /// </summary>
+    Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken);
+
+    Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken);
+
+    /// <summary>Resources of one kind, optionally one namespace, ordered by namespace then name.</summary>
+    Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken);
+
+    /// <summary>Every resource and the revision they are consistent at.</summary>
+    Task<StoreSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes with revision greater than <paramref name="afterRevision"/>, oldest first, at most
+    /// <paramref name="limit"/> revisions' worth (a revision is never split across pages). When the log no longer
+    /// holds <paramref name="afterRevision"/> + 1 the page says <see cref="ChangePage.Compacted"/> and the caller
+    /// must read a snapshot.
+    /// </summary>
+    Task<ChangePage> ReadChangesAsync(long afterRevision, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The newest committed revision.</summary>
+    Task<long> GetRevisionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sets the lease of existing resources; returns the keys that do not exist. Does not create a revision.</summary>
+    Task<IReadOnlyList<ResourceKey>> RenewLeasesAsync(IReadOnlyList<ResourceKey> keys, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Deletes up to <paramref name="limit"/> resources whose lease expired before <paramref name="now"/>, as one write.</summary>
+    Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Drops change-log entries at or below <paramref name="upToRevision"/>; returns the new compaction point.</summary>
+    Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="onRevision"/> whenever another writer (any silo) commits a revision. Best effort: a
+    /// notification may be lost, so callers also poll. Runs until cancelled, reconnecting by itself.
+    /// </summary>
+    Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken);
+
+    Task UpsertMemberAsync(SiloMember member, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<SiloMember>> ListMembersAsync(CancellationToken cancellationToken);
+
+    /// <summary>Removes members whose heartbeat is older than <paramref name="staleBefore"/>, and their subscribers.</summary>
+    Task<int> RemoveStaleMembersAsync(DateTimeOffset staleBefore, CancellationToken cancellationToken);
+
+    Task RemoveMemberAsync(string siloId, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the status rows of the given subscribers (one silo's batch).</summary>
+    Task UpsertSubscribersAsync(IReadOnlyList<SubscriberStatus> subscribers, CancellationToken cancellationToken);
+
+    Task RemoveSubscribersAsync(IReadOnlyList<string> subscriberIds, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<SubscriberStatus>> ListSubscribersAsync(CancellationToken cancellationToken);
+}

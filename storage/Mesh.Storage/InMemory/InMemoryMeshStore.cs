@@ -1,0 +1,364 @@
+using System.Threading.Channels;
+using Mesh.Contracts.Resources;
+using Mesh.Storage.Abstractions;
+
+namespace Mesh.Storage.InMemory;
+
+/// <summary>
+/// The embedded store of a single silo started without a database. Same contract as the Postgres store, nothing
+/// survives a restart. One lock serializes writes, which is what gives revisions their order.
+/// </summary>
+internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ResourceKey, StoredResource> _resources = [];
+    private readonly List<ChangeEntry> _log = [];
+    private readonly Dictionary<string, SiloMember> _members = [];
+    private readonly Dictionary<string, SubscriberStatus> _subscribers = [];
+    private readonly List<Channel<long>> _watchers = [];
+    private long _revision;
+    private long _compactedRevision;
+
+    public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
+    {
+        WriteResult result;
+        lock (_gate)
+        {
+            result = ApplyLocked(writes);
+        }
+
+        if (result.Upserted.Count + result.Deleted.Count > 0)
+        {
+            Notify(result.Revision);
+        }
+
+        return Task.FromResult(result);
+    }
+
+    private WriteResult ApplyLocked(IReadOnlyList<ResourceWrite> writes)
+    {
+        // Validate everything first so a refused write leaves nothing behind.
+        var pending = new Dictionary<ResourceKey, StoredResource?>();
+        StoredResource? Current(ResourceKey key) =>
+            pending.TryGetValue(key, out var staged) ? staged : _resources.GetValueOrDefault(key);
+
+        foreach (var write in writes)
+        {
+            var current = Current(write.Key);
+            StoreRules.Check(write, current?.Resource.Version);
+            pending[write.Key] = write.Operation == WriteOperation.Delete
+                ? null
+                : new StoredResource(write.Resource!, write.LeaseExpiresAt ?? (write.Operation == WriteOperation.Upsert ? current?.LeaseExpiresAt : null));
+        }
+
+        var changed = pending.Where(p => p.Value is not null || _resources.ContainsKey(p.Key)).ToList();
+        if (changed.Count == 0)
+        {
+            return new WriteResult(_revision, [], []);
+        }
+
+        var revision = ++_revision;
+        var upserted = new List<MeshResource>();
+        var deleted = new List<ResourceKey>();
+        foreach (var (key, stored) in changed)
+        {
+            if (stored is null)
+            {
+                _resources.Remove(key);
+                _log.Add(new ChangeEntry(revision, key, null));
+                deleted.Add(key);
+            }
+            else
+            {
+                var resource = StoreRules.Stamp(stored.Resource, revision);
+                _resources[key] = stored with { Resource = resource };
+                _log.Add(new ChangeEntry(revision, key, resource));
+                upserted.Add(resource);
+            }
+        }
+
+        return new WriteResult(revision, upserted, deleted);
+    }
+
+    public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_resources.GetValueOrDefault(key));
+        }
+    }
+
+    public Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<StoredResource> list = _resources.Values
+                .Where(r => r.Resource.Kind == kind && (@namespace is null || r.Resource.Key.Namespace == @namespace))
+                .OrderBy(r => r.Resource.Key.Namespace, StringComparer.Ordinal)
+                .ThenBy(r => r.Resource.Key.Name, StringComparer.Ordinal)
+                .ToList();
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task<StoreSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(new StoreSnapshot(_revision, _resources.Values.ToList()));
+        }
+    }
+
+    public Task<ChangePage> ReadChangesAsync(long afterRevision, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (afterRevision < _compactedRevision || afterRevision > _revision)
+            {
+                return Task.FromResult(new ChangePage(_revision, [], Compacted: true, HasMore: false));
+            }
+
+            var start = LowerBound(afterRevision + 1);
+            var changes = new List<ChangeEntry>();
+            var last = afterRevision;
+            var hasMore = false;
+            for (var i = start; i < _log.Count; i++)
+            {
+                var entry = _log[i];
+                if (entry.Revision != last && changes.Count >= limit)
+                {
+                    hasMore = true;
+                    break;
+                }
+
+                changes.Add(entry);
+                last = entry.Revision;
+            }
+
+            return Task.FromResult(new ChangePage(hasMore ? last : _revision, changes, false, hasMore));
+        }
+    }
+
+    private int LowerBound(long revision)
+    {
+        int lo = 0, hi = _log.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (_log[mid].Revision < revision)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    public Task<long> GetRevisionAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_revision);
+        }
+    }
+
+    public Task<IReadOnlyList<ResourceKey>> RenewLeasesAsync(IReadOnlyList<ResourceKey> keys, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var missing = new List<ResourceKey>();
+            foreach (var key in keys)
+            {
+                if (_resources.TryGetValue(key, out var stored))
+                {
+                    _resources[key] = stored with { LeaseExpiresAt = expiresAt };
+                }
+                else
+                {
+                    missing.Add(key);
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<ResourceKey>>(missing);
+        }
+    }
+
+    public async Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        List<ResourceWrite> deletes;
+        lock (_gate)
+        {
+            deletes = _resources.Values
+                .Where(r => r.LeaseExpiresAt is { } expiry && expiry < now)
+                .Take(limit)
+                .Select(r => ResourceWrite.Delete(r.Resource.Key, r.Resource.Version))
+                .ToList();
+        }
+
+        if (deletes.Count == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            var result = await WriteAsync(deletes, cancellationToken);
+            return result.Deleted;
+        }
+        catch (StoreConflictException)
+        {
+            // Renewed or rewritten between the scan and the delete: it is no longer expired.
+            return [];
+        }
+    }
+
+    public Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var target = Math.Min(upToRevision, _revision);
+            if (target > _compactedRevision)
+            {
+                _log.RemoveRange(0, LowerBound(target + 1));
+                _compactedRevision = target;
+            }
+
+            return Task.FromResult(_compactedRevision);
+        }
+    }
+
+    public async Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<long>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+        lock (_gate)
+        {
+            _watchers.Add(channel);
+        }
+
+        try
+        {
+            await foreach (var revision in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                await onRevision(revision);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _watchers.Remove(channel);
+            }
+        }
+    }
+
+    private void Notify(long revision)
+    {
+        lock (_gate)
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryWrite(revision);
+            }
+        }
+    }
+
+    public Task UpsertMemberAsync(SiloMember member, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _members[member.Id] = _members.TryGetValue(member.Id, out var existing)
+                ? member with { StartedAt = existing.StartedAt }
+                : member;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SiloMember>> ListMembersAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<SiloMember>>(_members.Values.OrderBy(m => m.StartedAt).ToList());
+        }
+    }
+
+    public Task<int> RemoveStaleMembersAsync(DateTimeOffset staleBefore, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var stale = _members.Values.Where(m => m.LastHeartbeat < staleBefore).Select(m => m.Id).ToHashSet();
+            foreach (var id in stale)
+            {
+                _members.Remove(id);
+            }
+
+            foreach (var subscriber in _subscribers.Values.Where(s => stale.Contains(s.SiloId)).ToList())
+            {
+                _subscribers.Remove(subscriber.Id);
+            }
+
+            return Task.FromResult(stale.Count);
+        }
+    }
+
+    public Task RemoveMemberAsync(string siloId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _members.Remove(siloId);
+            foreach (var subscriber in _subscribers.Values.Where(s => s.SiloId == siloId).ToList())
+            {
+                _subscribers.Remove(subscriber.Id);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task UpsertSubscribersAsync(IReadOnlyList<SubscriberStatus> subscribers, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var subscriber in subscribers)
+            {
+                _subscribers[subscriber.Id] = subscriber;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveSubscribersAsync(IReadOnlyList<string> subscriberIds, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var id in subscriberIds)
+            {
+                _subscribers.Remove(id);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SubscriberStatus>> ListSubscribersAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<SubscriberStatus>>(_subscribers.Values.OrderBy(s => s.Id, StringComparer.Ordinal).ToList());
+        }
+    }
+
+    internal DateTimeOffset Now => timeProvider.GetUtcNow();
+}
