@@ -1,0 +1,114 @@
+using Mesh.Contracts.Registry;
+
+namespace Mesh.Routing.Model;
+
+/// <summary>
+/// An upstream: one service host, port and optional subset, with its policies and endpoints. The name follows
+/// Istio's <c>outbound|port|subset|fqdn</c> so Istio users recognize it.
+/// </summary>
+public sealed record ClusterConfig
+{
+    public string Name { get; init; } = "";
+
+    /// <summary>Fully qualified host, e.g. <c>reviews.default.svc.cluster.local</c>.</summary>
+    public string Host { get; init; } = "";
+    public string Namespace { get; init; } = "default";
+    public string ServiceName { get; init; } = "";
+    public int Port { get; init; }
+    public string? Subset { get; init; }
+    public LoadBalancerConfig LoadBalancer { get; init; } = new();
+    public OutlierDetectionConfig? OutlierDetection { get; init; }
+    public ConnectionPoolConfig? ConnectionPool { get; init; }
+    public ClusterTlsConfig Tls { get; init; } = new();
+    public RateLimitConfig? RateLimit { get; init; }
+
+    /// <summary>True for ServiceEntry hosts outside the mesh (no sidecar on the far side).</summary>
+    public bool External { get; init; }
+    public IReadOnlyList<EndpointConfig> Endpoints { get; init; } = [];
+}
+
+public sealed record EndpointConfig
+{
+    public string Address { get; init; } = "";
+    public int Port { get; init; }
+    public int Weight { get; init; } = 1;
+    public EndpointHealth Health { get; init; } = EndpointHealth.Healthy;
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>From the <c>topology.kubernetes.io/zone</c> or <c>zone</c> label.</summary>
+    public string? Zone { get; init; }
+
+    /// <summary>When set, mesh traffic goes to the endpoint's sidecar inbound port instead of <see cref="Port"/>.</summary>
+    public int? SidecarPort { get; init; }
+
+    /// <summary>SPIFFE ID the endpoint's certificate must carry, when known.</summary>
+    public string? Identity { get; init; }
+}
+
+public enum LoadBalancerAlgorithm
+{
+    RoundRobin,
+    LeastRequest,
+    Random,
+    ConsistentHash,
+}
+
+/// <summary>Endpoint weights apply to every algorithm.</summary>
+public sealed record LoadBalancerConfig
+{
+    public LoadBalancerAlgorithm Algorithm { get; init; } = LoadBalancerAlgorithm.RoundRobin;
+    public HashKeyConfig? HashKey { get; init; }
+    public long MinimumRingSize { get; init; } = 1024;
+
+    /// <summary>Prefer endpoints in the sidecar's own zone while any of them is healthy.</summary>
+    public bool LocalityAware { get; init; } = true;
+}
+
+public enum HashKeySource
+{
+    Header,
+    Cookie,
+    SourceIp,
+    QueryParameter,
+}
+
+public sealed record HashKeyConfig(HashKeySource Source, string? Name);
+
+public sealed record OutlierDetectionConfig
+{
+    public int Consecutive5xxErrors { get; init; } = 5;
+    public int ConsecutiveGatewayErrors { get; init; }
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan BaseEjectionTime { get; init; } = TimeSpan.FromSeconds(30);
+    public int MaxEjectionPercent { get; init; } = 10;
+    public int MinHealthPercent { get; init; }
+}
+
+public sealed record ConnectionPoolConfig
+{
+    public int? MaxConnections { get; init; }
+    public int? MaxPendingRequests { get; init; }
+    public int? MaxRequests { get; init; }
+    public int? MaxRequestsPerConnection { get; init; }
+    public int? MaxRetries { get; init; }
+    public TimeSpan? ConnectTimeout { get; init; }
+    public TimeSpan? IdleTimeout { get; init; }
+}
+
+public enum ClusterTlsMode
+{
+    /// <summary>Plaintext; Istio's default when no DestinationRule says otherwise and the peer has no certificate.</summary>
+    Disable,
+    IstioMutual,
+    Simple,
+}
+
+public sealed record ClusterTlsConfig
+{
+    public ClusterTlsMode Mode { get; init; } = ClusterTlsMode.Disable;
+    public string? Sni { get; init; }
+    public IReadOnlyList<string> SubjectAltNames { get; init; } = [];
+}
+
+/// <summary>Local token bucket: <see cref="TokensPerFill"/> tokens every <see cref="FillInterval"/>, up to <see cref="MaxTokens"/>.</summary>
+public sealed record RateLimitConfig(int MaxTokens, int TokensPerFill, TimeSpan FillInterval);

@@ -1,0 +1,43 @@
+using System.Runtime.CompilerServices;
+
+namespace Mesh.Tests.Infrastructure;
+
+/// <summary>Locates the repository and the built programs the end-to-end tests start as real processes.</summary>
+internal static class MeshPaths
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>Debug or Release: whatever configuration this test assembly was built in.</summary>
+    public static string Configuration { get; } =
+        Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!) ?? "Debug";
+
+    public static string Silo => Program("silo/Mesh.Silo", "mesh-silo.dll");
+
+    public static string Sidecar => Program("sidecar/Mesh.Sidecar", "mesh-sidecar.dll");
+
+    public static string Cli => Program("cli/Mesh.Cli", "meshctl.dll");
+
+    private static string Program(string projectDirectory, string dll)
+    {
+        var path = Path.Combine(RepositoryRoot, projectDirectory, "bin", Configuration, "net10.0", dll);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"{dll} is not built; run 'dotnet build Mesh.sln -c {Configuration}' first", path);
+    }
+
+    private static string FindRoot([CallerFilePath] string sourceFile = "")
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Mesh.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("Mesh.sln not found above the test assembly");
+    }
+}
