@@ -18,10 +18,14 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
     private long _revision;
     private long _deltaBase;
     private bool _loaded;
+    private readonly TaskCompletionSource _firstLoad = NewSignal();
 
     public long Revision => Volatile.Read(ref _revision);
 
     public bool IsLoaded => Volatile.Read(ref _loaded);
+
+    /// <summary>Completes once the store is migrated and the first snapshot is loaded.</summary>
+    public Task Loaded => _firstLoad.Task;
 
     /// <summary>Completes when the cache moves past its current revision.</summary>
     public Task Changed
@@ -50,6 +54,7 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
             _deltaBase = snapshot.Revision;
             _revision = snapshot.Revision;
             _loaded = true;
+            _firstLoad.TrySetResult();
             SignalLocked();
         }
     }

@@ -8,9 +8,11 @@ namespace Mesh.Silo.Cluster;
 /// Runs one periodic maintenance step. Every silo runs every step: each step is idempotent and safe to run
 /// concurrently (the store serializes writes), so no leader election is needed for them.
 /// </summary>
-internal abstract partial class PeriodicService(TimeProvider timeProvider, ILogger logger) : BackgroundService
+internal abstract partial class PeriodicService(ResourceCache cache, TimeProvider timeProvider, ILogger logger) : BackgroundService
 {
     protected TimeProvider Clock { get; } = timeProvider;
+
+    protected ResourceCache Cache { get; } = cache;
 
     protected abstract TimeSpan Interval { get; }
 
@@ -18,6 +20,16 @@ internal abstract partial class PeriodicService(TimeProvider timeProvider, ILogg
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            // Nothing to maintain before the schema exists; the change feed runs the migrations.
+            await Cache.Loaded.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(Interval, Clock);
         do
         {
@@ -32,6 +44,11 @@ internal abstract partial class PeriodicService(TimeProvider timeProvider, ILogg
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception ex)
+            {
+                // A maintenance step must never take the silo down; the next tick tries again.
+                LogStepError(logger, GetType().Name, ex);
             }
         }
         while (await WaitAsync(timer, stoppingToken));
@@ -51,18 +68,21 @@ internal abstract partial class PeriodicService(TimeProvider timeProvider, ILogg
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "{Step} skipped: {Reason}")]
     private static partial void LogStepFailed(ILogger logger, string step, string reason);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "{Step} failed")]
+    private static partial void LogStepError(ILogger logger, string step, Exception exception);
 }
 
 /// <summary>Heartbeats this silo into the membership table and removes members that stopped heartbeating.</summary>
-internal sealed class MembershipService(IMeshStore store, SiloIdentity silo, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<MembershipService> logger)
-    : PeriodicService(timeProvider, logger)
+internal sealed class MembershipService(IMeshStore store, SiloIdentity silo, ResourceCache resourceCache, SiloOptions options, TimeProvider timeProvider, ILogger<MembershipService> logger)
+    : PeriodicService(resourceCache, timeProvider, logger)
 {
     protected override TimeSpan Interval => options.MemberHeartbeatInterval;
 
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = Clock.GetUtcNow();
-        await store.UpsertMemberAsync(new SiloMember(silo.Id, silo.Address, silo.StartedAt, now, cache.Revision), cancellationToken);
+        await store.UpsertMemberAsync(new SiloMember(silo.Id, silo.Address, silo.StartedAt, now, Cache.Revision), cancellationToken);
         await store.RemoveStaleMembersAsync(now - options.MemberExpiry, cancellationToken);
     }
 
@@ -81,8 +101,8 @@ internal sealed class MembershipService(IMeshStore store, SiloIdentity silo, Res
 }
 
 /// <summary>Deletes endpoints whose lease was not renewed; the deletions are pushed like any other change.</summary>
-internal sealed class LeaseSweeper(IMeshStore store, ChangeFeedService feed, SiloOptions options, TimeProvider timeProvider, ILogger<LeaseSweeper> logger)
-    : PeriodicService(timeProvider, logger)
+internal sealed class LeaseSweeper(IMeshStore store, ChangeFeedService feed, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<LeaseSweeper> logger)
+    : PeriodicService(cache, timeProvider, logger)
 {
     protected override TimeSpan Interval => options.LeaseSweepInterval;
 
@@ -96,8 +116,8 @@ internal sealed class LeaseSweeper(IMeshStore store, ChangeFeedService feed, Sil
 }
 
 /// <summary>Trims the database change log; subscribers and silos behind the trimmed point re-read a snapshot.</summary>
-internal sealed class CompactionService(IMeshStore store, SiloOptions options, TimeProvider timeProvider, ILogger<CompactionService> logger)
-    : PeriodicService(timeProvider, logger)
+internal sealed class CompactionService(IMeshStore store, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<CompactionService> logger)
+    : PeriodicService(cache, timeProvider, logger)
 {
     protected override TimeSpan Interval => options.CompactionInterval;
 
