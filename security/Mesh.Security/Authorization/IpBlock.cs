@@ -20,7 +20,14 @@ internal sealed class IpBlock
     {
         block = null;
         var slash = text.IndexOf('/');
-        if (!IPAddress.TryParse(slash < 0 ? text : text[..slash], out var address))
+        var addressText = slash < 0 ? text : text[..slash];
+        // IPAddress.TryParse accepts inet_aton shorthands such as "10.0.0" (= 10.0.0.0); policies must spell all four octets.
+        if (!addressText.Contains(':') && addressText.Count(c => c == '.') != 3)
+        {
+            return false;
+        }
+
+        if (!IPAddress.TryParse(addressText, out var address))
         {
             return false;
         }

@@ -5,6 +5,9 @@ namespace Mesh.Security.Ca;
 
 internal static class CaImporter
 {
+    // A CA minted moments ago on a machine whose clock runs slightly ahead must still import.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     public static CaCredential Import(string chainPem, string keyPem, string? rootPem, TimeProvider timeProvider)
     {
         var chain = ParseCertificates(chainPem, "certificate chain");
@@ -14,7 +17,7 @@ internal static class CaImporter
         {
             signer = X509Certificate2.CreateFromPem(signerPem, keyPem);
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             // The inner message can quote PEM labels; ours names the fault without touching key material.
             throw new CaException("The CA private key is not a valid unencrypted PEM key or does not match the CA certificate.");
@@ -74,7 +77,7 @@ internal static class CaImporter
         }
 
         var now = timeProvider.GetUtcNow();
-        if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
+        if (now + ClockSkew < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
         {
             throw new CaException($"Certificate '{certificate.Subject}' is not valid now (valid {certificate.NotBefore:u} to {certificate.NotAfter:u}).");
         }
@@ -103,7 +106,14 @@ internal static class CaImporter
         chain.ChainPolicy.ExtraStore.AddRange(intermediates.ToArray());
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true;
-        chain.ChainPolicy.VerificationTime = timeProvider.GetUtcNow().UtcDateTime;
+        // Validity was checked with skew above; verify at a moment when every certificate has started.
+        var at = timeProvider.GetUtcNow().UtcDateTime;
+        foreach (var c in intermediates.Append(signer).Append(root))
+        {
+            at = c.NotBefore.ToUniversalTime() > at ? c.NotBefore.ToUniversalTime() : at;
+        }
+
+        chain.ChainPolicy.VerificationTime = at;
         if (!chain.Build(signer))
         {
             var reasons = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());

@@ -102,7 +102,7 @@ public sealed class CertificateAuthority : ICertificateAuthority
     /// <summary>Signs a CSR for <c>spiffe://{TrustDomain}/ns/{ns}/sa/{sa}</c>.</summary>
     public IssuedCertificate Issue(string csrPem, string ns, string serviceAccount, TimeSpan? ttl = null)
     {
-        if (!SpiffeId.TryParse($"spiffe://{_options.TrustDomain}/ns/{ns}/sa/{serviceAccount}", out var id, out var error))
+        if (!SpiffeId.TryCreateWorkload(_options.TrustDomain, ns, serviceAccount, out var id, out var error))
         {
             throw new InvalidCsrException($"identity: {error}.");
         }

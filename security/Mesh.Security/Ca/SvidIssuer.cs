@@ -39,6 +39,12 @@ internal static class SvidIssuer
         }
 
         var notBefore = now - options.ClockSkew;
+        var caNotBefore = new DateTimeOffset(ca.Certificate.NotBefore.ToUniversalTime());
+        if (notBefore < caNotBefore)
+        {
+            notBefore = caNotBefore; // a leaf must not predate its issuer either
+        }
+
         var notAfter = now + lifetime;
         var caNotAfter = new DateTimeOffset(ca.Certificate.NotAfter.ToUniversalTime());
         if (notAfter > caNotAfter)

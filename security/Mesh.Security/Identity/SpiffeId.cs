@@ -32,11 +32,28 @@ public sealed record SpiffeId
     /// <summary>Istio's principal form: the ID without <c>spiffe://</c>, e.g. <c>cluster.local/ns/default/sa/web</c>.</summary>
     public string Principal => TrustDomain + Path;
 
-    /// <summary>Builds the Istio workload identity <c>spiffe://{trustDomain}/ns/{ns}/sa/{sa}</c>; throws on invalid parts.</summary>
+    /// <summary>Builds the Istio workload identity <c>spiffe://{trustDomain}/ns/{ns}/sa/{sa}</c>; throws <see cref="ArgumentException"/> on invalid parts.</summary>
     public static SpiffeId ForWorkload(string trustDomain, string ns, string serviceAccount) =>
-        TryParse($"{Scheme}{trustDomain}/ns/{ns}/sa/{serviceAccount}", out var id, out var error)
-            ? id
-            : throw new ArgumentException($"Invalid workload identity: {error}");
+        TryCreateWorkload(trustDomain, ns, serviceAccount, out var id, out var error) ? id : throw new ArgumentException($"Invalid workload identity: {error}");
+
+    /// <summary>Builds <c>spiffe://{trustDomain}/ns/{ns}/sa/{sa}</c>, requiring namespace and service account to be single path segments.</summary>
+    public static bool TryCreateWorkload(string trustDomain, string ns, string serviceAccount, [NotNullWhen(true)] out SpiffeId? id, out string error)
+    {
+        id = null;
+        if (string.IsNullOrEmpty(ns) || ns.Contains('/'))
+        {
+            error = $"namespace '{ns}' must be a non-empty single path segment";
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(serviceAccount) || serviceAccount.Contains('/'))
+        {
+            error = $"service account '{serviceAccount}' must be a non-empty single path segment";
+            return false;
+        }
+
+        return TryParse($"{Scheme}{trustDomain}/ns/{ns}/sa/{serviceAccount}", out id, out error);
+    }
 
     /// <summary>Parses and validates a SPIFFE ID.</summary>
     public static bool TryParse(string? value, [NotNullWhen(true)] out SpiffeId? id) => TryParse(value, out id, out _);

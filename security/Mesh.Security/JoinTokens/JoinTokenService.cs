@@ -24,7 +24,7 @@ public sealed class JoinTokenService
     /// <summary>Creates a token for a namespace and service account. Throws <see cref="ArgumentException"/> naming a bad field.</summary>
     public async Task<CreatedJoinToken> CreateAsync(string ns, string serviceAccount, TimeSpan lifetime, bool singleUse, CancellationToken cancellationToken)
     {
-        if (!SpiffeId.TryParse($"spiffe://x/ns/{ns}/sa/{serviceAccount}", out _, out var error))
+        if (!SpiffeId.TryCreateWorkload("x", ns, serviceAccount, out _, out var error))
         {
             throw new ArgumentException($"namespace/serviceAccount: {error}");
         }
