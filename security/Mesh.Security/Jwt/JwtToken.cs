@@ -53,7 +53,8 @@ internal sealed class JwtToken
 
         var header = Json(parts[0]);
         var payload = Json(parts[1]);
-        var signature = Decode(parts[2]);
+        // An empty signature is parsed so that alg "none" is refused by name rather than as malformed.
+        var signature = parts[2].Length == 0 ? [] : Decode(parts[2]);
         if (header is null || payload is null || signature is null)
         {
             error = "token segments are not valid base64url-encoded JSON objects";
