@@ -22,8 +22,8 @@ public sealed class AuthorizationEvaluator
     /// <summary>Istio's default mesh root namespace.</summary>
     public const string DefaultRootNamespace = "istio-system";
 
-    /// <summary>Compiles policies. Throws <see cref="AuthorizationPolicyException"/> naming the first invalid policy and its fields.</summary>
-    public static AuthorizationEvaluator Create(IEnumerable<AuthorizationPolicyEntry> policies, string rootNamespace = DefaultRootNamespace)
+    /// <summary>Compiles policies. Throws <see cref="PolicyValidationException"/> naming the first invalid policy and its fields.</summary>
+    public static AuthorizationEvaluator Create(IEnumerable<PolicyEntry<AuthorizationPolicySpec>> policies, string rootNamespace = DefaultRootNamespace)
     {
         var compiled = new List<CompiledPolicy>();
         foreach (var entry in policies)
@@ -32,7 +32,7 @@ public sealed class AuthorizationEvaluator
             var policy = PolicyCompiler.Compile(entry, errors);
             if (errors.Count > 0)
             {
-                throw new AuthorizationPolicyException(entry.Key, errors);
+                throw new PolicyValidationException("AuthorizationPolicy", entry.Key, errors);
             }
 
             compiled.Add(policy);
@@ -45,7 +45,7 @@ public sealed class AuthorizationEvaluator
     public static IReadOnlyList<string> Validate(AuthorizationPolicySpec spec)
     {
         var errors = new List<string>();
-        PolicyCompiler.Compile(new AuthorizationPolicyEntry("validate", "validate", spec), errors);
+        PolicyCompiler.Compile(new PolicyEntry<AuthorizationPolicySpec>("validate", "validate", spec), errors);
         return errors;
     }
 
@@ -54,8 +54,7 @@ public sealed class AuthorizationEvaluator
     {
         var applicable = _policies
             .Where(p => p.Entry.Spec.Action != AuthorizationAction.Custom)
-            .Where(p => (p.Entry.Namespace == workloadNamespace || p.Entry.Namespace == _rootNamespace)
-                && (p.Entry.Spec.Selector?.Matches(workloadLabels) ?? true))
+            .Where(p => p.Entry.AppliesTo(p.Entry.Spec.Selector, workloadNamespace, workloadLabels, _rootNamespace))
             .ToList();
         return new WorkloadAuthorizer(applicable);
     }

@@ -3,7 +3,7 @@ using Mesh.Contracts.Istio.Security;
 namespace Mesh.Security.Authorization;
 
 /// <summary>A policy reduced to predicates: a rule matches when all of its from/to/when parts match.</summary>
-internal sealed record CompiledPolicy(AuthorizationPolicyEntry Entry, IReadOnlyList<Func<RequestContext, bool>> Rules)
+internal sealed record CompiledPolicy(PolicyEntry<AuthorizationPolicySpec> Entry, IReadOnlyList<Func<RequestContext, bool>> Rules)
 {
     public bool Matches(RequestContext context)
     {
@@ -21,7 +21,7 @@ internal sealed record CompiledPolicy(AuthorizationPolicyEntry Entry, IReadOnlyL
 
 internal static class PolicyCompiler
 {
-    public static CompiledPolicy Compile(AuthorizationPolicyEntry entry, List<string> errors)
+    public static CompiledPolicy Compile(PolicyEntry<AuthorizationPolicySpec> entry, List<string> errors)
     {
         var rules = new List<Func<RequestContext, bool>>();
         var specRules = entry.Spec.Rules ?? [];

@@ -2,34 +2,19 @@ using Mesh.Contracts.Istio.Security;
 
 namespace Mesh.Security.Jwt;
 
-/// <summary>A RequestAuthentication as stored: namespace, name and spec.</summary>
-public sealed record RequestAuthenticationEntry(string Namespace, string Name, RequestAuthenticationSpec Spec)
-{
-    public string Key => $"{Namespace}/{Name}";
-}
-
-/// <summary>A RequestAuthentication spec is invalid; the message names each field. Map to 400.</summary>
-public sealed class RequestAuthenticationException : Exception
-{
-    public RequestAuthenticationException(string policy, IReadOnlyList<string> errors)
-        : base($"RequestAuthentication {policy} is invalid: {string.Join("; ", errors)}") => Errors = errors;
-
-    public IReadOnlyList<string> Errors { get; }
-}
-
 /// <summary>
 /// Compiles RequestAuthentication resources and selects them per workload with Istio's rules (same namespace or the
 /// root namespace, and a matching selector). Build once per configuration change.
 /// </summary>
 public sealed class RequestAuthenticator
 {
-    private readonly IReadOnlyList<(RequestAuthenticationEntry Entry, IReadOnlyList<CompiledJwtRule> Rules)> _policies;
+    private readonly IReadOnlyList<(PolicyEntry<RequestAuthenticationSpec> Entry, IReadOnlyList<CompiledJwtRule> Rules)> _policies;
     private readonly IJwksSource _jwks;
     private readonly TimeProvider _timeProvider;
     private readonly string _rootNamespace;
 
     private RequestAuthenticator(
-        IReadOnlyList<(RequestAuthenticationEntry, IReadOnlyList<CompiledJwtRule>)> policies, IJwksSource jwks, TimeProvider timeProvider, string rootNamespace)
+        IReadOnlyList<(PolicyEntry<RequestAuthenticationSpec>, IReadOnlyList<CompiledJwtRule>)> policies, IJwksSource jwks, TimeProvider timeProvider, string rootNamespace)
     {
         _policies = policies;
         _jwks = jwks;
@@ -37,18 +22,18 @@ public sealed class RequestAuthenticator
         _rootNamespace = rootNamespace;
     }
 
-    /// <summary>Compiles all entries; throws <see cref="RequestAuthenticationException"/> for the first invalid one.</summary>
+    /// <summary>Compiles all entries; throws <see cref="PolicyValidationException"/> for the first invalid one.</summary>
     public static RequestAuthenticator Create(
-        IEnumerable<RequestAuthenticationEntry> entries, IJwksSource jwks, TimeProvider timeProvider, string rootNamespace = "istio-system")
+        IEnumerable<PolicyEntry<RequestAuthenticationSpec>> entries, IJwksSource jwks, TimeProvider timeProvider, string rootNamespace = Authorization.AuthorizationEvaluator.DefaultRootNamespace)
     {
-        var compiled = new List<(RequestAuthenticationEntry, IReadOnlyList<CompiledJwtRule>)>();
+        var compiled = new List<(PolicyEntry<RequestAuthenticationSpec>, IReadOnlyList<CompiledJwtRule>)>();
         foreach (var entry in entries)
         {
             var errors = new List<string>();
             var rules = Compile(entry.Spec, errors);
             if (errors.Count > 0)
             {
-                throw new RequestAuthenticationException(entry.Key, errors);
+                throw new PolicyValidationException("RequestAuthentication", entry.Key, errors);
             }
 
             compiled.Add((entry, rules));
@@ -69,8 +54,7 @@ public sealed class RequestAuthenticator
     public WorkloadJwtAuthenticator ForWorkload(string workloadNamespace, IReadOnlyDictionary<string, string>? workloadLabels) =>
         new(
             [.. _policies
-                .Where(p => (p.Entry.Namespace == workloadNamespace || p.Entry.Namespace == _rootNamespace)
-                    && (p.Entry.Spec.Selector?.Matches(workloadLabels) ?? true))
+                .Where(p => p.Entry.AppliesTo(p.Entry.Spec.Selector, workloadNamespace, workloadLabels, _rootNamespace))
                 .SelectMany(p => p.Rules)],
             _jwks,
             _timeProvider);

@@ -2,20 +2,21 @@ using System.Net;
 using System.Text.Json;
 using Mesh.Contracts.Istio.Security;
 using Mesh.Contracts.Json;
+using Mesh.Security;
 using Mesh.Security.Authorization;
 
 namespace Mesh.Tests.Security.Authorization;
 
 /// <summary>One row of the authorization matrix: policies (in Istio JSON), the target workload, a request and the verdict.</summary>
 internal sealed record AuthorizationCase(
-    IReadOnlyList<AuthorizationPolicyEntry> Policies,
+    IReadOnlyList<PolicyEntry<AuthorizationPolicySpec>> Policies,
     RequestContext Context,
     bool Allowed,
     string? ExpectedPolicy = null,
     string WorkloadNamespace = "shop",
     IReadOnlyDictionary<string, string>? Labels = null)
 {
-    public static AuthorizationPolicyEntry Policy(string ns, string name, string specJson) =>
+    public static PolicyEntry<AuthorizationPolicySpec> Policy(string ns, string name, string specJson) =>
         new(ns, name, JsonSerializer.Deserialize<AuthorizationPolicySpec>(specJson, MeshJson.Options)!);
 
     public static RequestContext Request(

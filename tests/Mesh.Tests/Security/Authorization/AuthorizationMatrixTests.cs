@@ -1,3 +1,4 @@
+using Mesh.Security;
 using Mesh.Security.Authorization;
 using static Mesh.Tests.Security.Authorization.AuthorizationCase;
 

@@ -1,3 +1,4 @@
+using Mesh.Security;
 using Mesh.Security.Authorization;
 using static Mesh.Tests.Security.Authorization.AuthorizationCase;
 
@@ -14,7 +15,7 @@ public sealed class AuthorizationValidationTests
     [InlineData("""{"rules":[{"when":[{"key":"request.headers[x]"}]}]}""", "needs values or notValues")]
     public void Create_InvalidPolicy_ThrowsNamingTheField(string spec, string expected)
     {
-        var ex = Assert.Throws<AuthorizationPolicyException>(() => AuthorizationEvaluator.Create([Policy("shop", "bad", spec)]));
+        var ex = Assert.Throws<PolicyValidationException>(() => AuthorizationEvaluator.Create([Policy("shop", "bad", spec)]));
 
         Assert.Contains(expected, ex.Message);
         Assert.Contains("shop/bad", ex.Message);

@@ -1,4 +1,5 @@
 using Mesh.Contracts.Istio.Security;
+using Mesh.Security;
 using Mesh.Security.Jwt;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,4 +1,5 @@
 using Mesh.Contracts.Istio.Security;
+using Mesh.Security;
 using Mesh.Security.Jwt;
 
 namespace Mesh.Tests.Security.Jwt;
@@ -182,7 +183,7 @@ public sealed class JwtVectorTests : IClassFixture<OpenSslJwtIssuer>
     {
         var spec = new RequestAuthenticationSpec { JwtRules = [new JwtRule { Issuer = "" }, new JwtRule { Issuer = "x", Jwks = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}" }, new JwtRule { Issuer = "y", JwksUri = "ftp://x" }] };
 
-        var ex = Assert.Throws<RequestAuthenticationException>(() => RequestAuthenticator.Create([new("shop", "bad", spec)], new ThrowingJwksSource(), _time));
+        var ex = Assert.Throws<PolicyValidationException>(() => RequestAuthenticator.Create([new("shop", "bad", spec)], new ThrowingJwksSource(), _time));
 
         Assert.Contains("jwtRules[0].issuer", ex.Message);
         Assert.Contains("jwtRules[1].jwks: JWKS contains no usable", ex.Message);
