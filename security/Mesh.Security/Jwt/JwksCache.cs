@@ -53,19 +53,20 @@ public sealed class JwksCache : IJwksSource
                 return entry.Keys;
             }
 
-            entry.LastAttempt = _timeProvider.GetUtcNow();
+            var attempt = _timeProvider.GetUtcNow().UtcTicks;
+            Volatile.Write(ref entry.LastAttemptTicks, attempt);
             Interlocked.Increment(ref _fetchCount);
             try
             {
                 var keys = await FetchAsync(jwksUri, cancellationToken);
                 entry.Keys = keys;
-                entry.FetchedAt = entry.LastAttempt;
+                Volatile.Write(ref entry.FetchedAtTicks, attempt);
                 SecurityLog.JwksFetched(_logger, jwksUri, keys.Keys.Count);
             }
             catch (Exception ex) when (ex is HttpRequestException or FormatException or TaskCanceledException or IOException
                 && !cancellationToken.IsCancellationRequested)
             {
-                SecurityLog.JwksFetchFailed(_logger, jwksUri, ex.Message, entry.FetchedAt is null ? "no keys" : "the previous key set");
+                SecurityLog.JwksFetchFailed(_logger, jwksUri, ex.Message, Volatile.Read(ref entry.FetchedAtTicks) == 0 ? "no keys" : "the previous key set");
             }
 
             return entry.Keys;
@@ -78,13 +79,16 @@ public sealed class JwksCache : IJwksSource
 
     private bool NeedsFetch(Entry entry, bool unknownKeyId)
     {
-        var now = _timeProvider.GetUtcNow();
-        if (entry.LastAttempt is { } last && now - last < _options.MinimumRefetchInterval)
+        // Ticks, read atomically: requests check freshness without taking the fetch gate.
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        var last = Volatile.Read(ref entry.LastAttemptTicks);
+        if (last != 0 && now - last < _options.MinimumRefetchInterval.Ticks)
         {
             return false;
         }
 
-        return entry.FetchedAt is not { } fetched || unknownKeyId || now - fetched >= _options.RefreshInterval;
+        var fetched = Volatile.Read(ref entry.FetchedAtTicks);
+        return fetched == 0 || unknownKeyId || now - fetched >= _options.RefreshInterval.Ticks;
     }
 
     private async Task<JsonWebKeySet> FetchAsync(string jwksUri, CancellationToken cancellationToken)
@@ -122,10 +126,12 @@ public sealed class JwksCache : IJwksSource
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        public JsonWebKeySet Keys { get; set; } = JsonWebKeySet.Empty;
+        public volatile JsonWebKeySet Keys = JsonWebKeySet.Empty;
 
-        public DateTimeOffset? FetchedAt { get; set; }
+        /// <summary>UTC ticks of the last successful fetch; 0 = never.</summary>
+        public long FetchedAtTicks;
 
-        public DateTimeOffset? LastAttempt { get; set; }
+        /// <summary>UTC ticks of the last fetch attempt; 0 = never.</summary>
+        public long LastAttemptTicks;
     }
 }
