@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Mesh.Contracts.Istio.Networking;
-using Mesh.Contracts.Json;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
 
@@ -32,21 +30,21 @@ internal sealed class ResourceIndex
     public List<MeshResource> AuthorizationPolicies { get; } = [];
     public List<MeshResource> RequestAuthentications { get; } = [];
 
-    public static ResourceIndex Build(IReadOnlyCollection<MeshResource> resources, List<string> warnings)
+    public static ResourceIndex Build(IReadOnlyCollection<MeshResource> resources, SpecCache cache, List<string> warnings)
     {
         var index = new ResourceIndex();
         foreach (var resource in resources.OrderBy(r => r.Version).ThenBy(r => r.Metadata.Namespace, StringComparer.Ordinal).ThenBy(r => r.Metadata.Name, StringComparer.Ordinal))
         {
             switch (resource.Kind)
             {
-                case ResourceKinds.Service: Add(index.Services, resource, warnings); break;
-                case ResourceKinds.Endpoint: Add(index.Endpoints, resource, warnings); break;
-                case ResourceKinds.VirtualService: Add(index.VirtualServices, resource, warnings); break;
-                case ResourceKinds.DestinationRule: Add(index.DestinationRules, resource, warnings); break;
-                case ResourceKinds.Gateway: Add(index.Gateways, resource, warnings); break;
-                case ResourceKinds.ServiceEntry: Add(index.ServiceEntries, resource, warnings); break;
-                case ResourceKinds.WorkloadEntry: Add(index.WorkloadEntries, resource, warnings); break;
-                case ResourceKinds.Sidecar: Add(index.Sidecars, resource, warnings); break;
+                case ResourceKinds.Service: Add(index.Services, resource, cache, warnings); break;
+                case ResourceKinds.Endpoint: Add(index.Endpoints, resource, cache, warnings); break;
+                case ResourceKinds.VirtualService: Add(index.VirtualServices, resource, cache, warnings); break;
+                case ResourceKinds.DestinationRule: Add(index.DestinationRules, resource, cache, warnings); break;
+                case ResourceKinds.Gateway: Add(index.Gateways, resource, cache, warnings); break;
+                case ResourceKinds.ServiceEntry: Add(index.ServiceEntries, resource, cache, warnings); break;
+                case ResourceKinds.WorkloadEntry: Add(index.WorkloadEntries, resource, cache, warnings); break;
+                case ResourceKinds.Sidecar: Add(index.Sidecars, resource, cache, warnings); break;
                 case ResourceKinds.PeerAuthentication: index.PeerAuthentications.Add(resource); break;
                 case ResourceKinds.AuthorizationPolicy: index.AuthorizationPolicies.Add(resource); break;
                 case ResourceKinds.RequestAuthentication: index.RequestAuthentications.Add(resource); break;
@@ -57,25 +55,16 @@ internal sealed class ResourceIndex
         return index;
     }
 
-    private static void Add<T>(List<Typed<T>> list, MeshResource resource, List<string> warnings)
+    private static void Add<T>(List<Typed<T>> list, MeshResource resource, SpecCache cache, List<string> warnings)
         where T : class
     {
-        try
+        if (cache.Get<T>(resource, out var error) is { } spec)
         {
-            var spec = MeshJson.FromElement<T>(resource.Spec);
-            if (spec is null)
-            {
-                warnings.Add($"{resource.Kind} {resource.Key.Namespace}/{resource.Metadata.Name}: spec is missing; ignored");
-                return;
-            }
-
             list.Add(new Typed<T>(resource, spec));
         }
-        catch (JsonException e)
+        else
         {
-            warnings.Add($"{resource.Kind} {resource.Key.Namespace}/{resource.Metadata.Name}: spec{Path(e)} is invalid ({e.Message}); ignored");
+            warnings.Add($"{resource.Kind} {resource.Key.Namespace}/{resource.Metadata.Name}: {error}; ignored");
         }
     }
-
-    private static string Path(JsonException e) => e.Path is { Length: > 1 } p ? p[1..] : "";
 }
