@@ -1,0 +1,141 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Mesh.Contracts.Json;
+
+namespace Mesh.Istio.Validation;
+
+/// <summary>
+/// Checks a spec against the typed record it must deserialize into, reporting every type mismatch and (in strict mode)
+/// every unknown field with its path, instead of the serializer's single first failure. Field names must match the
+/// Istio camelCase spelling exactly.
+/// </summary>
+internal static class SchemaWalker
+{
+    /// <summary>Fields Istio has but the mesh deliberately does not implement, with the reason shown to the user.</summary>
+    private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
+    {
+        ["HttpRoute.delegate"] = "delegate is not supported (put the routes in this VirtualService)",
+        ["VirtualServiceSpec.tcp"] = "tcp routes are not supported (only http routes)",
+        ["VirtualServiceSpec.tls"] = "tls routes are not supported (only http routes)",
+    };
+
+    public static void Walk(JsonElement element, Type type, string path, bool strict, ValidationContext context, int depth = 0)
+    {
+        if (element.ValueKind == JsonValueKind.Null || depth > 32)
+        {
+            return;
+        }
+
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying == typeof(JsonElement))
+        {
+            return;
+        }
+
+        if (underlying == typeof(string))
+        {
+            Expect(element, JsonValueKind.String, "a string", path, context);
+        }
+        else if (underlying == typeof(bool))
+        {
+            if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                context.Error(path, $"must be true or false, found {Describe(element)}");
+            }
+        }
+        else if (underlying == typeof(int) || underlying == typeof(long))
+        {
+            if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var value) || (underlying == typeof(int) && value is < int.MinValue or > int.MaxValue))
+            {
+                context.Error(path, $"must be an integer, found {Describe(element)}");
+            }
+        }
+        else if (underlying == typeof(double))
+        {
+            Expect(element, JsonValueKind.Number, "a number", path, context);
+        }
+        else if (underlying.IsEnum)
+        {
+            if (element.ValueKind != JsonValueKind.String || !Enum.GetNames(underlying).Contains(element.GetString(), StringComparer.OrdinalIgnoreCase))
+            {
+                context.Error(path, $"{Describe(element)} is not valid, must be one of {string.Join(", ", Enum.GetNames(underlying))}");
+            }
+        }
+        else
+        {
+            WalkComposite(element, MeshJson.Options.GetTypeInfo(underlying), path, strict, context, depth);
+        }
+    }
+
+    private static void WalkComposite(JsonElement element, JsonTypeInfo info, string path, bool strict, ValidationContext context, int depth)
+    {
+        switch (info.Kind)
+        {
+            case JsonTypeInfoKind.Dictionary:
+                if (Expect(element, JsonValueKind.Object, "an object", path, context))
+                {
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        Walk(property.Value, info.ElementType!, $"{path}.{property.Name}", strict, context, depth + 1);
+                    }
+                }
+
+                break;
+            case JsonTypeInfoKind.Enumerable:
+                if (Expect(element, JsonValueKind.Array, "a list", path, context))
+                {
+                    var i = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Walk(item, info.ElementType!, $"{path}[{i++}]", strict, context, depth + 1);
+                    }
+                }
+
+                break;
+            case JsonTypeInfoKind.Object:
+                if (Expect(element, JsonValueKind.Object, "an object", path, context))
+                {
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        var match = info.Properties.FirstOrDefault(p => p.Name == property.Name);
+                        if (match is not null)
+                        {
+                            Walk(property.Value, match.PropertyType, $"{path}.{property.Name}", strict, context, depth + 1);
+                        }
+                        else if (Unsupported.TryGetValue($"{info.Type.Name}.{property.Name}", out var reason))
+                        {
+                            context.Error($"{path}.{property.Name}", reason);
+                        }
+                        else if (strict)
+                        {
+                            var hint = info.Properties.FirstOrDefault(p => p.Name.Equals(property.Name, StringComparison.OrdinalIgnoreCase));
+                            context.Error($"{path}.{property.Name}", hint is null ? "unknown field" : $"unknown field (did you mean \"{hint.Name}\"?)");
+                        }
+                    }
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static bool Expect(JsonElement element, JsonValueKind kind, string what, string path, ValidationContext context)
+    {
+        if (element.ValueKind == kind)
+        {
+            return true;
+        }
+
+        context.Error(path, $"must be {what}, found {Describe(element)}");
+        return false;
+    }
+
+    private static string Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => $"\"{element.GetString()}\"",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        _ => element.GetRawText(),
+    };
+}

@@ -1,0 +1,94 @@
+using Mesh.Contracts.Istio.Networking;
+
+namespace Mesh.Istio.Validation;
+
+/// <summary>ServiceEntry, WorkloadEntry and Sidecar: the registry-like Istio kinds.</summary>
+internal static class ServiceEntryValidator
+{
+    public static void Validate(ServiceEntrySpec spec, ValidationContext context)
+    {
+        if (spec.Hosts is not { Count: > 0 })
+        {
+            context.Error("spec.hosts", "at least one host is required");
+        }
+
+        for (var i = 0; i < (spec.Hosts?.Count ?? 0); i++)
+        {
+            context.Required($"spec.hosts[{i}]", spec.Hosts![i]);
+        }
+
+        var numbers = new HashSet<int>();
+        for (var i = 0; i < (spec.Ports?.Count ?? 0); i++)
+        {
+            var port = spec.Ports![i];
+            if (port.Number is null)
+            {
+                context.Error($"spec.ports[{i}].number", "is required");
+            }
+            else if (!numbers.Add(port.Number.Value))
+            {
+                context.Error($"spec.ports[{i}].number", $"duplicate port {port.Number}");
+            }
+
+            context.Port($"spec.ports[{i}].number", port.Number);
+            context.Port($"spec.ports[{i}].targetPort", port.TargetPort);
+            context.OneOf($"spec.ports[{i}].protocol", port.Protocol?.ToUpperInvariant(), GatewayValidator.Protocols);
+        }
+
+        context.OneOf("spec.resolution", spec.Resolution, "NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN");
+        context.OneOf("spec.location", spec.Location, "MESH_EXTERNAL", "MESH_INTERNAL");
+        if (spec.Endpoints is { Count: > 0 } && spec.WorkloadSelector is not null)
+        {
+            context.Error("spec.workloadSelector", "only one of endpoints or workloadSelector may be set");
+        }
+
+        if (spec.Resolution == "STATIC" && spec.Endpoints is not { Count: > 0 } && spec.WorkloadSelector is null)
+        {
+            context.Error("spec.endpoints", "STATIC resolution needs endpoints or a workloadSelector");
+        }
+
+        for (var i = 0; i < (spec.Endpoints?.Count ?? 0); i++)
+        {
+            Workload(spec.Endpoints![i], $"spec.endpoints[{i}]", context);
+        }
+    }
+
+    public static void Workload(WorkloadEntrySpec spec, string path, ValidationContext context)
+    {
+        if (string.IsNullOrWhiteSpace(spec.Address))
+        {
+            context.Error($"{path}.address", "is required");
+        }
+        else if (!spec.Address.StartsWith("unix://", StringComparison.Ordinal) && !Dns1123.IsAddress(spec.Address))
+        {
+            context.Error($"{path}.address", $"\"{spec.Address}\" is not an IP address or DNS name");
+        }
+
+        foreach (var (name, port) in spec.Ports ?? new Dictionary<string, int>())
+        {
+            context.Port($"{path}.ports.{name}", port);
+        }
+
+        context.NonNegative($"{path}.weight", spec.Weight);
+    }
+
+    public static void Sidecar(SidecarSpec spec, ValidationContext context)
+    {
+        for (var i = 0; i < (spec.Egress?.Count ?? 0); i++)
+        {
+            var hosts = spec.Egress![i].Hosts;
+            if (hosts is not { Count: > 0 })
+            {
+                context.Error($"spec.egress[{i}].hosts", "at least one host is required");
+            }
+
+            for (var h = 0; h < (hosts?.Count ?? 0); h++)
+            {
+                if (hosts![h].Split('/') is not { Length: 2 } parts || parts[0].Length == 0 || parts[1].Length == 0)
+                {
+                    context.Error($"spec.egress[{i}].hosts[{h}]", $"\"{hosts[h]}\" must be namespace/host (namespace may be * or .)");
+                }
+            }
+        }
+    }
+}
