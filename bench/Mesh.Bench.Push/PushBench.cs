@@ -137,6 +137,13 @@ internal sealed class PushClient : IAsyncDisposable
 
                 var at = Stopwatch.GetTimestamp();
                 var frame = JsonSerializer.Deserialize<SubscriptionFrame>(message.GetBuffer().AsSpan(0, (int)message.Length), MeshJson.Options);
+                if (frame is HeartbeatFrame heartbeat)
+                {
+                    // A real subscriber answers liveness; without it the silo rightly drops idle subscribers.
+                    await _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes<SubscriptionFrame>(new HeartbeatFrame(heartbeat.Revision), MeshJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
+                    continue;
+                }
+
                 long? revision = frame switch
                 {
                     SnapshotFrame s => s.Revision,

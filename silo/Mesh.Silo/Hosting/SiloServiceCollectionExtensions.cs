@@ -39,6 +39,8 @@ internal static class SiloServiceCollectionExtensions
 
         services.AddSingleton<SubscriberRegistry>();
         services.AddSingleton<FrameBuilder>();
+        services.AddSingleton<HeartbeatClock>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeartbeatClock>());
         services.AddSingleton<SubscriberStatusFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriberStatusFlusher>());
 
