@@ -10,6 +10,7 @@ namespace Mesh.Sidecar.LoadBalancing;
 /// </summary>
 internal sealed class RingHashBalancer : ILoadBalancer
 {
+    private const long MaxRingSize = 1 << 20;
     private readonly ulong[] _hashes;
     private readonly int[] _owners;
     private readonly HashKeyConfig _key;
@@ -19,17 +20,30 @@ internal sealed class RingHashBalancer : ILoadBalancer
     {
         _key = key;
         _random = random;
-        var ringSize = Math.Clamp(minimumRingSize, endpoints.Length, 1 << 20);
-        long totalWeight = 0;
+        // Points per unit of (gcd-reduced) weight depend only on the configured ring size, never on how many
+        // endpoints there are: that is what keeps every surviving endpoint's points in place when one is removed.
+        var divisor = 0;
         foreach (var endpoint in endpoints)
         {
-            totalWeight += endpoint.Weight;
+            divisor = Gcd(divisor, endpoint.Weight);
+        }
+
+        long totalUnits = 0;
+        foreach (var endpoint in endpoints)
+        {
+            totalUnits += endpoint.Weight / Math.Max(1, divisor);
+        }
+
+        var perUnit = (int)Math.Clamp(minimumRingSize / 8, 16, 1024);
+        if (totalUnits * perUnit > MaxRingSize)
+        {
+            perUnit = (int)Math.Max(1, MaxRingSize / Math.Max(1, totalUnits));
         }
 
         var points = new List<(ulong Hash, int Owner)>();
         for (var i = 0; i < endpoints.Length; i++)
         {
-            var count = Math.Max(1, (int)Math.Ceiling(ringSize * endpoints[i].Weight / (double)Math.Max(1, totalWeight)));
+            var count = endpoints[i].Weight / Math.Max(1, divisor) * perUnit;
             var address = $"{endpoints[i].Config.Address}:{endpoints[i].Config.Port}";
             for (var n = 0; n < count; n++)
             {
@@ -77,6 +91,8 @@ internal sealed class RingHashBalancer : ILoadBalancer
 
         return null;
     }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
     private string? HashKey(HttpContext context)
     {
