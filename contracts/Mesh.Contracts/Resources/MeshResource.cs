@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Mesh.Contracts.Resources;
 
@@ -16,7 +17,9 @@ public sealed record MeshResource
 
     public JsonElement Spec { get; init; }
 
+    [JsonIgnore]
     public ResourceKey Key => new(Kind, Metadata.Namespace ?? "default", Metadata.Name);
 
+    [JsonIgnore]
     public long Version => Metadata.ResourceVersion ?? 0;
 }

@@ -26,9 +26,17 @@ internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
     public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
     {
         WriteResult result;
-        lock (_gate)
+        try
         {
-            result = ApplyLocked(writes);
+            lock (_gate)
+            {
+                result = ApplyLocked(writes);
+            }
+        }
+        catch (Exception e) when (e is StoreConflictException or ArgumentException)
+        {
+            // Like any async store: a refused write is a faulted task, never a synchronous throw.
+            return Task.FromException<WriteResult>(e);
         }
 
         if (result.Upserted.Count + result.Deleted.Count > 0)
@@ -122,6 +130,7 @@ internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
                 return Task.FromResult(new ChangePage(_revision, [], Compacted: true, HasMore: false));
             }
 
+            limit = Math.Max(1, limit);
             var start = LowerBound(afterRevision + 1);
             var changes = new List<ChangeEntry>();
             var last = afterRevision;
@@ -191,33 +200,28 @@ internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
         }
     }
 
-    public async Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        List<ResourceWrite> deletes;
+        WriteResult result;
         lock (_gate)
         {
-            deletes = _resources.Values
+            // Scan and delete under one lock, so a lease renewed in between is never deleted.
+            var deletes = _resources.Values
                 .Where(r => r.LeaseExpiresAt is { } expiry && expiry < now)
+                .OrderBy(r => r.LeaseExpiresAt)
                 .Take(limit)
-                .Select(r => ResourceWrite.Delete(r.Resource.Key, r.Resource.Version))
+                .Select(r => ResourceWrite.Delete(r.Resource.Key))
                 .ToList();
+            if (deletes.Count == 0)
+            {
+                return Task.FromResult<IReadOnlyList<ResourceKey>>([]);
+            }
+
+            result = ApplyLocked(deletes);
         }
 
-        if (deletes.Count == 0)
-        {
-            return [];
-        }
-
-        try
-        {
-            var result = await WriteAsync(deletes, cancellationToken);
-            return result.Deleted;
-        }
-        catch (StoreConflictException)
-        {
-            // Renewed or rewritten between the scan and the delete: it is no longer expired.
-            return [];
-        }
+        Notify(result.Revision);
+        return Task.FromResult(result.Deleted);
     }
 
     public Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ internal static class MeshPaths
 
     /// <summary>Debug or Release: whatever configuration this test assembly was built in.</summary>
     public static string Configuration { get; } =
-        Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!) ?? "Debug";
+        Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Debug";
 
     public static string Silo => Program("silo/Mesh.Silo", "mesh-silo.dll");
 

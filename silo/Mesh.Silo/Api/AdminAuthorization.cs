@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Mesh.Silo.Api;
+
+internal enum ApiRole
+{
+    ReadOnly,
+    Admin,
+}
+
+/// <summary>
+/// Bearer-token roles for the admin API. No token or an unknown token is 401; a known token without the needed role
+/// is 403. Tokens are compared by SHA-256 digest in constant time and never logged or echoed.
+/// </summary>
+internal sealed class AdminAuthorization
+{
+    private readonly List<(byte[] Digest, ApiRole Role)> _tokens = [];
+    private readonly bool _protectReads;
+
+    public AdminAuthorization(SiloOptions options)
+    {
+        _protectReads = options.ProtectReads;
+        var admin = options.AdminToken ?? Environment.GetEnvironmentVariable("MESH_ADMIN_TOKEN");
+        if (!string.IsNullOrEmpty(admin))
+        {
+            _tokens.Add((Digest(admin), ApiRole.Admin));
+        }
+
+        foreach (var token in options.ReadOnlyTokens.Where(t => !string.IsNullOrEmpty(t)))
+        {
+            _tokens.Add((Digest(token), ApiRole.ReadOnly));
+        }
+    }
+
+    public bool HasAdminToken => _tokens.Any(t => t.Role == ApiRole.Admin);
+
+    /// <summary>Null when allowed, otherwise the status and message to answer with.</summary>
+    public (int Status, string Message)? Check(HttpRequest request, ApiRole required)
+    {
+        if (required == ApiRole.ReadOnly && !_protectReads)
+        {
+            return null;
+        }
+
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
+        {
+            return (401, HasAdminToken
+                ? "a bearer token is required (Authorization: Bearer <token>)"
+                : "no admin token is configured on this silo (set Mesh__AdminToken or MESH_ADMIN_TOKEN)");
+        }
+
+        var digest = Digest(header[7..].Trim());
+        ApiRole? role = null;
+        foreach (var (known, knownRole) in _tokens)
+        {
+            if (CryptographicOperations.FixedTimeEquals(known, digest))
+            {
+                role = knownRole;
+            }
+        }
+
+        return role switch
+        {
+            null => (401, "the bearer token is not valid"),
+            ApiRole.ReadOnly when required == ApiRole.Admin => (403, "the token's role is read-only; this operation needs the admin role"),
+            _ => null,
+        };
+    }
+
+    private static byte[] Digest(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}
+
+internal static class AuthorizationEndpointExtensions
+{
+    /// <summary>Requires the given role on every endpoint of the builder.</summary>
+    public static TBuilder RequireApiRole<TBuilder>(this TBuilder builder, ApiRole role)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var auth = context.HttpContext.RequestServices.GetRequiredService<AdminAuthorization>();
+            if (auth.Check(context.HttpContext.Request, role) is { } refusal)
+            {
+                if (refusal.Status == 401)
+                {
+                    context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+                }
+
+                return Results.Json(new ErrorResponse(refusal.Message, "Authorization", null), statusCode: refusal.Status);
+            }
+
+            return await next(context);
+        });
+}

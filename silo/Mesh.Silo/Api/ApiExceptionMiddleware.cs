@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Mesh.Storage.Abstractions;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Mesh.Silo.Api;
+
+/// <summary>
+/// Turns the API's exceptions into JSON errors with the right status: bad input is a 4xx naming the field, a
+/// database outage is a clear 503, and nothing else escapes as a bare 500.
+/// </summary>
+internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogger<ApiExceptionMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && Map(ex) is { } error)
+        {
+            if (error.Status >= 500)
+            {
+                LogServerError(logger, context.Request.Path, error.Message);
+            }
+
+            if (error.Status == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "2";
+            }
+
+            await ApiErrors.Write(context, error.Status, error.Message, error.Field, error.Errors);
+        }
+    }
+
+    private static (int Status, string Message, string? Field, IReadOnlyList<FieldError>? Errors)? Map(Exception ex) => ex switch
+    {
+        ApiValidationException v => (400, v.Message, v.Errors.Count > 0 ? v.Errors[0].Field : null, v.Errors),
+        ApiStatusException s => (s.StatusCode, s.Message, s.Field, null),
+        JsonException j => (400, $"malformed JSON{Where(j)}: {FirstSentence(j.Message)}", j.Path, null),
+        BadHttpRequestException { StatusCode: 413 } => (413, "request body is larger than the limit", null, null),
+        BadHttpRequestException b => (b.StatusCode, b.Message, null, null),
+        StoreConflictException c => (409, c.Message, "metadata.resourceVersion", null),
+        StoreUnavailableException => (503, "the configuration store is unavailable; retry later (the data plane is unaffected)", null, null),
+        OperationCanceledException => (499, "request cancelled", null, null),
+        _ => null,
+    };
+
+    private static string Where(JsonException j) =>
+        j.LineNumber is { } line ? $" at {j.Path ?? "$"} (line {line + 1}, position {(j.BytePositionInLine ?? 0) + 1})" : "";
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Request {Path} failed: {Reason}")]
+    private static partial void LogServerError(ILogger logger, string path, string reason);
+}
+
+internal static class RequestBody
+{
+    /// <summary>Reads a JSON body of at most the configured size. Missing or empty bodies are a 400.</summary>
+    public static async Task<T> ReadJsonAsync<T>(HttpRequest request, SiloOptions options, CancellationToken cancellationToken)
+    {
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxRequestBodyBytes;
+        }
+
+        if (request.ContentLength > options.MaxRequestBodyBytes)
+        {
+            throw new ApiStatusException(413, $"request body of {request.ContentLength} bytes exceeds the limit of {options.MaxRequestBodyBytes}");
+        }
+
+        if (request.ContentType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiStatusException(415, $"content type '{type}' is not supported; send application/json");
+        }
+
+        var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Contracts.Json.MeshJson.Options, cancellationToken);
+        return value ?? throw new ApiValidationException("$", "a JSON body is required");
+    }
+}

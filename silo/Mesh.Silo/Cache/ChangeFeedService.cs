@@ -1,0 +1,119 @@
+using Mesh.Storage.Abstractions;
+using Microsoft.Extensions.Hosting;
+
+namespace Mesh.Silo.Cache;
+
+/// <summary>
+/// Keeps <see cref="ResourceCache"/> in step with the store. It wakes on a NOTIFY (any silo's write), on a local
+/// write, or on a poll timer, and then reads the change log after its revision. The notification only says "look";
+/// the log is the truth, so a lost notification or a dropped connection costs at most one poll interval.
+/// </summary>
+internal sealed partial class ChangeFeedService(
+    IMeshStore store,
+    ResourceCache cache,
+    SiloOptions options,
+    TimeProvider timeProvider,
+    ILogger<ChangeFeedService> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Asks the feed to read the log now (after a write through this silo).</summary>
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already awake-pending: one read covers every write so far.
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await InitializeAsync(stoppingToken);
+        var watch = store.WatchAsync(revision =>
+        {
+            if (revision > cache.Revision)
+            {
+                Wake();
+            }
+
+            return ValueTask.CompletedTask;
+        }, stoppingToken);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CatchUpAsync(stoppingToken);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                LogStoreUnavailable(logger, ex.Message);
+            }
+
+            try
+            {
+                await _wake.WaitAsync(options.ChangePollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        await watch;
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await store.InitializeAsync(cancellationToken);
+                cache.LoadSnapshot(await store.ReadSnapshotAsync(cancellationToken));
+                LogLoaded(logger, cache.Revision);
+                return;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                LogStoreUnavailable(logger, ex.Message);
+                await Task.Delay(delay, timeProvider, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    private async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var page = await store.ReadChangesAsync(cache.Revision, options.ChangePageSize, cancellationToken);
+            if (page.Compacted)
+            {
+                LogResnapshot(logger, cache.Revision);
+                cache.LoadSnapshot(await store.ReadSnapshotAsync(cancellationToken));
+                return;
+            }
+
+            cache.Apply(page);
+            if (!page.HasMore)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Resource cache loaded at revision {Revision}")]
+    private static partial void LogLoaded(ILogger logger, long revision);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Store unavailable, change feed will retry: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Change log compacted past revision {Revision}; reloading a snapshot")]
+    private static partial void LogResnapshot(ILogger logger, long revision);
+}

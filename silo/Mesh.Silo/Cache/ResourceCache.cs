@@ -1,0 +1,188 @@
+using Mesh.Contracts.Resources;
+using Mesh.Storage.Abstractions;
+
+namespace Mesh.Silo.Cache;
+
+/// <summary>
+/// This silo's in-memory copy of every resource, kept current by <see cref="ChangeFeedService"/>, plus the recent
+/// change log so subscribers get deltas without touching the database. Subscribers are served only from here,
+/// which is what lets one silo push to thousands of sidecars.
+/// </summary>
+internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions options)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ResourceKey, MeshResource> _resources = [];
+    private readonly List<ChangeEntry> _recent = [];
+    private readonly Dictionary<long, long> _appliedAt = [];
+    private TaskCompletionSource _changed = NewSignal();
+    private long _revision;
+    private long _deltaBase;
+    private bool _loaded;
+
+    public long Revision => Volatile.Read(ref _revision);
+
+    public bool IsLoaded => Volatile.Read(ref _loaded);
+
+    /// <summary>Completes when the cache moves past its current revision.</summary>
+    public Task Changed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed.Task;
+            }
+        }
+    }
+
+    public void LoadSnapshot(StoreSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            _resources.Clear();
+            foreach (var stored in snapshot.Resources)
+            {
+                _resources[stored.Resource.Key] = stored.Resource;
+            }
+
+            _recent.Clear();
+            _appliedAt.Clear();
+            _deltaBase = snapshot.Revision;
+            _revision = snapshot.Revision;
+            _loaded = true;
+            SignalLocked();
+        }
+    }
+
+    public void Apply(ChangePage page)
+    {
+        if (page.Revision <= Revision && page.Changes.Count == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var now = timeProvider.GetTimestamp();
+            foreach (var change in page.Changes)
+            {
+                if (change.Revision <= _revision)
+                {
+                    continue;
+                }
+
+                if (change.Resource is null)
+                {
+                    _resources.Remove(change.Key);
+                }
+                else
+                {
+                    _resources[change.Key] = change.Resource;
+                }
+
+                _recent.Add(change);
+                _appliedAt.TryAdd(change.Revision, now);
+            }
+
+            _revision = Math.Max(_revision, page.Revision);
+            TrimLocked();
+            SignalLocked();
+        }
+    }
+
+    /// <summary>Every resource at the current revision.</summary>
+    public (long Revision, IReadOnlyList<MeshResource> Resources) Snapshot()
+    {
+        lock (_gate)
+        {
+            return (_revision, _resources.Values.ToList());
+        }
+    }
+
+    /// <summary>
+    /// The net change from <paramref name="fromRevision"/> to the current revision, one entry per key (latest wins),
+    /// or false when the recent log no longer reaches back that far and the caller needs a snapshot.
+    /// </summary>
+    public bool TryGetChangesSince(long fromRevision, out long toRevision, out IReadOnlyList<ChangeEntry> changes)
+    {
+        lock (_gate)
+        {
+            toRevision = _revision;
+            if (fromRevision < _deltaBase || fromRevision > _revision)
+            {
+                changes = [];
+                return false;
+            }
+
+            var latest = new Dictionary<ResourceKey, ChangeEntry>();
+            for (var i = FirstAfter(fromRevision); i < _recent.Count; i++)
+            {
+                latest[_recent[i].Key] = _recent[i];
+            }
+
+            changes = latest.Values.ToList();
+            return true;
+        }
+    }
+
+    /// <summary>When this silo applied <paramref name="revision"/> (a <see cref="TimeProvider"/> timestamp), for push latency.</summary>
+    public long? AppliedAt(long revision)
+    {
+        lock (_gate)
+        {
+            return _appliedAt.TryGetValue(revision, out var at) ? at : null;
+        }
+    }
+
+    private int FirstAfter(long revision)
+    {
+        int lo = 0, hi = _recent.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (_recent[mid].Revision <= revision)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private void TrimLocked()
+    {
+        var excess = _recent.Count - options.RecentChangesRetained;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        // Never split a revision: deltas from the new base must be complete.
+        var cut = excess;
+        while (cut < _recent.Count && _recent[cut].Revision == _recent[cut - 1].Revision)
+        {
+            cut++;
+        }
+
+        _deltaBase = _recent[cut - 1].Revision;
+        foreach (var entry in _recent.Take(cut))
+        {
+            _appliedAt.Remove(entry.Revision);
+        }
+
+        _recent.RemoveRange(0, cut);
+    }
+
+    private void SignalLocked()
+    {
+        var previous = _changed;
+        _changed = NewSignal();
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

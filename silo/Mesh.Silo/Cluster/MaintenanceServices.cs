@@ -1,0 +1,112 @@
+using Mesh.Silo.Cache;
+using Mesh.Storage.Abstractions;
+using Microsoft.Extensions.Hosting;
+
+namespace Mesh.Silo.Cluster;
+
+/// <summary>
+/// Runs one periodic maintenance step. Every silo runs every step: each step is idempotent and safe to run
+/// concurrently (the store serializes writes), so no leader election is needed for them.
+/// </summary>
+internal abstract partial class PeriodicService(TimeProvider timeProvider, ILogger logger) : BackgroundService
+{
+    protected TimeProvider Clock { get; } = timeProvider;
+
+    protected abstract TimeSpan Interval { get; }
+
+    protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, Clock);
+        do
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                LogStepFailed(logger, GetType().Name, ex.Message);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "{Step} skipped: {Reason}")]
+    private static partial void LogStepFailed(ILogger logger, string step, string reason);
+}
+
+/// <summary>Heartbeats this silo into the membership table and removes members that stopped heartbeating.</summary>
+internal sealed class MembershipService(IMeshStore store, SiloIdentity silo, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<MembershipService> logger)
+    : PeriodicService(timeProvider, logger)
+{
+    protected override TimeSpan Interval => options.MemberHeartbeatInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = Clock.GetUtcNow();
+        await store.UpsertMemberAsync(new SiloMember(silo.Id, silo.Address, silo.StartedAt, now, cache.Revision), cancellationToken);
+        await store.RemoveStaleMembersAsync(now - options.MemberExpiry, cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await store.RemoveMemberAsync(silo.Id, cancellationToken);
+        }
+        catch (StoreUnavailableException)
+        {
+            // It will age out of the table instead.
+        }
+    }
+}
+
+/// <summary>Deletes endpoints whose lease was not renewed; the deletions are pushed like any other change.</summary>
+internal sealed class LeaseSweeper(IMeshStore store, ChangeFeedService feed, SiloOptions options, TimeProvider timeProvider, ILogger<LeaseSweeper> logger)
+    : PeriodicService(timeProvider, logger)
+{
+    protected override TimeSpan Interval => options.LeaseSweepInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        while ((await store.ExpireLeasesAsync(Clock.GetUtcNow(), 1000, cancellationToken)).Count > 0)
+        {
+            feed.Wake();
+        }
+    }
+}
+
+/// <summary>Trims the database change log; subscribers and silos behind the trimmed point re-read a snapshot.</summary>
+internal sealed class CompactionService(IMeshStore store, SiloOptions options, TimeProvider timeProvider, ILogger<CompactionService> logger)
+    : PeriodicService(timeProvider, logger)
+{
+    protected override TimeSpan Interval => options.CompactionInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var revision = await store.GetRevisionAsync(cancellationToken);
+        if (revision > options.ChangeLogRetainedRevisions)
+        {
+            await store.CompactAsync(revision - options.ChangeLogRetainedRevisions, cancellationToken);
+        }
+    }
+}

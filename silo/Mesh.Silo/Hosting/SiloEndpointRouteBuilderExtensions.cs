@@ -1,0 +1,50 @@
+using Mesh.Silo.Api;
+using Mesh.Silo.Cache;
+using Mesh.Silo.Observability;
+using Mesh.Silo.Subscriptions;
+using Mesh.Storage.Abstractions;
+using Mesh.Telemetry;
+
+namespace Mesh.Silo;
+
+internal static class SiloEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps the admin API, the subscription stream, health, metrics and OpenAPI.</summary>
+    public static WebApplication MapMeshSilo(this WebApplication app)
+    {
+        app.UseMiddleware<ApiExceptionMiddleware>();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        // The exporter must listen before the first measurement, or early writes are never counted.
+        _ = app.Services.GetRequiredService<PrometheusExporter>();
+        _ = app.Services.GetRequiredService<SiloMetrics>();
+
+        var api = app.MapGroup("/api/v1").RequireApiRole(ApiRole.ReadOnly);
+        var writes = app.MapGroup("/api/v1").RequireApiRole(ApiRole.Admin);
+        api.MapRegistryApi(writes);
+        api.MapResourcesApi(writes);
+        api.MapClusterApi();
+        app.MapSubscriptions();
+
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+        app.MapGet("/readyz", async (IMeshStore store, ResourceCache cache, CancellationToken ct) =>
+        {
+            var ready = cache.IsLoaded && await IsStoreReadyAsync(store, ct);
+            return ready ? Results.Text("ready") : Results.Text("not ready: store unreachable or migrations not applied", statusCode: 503);
+        }).ExcludeFromDescription();
+        app.MapPrometheusMetrics();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        return app;
+    }
+
+    private static async Task<bool> IsStoreReadyAsync(IMeshStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.IsReadyAsync(cancellationToken);
+        }
+        catch (StoreUnavailableException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+namespace Mesh.Silo;
+
+/// <summary>
+/// Every setting of a silo. Bound from configuration section <c>Mesh</c> (so env <c>Mesh__AdminToken</c>,
+/// <c>Mesh__Postgres</c>, ...). docs/operations.md lists them all.
+/// </summary>
+internal sealed record SiloOptions
+{
+    /// <summary>PostgreSQL connection string; empty means the embedded in-memory store (single silo only).</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>Bearer token with the admin role (writes). Also read from env MESH_ADMIN_TOKEN.</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary>Bearer tokens with the read-only role.</summary>
+    public IReadOnlyList<string> ReadOnlyTokens { get; init; } = [];
+
+    /// <summary>When true, reads need a token too (admin or read-only).</summary>
+    public bool ProtectReads { get; init; }
+
+    /// <summary>Unique id of this silo; generated when empty.</summary>
+    public string SiloId { get; init; } = "";
+
+    /// <summary>Address other components reach this silo at, shown in the membership table.</summary>
+    public string? AdvertisedAddress { get; init; }
+
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    public TimeSpan ChangePollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int ChangePageSize { get; init; } = 5000;
+
+    /// <summary>Change entries kept in memory for deltas; subscribers further behind get a snapshot.</summary>
+    public int RecentChangesRetained { get; init; } = 200_000;
+
+    /// <summary>Change-log rows kept in the database behind the newest revision before compaction.</summary>
+    public long ChangeLogRetainedRevisions { get; init; } = 100_000;
+
+    public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan MemberHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A member whose heartbeat is older than this is removed from the table.</summary>
+    public TimeSpan MemberExpiry { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Silence after which the silo sends a heartbeat frame.</summary>
+    public TimeSpan SubscriberHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Silence from a subscriber after which it is considered gone.</summary>
+    public TimeSpan SubscriberTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan SubscriberStatusFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest frame accepted from a subscriber.</summary>
+    public int MaxClientFrameBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Lease length when an endpoint registration gives none and is made by a sidecar; 0 keeps endpoints forever.</summary>
+    public int DefaultEndpointTtlSeconds { get; init; }
+
+    public int MaxEndpointTtlSeconds { get; init; } = 3600;
+}

@@ -1,0 +1,75 @@
+using Mesh.Silo.Api;
+using Mesh.Silo.Cache;
+using Mesh.Silo.Cluster;
+using Mesh.Silo.Observability;
+using Mesh.Silo.Policy;
+using Mesh.Silo.Registry;
+using Mesh.Silo.Subscriptions;
+using Mesh.Storage;
+using Mesh.Telemetry;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Mesh.Silo;
+
+internal static class SiloServiceCollectionExtensions
+{
+    /// <summary>Registers everything a silo runs: store, cache, change feed, subscriptions, registry, policy, maintenance.</summary>
+    public static WebApplicationBuilder AddMeshSilo(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Mesh").Get<SiloOptions>() ?? new SiloOptions();
+        options = options with
+        {
+            SiloId = string.IsNullOrEmpty(options.SiloId) ? $"silo-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid():N}"[..32] : options.SiloId,
+            Postgres = options.Postgres ?? Environment.GetEnvironmentVariable("MESH_POSTGRES"),
+        };
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new SiloIdentity(
+            options.SiloId,
+            options.AdvertisedAddress ?? string.Join(",", builder.WebHost.GetSetting("urls")?.Split(';') ?? []),
+            sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        services.AddMeshStorage(options.Postgres);
+
+        services.AddSingleton<ResourceCache>();
+        services.AddSingleton<ChangeFeedService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedService>());
+        services.AddSingleton<ResourceWriter>();
+
+        services.AddSingleton<SubscriberRegistry>();
+        services.AddSingleton<FrameBuilder>();
+        services.AddSingleton<SubscriberStatusFlusher>();
+        services.AddHostedService(sp => sp.GetRequiredService<SubscriberStatusFlusher>());
+
+        services.AddSingleton<ServiceRegistry>();
+        services.AddSingleton<Mesh.Contracts.Domains.IServiceRegistry>(sp => sp.GetRequiredService<ServiceRegistry>());
+        services.AddSingleton<Mesh.Contracts.Domains.IEndpointHealth>(sp => sp.GetRequiredService<ServiceRegistry>());
+        services.AddSingleton<IResourceValidator, EnvelopeValidator>();
+        services.AddSingleton<PolicyStore>();
+        services.AddSingleton<Mesh.Contracts.Domains.IPolicyStore>(sp => sp.GetRequiredService<PolicyStore>());
+        services.AddSingleton<PolicyLikeReads>();
+        services.AddSingleton<AdminAuthorization>();
+
+        services.AddHostedService<MembershipService>();
+        services.AddHostedService<LeaseSweeper>();
+        services.AddHostedService<CompactionService>();
+
+        services.AddSingleton<SiloMetrics>();
+        services.AddPrometheusExporter(SiloMetrics.MeterName);
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = Contracts.Json.MeshJson.Options.DefaultIgnoreCondition;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        return builder;
+    }
+}

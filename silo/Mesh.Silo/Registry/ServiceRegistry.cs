@@ -1,0 +1,161 @@
+using Mesh.Contracts.Domains;
+using Mesh.Contracts.Json;
+using Mesh.Contracts.Registry;
+using Mesh.Contracts.Resources;
+using Mesh.Silo.Api;
+using Mesh.Silo.Cache;
+using Mesh.Storage.Abstractions;
+
+namespace Mesh.Silo.Registry;
+
+/// <summary>Services and endpoints, stored as <c>Service</c> and <c>Endpoint</c> resources so they flow through the same log.</summary>
+internal sealed class ServiceRegistry(IMeshStore store, ResourceWriter writer, SiloOptions options, TimeProvider timeProvider)
+    : IServiceRegistry, IEndpointHealth
+{
+    public async Task<MeshResource> UpsertServiceAsync(MeshResource service, bool createOnly, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        InputValidation.CheckEnvelope(service, ResourceKinds.Service, "mesh.dev", ["v1"], errors);
+        if (errors.Count == 0)
+        {
+            InputValidation.CheckServiceSpec(Spec<ServiceSpec>(service.Spec, "spec"), errors);
+        }
+
+        InputValidation.Throw(errors);
+        var write = createOnly
+            ? ResourceWrite.Create(service)
+            : ResourceWrite.Upsert(service, service.Metadata.ResourceVersion);
+        var result = await writer.WriteAsync([write], cancellationToken);
+        return result.Upserted.Count > 0 ? result.Upserted[0] : (await store.GetAsync(service.Key, cancellationToken))!.Resource;
+    }
+
+    public async Task<EndpointView> RegisterEndpointAsync(string @namespace, EndpointRegistration registration, bool createOnly, CancellationToken cancellationToken)
+    {
+        var errors = new List<FieldError>();
+        InputValidation.CheckNamespace(@namespace, errors, "namespace");
+        InputValidation.CheckRegistration(registration, options.MaxEndpointTtlSeconds, errors);
+        InputValidation.Throw(errors);
+
+        var spec = new EndpointSpec
+        {
+            Service = registration.Service,
+            Address = registration.Address,
+            Port = registration.Port,
+            Weight = registration.Weight ?? 1,
+            Health = registration.Health ?? EndpointHealth.Healthy,
+            RegisteredBy = registration.RegisteredBy,
+            SidecarPort = registration.SidecarPort,
+        };
+        var resource = new MeshResource
+        {
+            ApiVersion = ResourceKinds.MeshApiVersion,
+            Kind = ResourceKinds.Endpoint,
+            Metadata = new ResourceMetadata
+            {
+                Name = EndpointSpec.NameFor(spec.Service, spec.Address, spec.Port),
+                Namespace = @namespace,
+                Labels = registration.Labels,
+            },
+            Spec = MeshJson.ToElement(spec),
+        };
+        var ttl = registration.TtlSeconds ?? options.DefaultEndpointTtlSeconds;
+        DateTimeOffset? lease = ttl > 0 ? timeProvider.GetUtcNow().AddSeconds(ttl) : null;
+        var write = createOnly ? ResourceWrite.Create(resource, lease) : ResourceWrite.Upsert(resource, null, lease);
+        var result = await writer.WriteAsync([write], cancellationToken);
+        return ToView(result.Upserted[0], lease);
+    }
+
+    public async Task<IReadOnlyList<string>> RenewLeasesAsync(string @namespace, IReadOnlyList<string> endpointNames, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var keys = endpointNames.Select(name => new ResourceKey(ResourceKinds.Endpoint, @namespace, name)).ToList();
+        var missing = await store.RenewLeasesAsync(keys, timeProvider.GetUtcNow() + ttl, cancellationToken);
+        return missing.Select(k => k.Name).ToList();
+    }
+
+    public async Task<bool> DeregisterEndpointAsync(string @namespace, string endpointName, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var key = new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName);
+        var result = await writer.WriteAsync([ResourceWrite.Delete(key, expectedVersion)], cancellationToken);
+        return result.Deleted.Count > 0;
+    }
+
+    public async Task<IReadOnlyList<EndpointView>> ListEndpointsAsync(string? @namespace, string? service, CancellationToken cancellationToken)
+    {
+        var stored = await store.ListAsync(ResourceKinds.Endpoint, @namespace, cancellationToken);
+        return stored
+            .Select(s => ToView(s.Resource, s.LeaseExpiresAt))
+            .Where(v => service is null || v.Service == service)
+            .ToList();
+    }
+
+    public async Task<EndpointView?> GetEndpointAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(new ResourceKey(ResourceKinds.Endpoint, @namespace, name), cancellationToken);
+        return stored is null ? null : ToView(stored.Resource, stored.LeaseExpiresAt);
+    }
+
+    public async Task<bool> ReportAsync(string @namespace, string endpointName, EndpointHealth health, CancellationToken cancellationToken)
+    {
+        // Health reports race with re-registrations; retry on a version conflict rather than fail the report.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var stored = await store.GetAsync(new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName), cancellationToken);
+            if (stored is null)
+            {
+                return false;
+            }
+
+            var spec = MeshJson.FromElement<EndpointSpec>(stored.Resource.Spec)!;
+            if (spec.Health == health)
+            {
+                return true;
+            }
+
+            var updated = stored.Resource with { Spec = MeshJson.ToElement(spec with { Health = health }) };
+            try
+            {
+                await writer.WriteAsync([ResourceWrite.Upsert(updated, stored.Resource.Version)], cancellationToken);
+                return true;
+            }
+            catch (StoreConflictException) when (attempt < 2)
+            {
+            }
+        }
+
+        return true;
+    }
+
+    public static EndpointView ToView(MeshResource resource, DateTimeOffset? lease)
+    {
+        var spec = MeshJson.FromElement<EndpointSpec>(resource.Spec) ?? new EndpointSpec();
+        return new EndpointView
+        {
+            Namespace = resource.Key.Namespace,
+            Name = resource.Metadata.Name,
+            Service = spec.Service,
+            Address = spec.Address,
+            Port = spec.Port,
+            Weight = spec.Weight,
+            Health = spec.Health,
+            RegisteredBy = spec.RegisteredBy,
+            SidecarPort = spec.SidecarPort,
+            Labels = resource.Metadata.Labels ?? new Dictionary<string, string>(),
+            ResourceVersion = resource.Version,
+            LeaseExpiresAt = lease,
+        };
+    }
+
+    /// <summary>Reads a spec as a typed record, reporting a type mismatch as a field error rather than a 500.</summary>
+    public static T? Spec<T>(System.Text.Json.JsonElement spec, string field)
+    {
+        try
+        {
+            return MeshJson.FromElement<T>(spec);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            var path = ex.Path is { Length: > 1 } p ? field + p[1..] : field;
+            throw new ApiValidationException(path, $"has the wrong type: {ex.Message.Split(". Path:")[0]}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net.Sockets;
+using Mesh.Storage.Abstractions;
+using Npgsql;
+
+namespace Mesh.Storage.Postgres;
+
+/// <summary>
+/// Opens connections and turns "the database cannot be reached" into <see cref="StoreUnavailableException"/>, so
+/// callers see one exception type for every way a connection can fail. Messages never carry the connection string.
+/// </summary>
+internal sealed class PostgresConnections : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresConnections(PostgresStoreOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("PostgresStoreOptions.ConnectionString is empty", nameof(options));
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // The store issues a handful of fixed statements; preparing them saves planning on every batch.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+
+        _dataSource = builder.Build();
+
+        var watch = new NpgsqlConnectionStringBuilder(options.ConnectionString)
+        {
+            KeepAlive = options.WatchKeepAliveSeconds,
+            Pooling = false,
+        };
+        WatchConnectionString = watch.ConnectionString;
+    }
+
+    /// <summary>Connection string of the dedicated LISTEN connection (keepalive on, unpooled). Never log it.</summary>
+    public string WatchConnectionString { get; }
+
+    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            return await operation(connection);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    public Task RunAsync(Func<NpgsqlConnection, Task> operation, CancellationToken cancellationToken) =>
+        RunAsync(async connection =>
+        {
+            await operation(connection);
+            return true;
+        }, cancellationToken);
+
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        _dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>True when <paramref name="exception"/> says the database could not be reached or went away.</summary>
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        StoreUnavailableException => true,
+        PostgresException pg => pg.IsTransient
+            || pg.SqlState.StartsWith("08", StringComparison.Ordinal)   // connection exceptions
+            || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)  // admin shutdown, crash shutdown, cannot connect now
+            || pg.SqlState == PostgresErrorCodes.TooManyConnections,
+        NpgsqlException => true, // not a server error: the client failed to talk to the server
+        SocketException or TimeoutException or IOException => true,
+        _ => false,
+    };
+
+    public StoreUnavailableException Unavailable(Exception exception)
+    {
+        if (exception is StoreUnavailableException unavailable)
+        {
+            return unavailable;
+        }
+
+        // Pooled connections to a database that went away are all dead; drop them so recovery is immediate.
+        _dataSource.Clear();
+        return new StoreUnavailableException($"The PostgreSQL store is unavailable: {Describe(exception)}", exception);
+    }
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        PostgresException pg => $"{pg.SqlState} {pg.MessageText}",
+        NpgsqlException { InnerException: { } inner } npg => $"{npg.Message} ({inner.GetType().Name}: {inner.Message})",
+        _ => $"{exception.GetType().Name}: {exception.Message}",
+    };
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,116 @@
+using Mesh.Contracts.Resources;
+using Mesh.Storage.Abstractions;
+using Mesh.Storage.Postgres.Migrations;
+using Mesh.Storage.Postgres.Writes;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Storage.Postgres;
+
+/// <summary>
+/// The store shared by all silos. Writes go through group commit (<see cref="GroupCommitWriter"/>); every
+/// revision-creating transaction locks the revision counter first, so revisions commit in order across silos and
+/// a reader that has seen revision N never sees a smaller one appear later.
+/// </summary>
+internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
+{
+    private readonly PostgresConnections _connections;
+    private readonly GroupCommitWriter _writer;
+    private readonly PostgresResources _resources;
+    private readonly PostgresChangeLog _changeLog;
+    private readonly PostgresMembership _membership;
+    private readonly PostgresChangeWatcher _watcher;
+    private readonly PostgresMigrator _migrator;
+    private volatile bool _initialized;
+
+    public PostgresMeshStore(PostgresStoreOptions options, TimeProvider timeProvider, ILogger<PostgresMeshStore> logger)
+    {
+        _connections = new PostgresConnections(options);
+        _writer = new GroupCommitWriter(_connections, options, timeProvider, logger);
+        _resources = new PostgresResources(_connections, options);
+        _changeLog = new PostgresChangeLog(_connections);
+        _membership = new PostgresMembership(_connections);
+        _watcher = new PostgresChangeWatcher(_connections, options, timeProvider, logger);
+        _migrator = new PostgresMigrator(logger);
+    }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _connections.RunAsync(connection => _migrator.MigrateAsync(connection, cancellationToken), cancellationToken);
+        _initialized = true;
+    }
+
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        if (!_initialized)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _changeLog.GetRevisionAsync(cancellationToken);
+            return true;
+        }
+        catch (StoreUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(writes, cancellationToken);
+
+    public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken) =>
+        _resources.GetAsync(key, cancellationToken);
+
+    public Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken) =>
+        _resources.ListAsync(kind, @namespace, cancellationToken);
+
+    public Task<StoreSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken) =>
+        _changeLog.ReadSnapshotAsync(cancellationToken);
+
+    public Task<ChangePage> ReadChangesAsync(long afterRevision, int limit, CancellationToken cancellationToken) =>
+        _changeLog.ReadChangesAsync(afterRevision, limit, cancellationToken);
+
+    public Task<long> GetRevisionAsync(CancellationToken cancellationToken) =>
+        _changeLog.GetRevisionAsync(cancellationToken);
+
+    public Task<IReadOnlyList<ResourceKey>> RenewLeasesAsync(IReadOnlyList<ResourceKey> keys, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        _resources.RenewLeasesAsync(keys, expiresAt, cancellationToken);
+
+    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        _resources.ExpireLeasesAsync(now, limit, cancellationToken);
+
+    public Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken) =>
+        _changeLog.CompactAsync(upToRevision, cancellationToken);
+
+    public Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken) =>
+        _watcher.WatchAsync(onRevision, cancellationToken);
+
+    public Task UpsertMemberAsync(SiloMember member, CancellationToken cancellationToken) =>
+        _membership.UpsertMemberAsync(member, cancellationToken);
+
+    public Task<IReadOnlyList<SiloMember>> ListMembersAsync(CancellationToken cancellationToken) =>
+        _membership.ListMembersAsync(cancellationToken);
+
+    public Task<int> RemoveStaleMembersAsync(DateTimeOffset staleBefore, CancellationToken cancellationToken) =>
+        _membership.RemoveStaleMembersAsync(staleBefore, cancellationToken);
+
+    public Task RemoveMemberAsync(string siloId, CancellationToken cancellationToken) =>
+        _membership.RemoveMemberAsync(siloId, cancellationToken);
+
+    public Task UpsertSubscribersAsync(IReadOnlyList<SubscriberStatus> subscribers, CancellationToken cancellationToken) =>
+        _membership.UpsertSubscribersAsync(subscribers, cancellationToken);
+
+    public Task RemoveSubscribersAsync(IReadOnlyList<string> subscriberIds, CancellationToken cancellationToken) =>
+        _membership.RemoveSubscribersAsync(subscriberIds, cancellationToken);
+
+    public Task<IReadOnlyList<SubscriberStatus>> ListSubscribersAsync(CancellationToken cancellationToken) =>
+        _membership.ListSubscribersAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        await _connections.DisposeAsync();
+    }
+}

@@ -1,0 +1,125 @@
+using Mesh.Contracts.Resources;
+using Mesh.Storage.Abstractions;
+using Mesh.Storage.Postgres.Writes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Mesh.Storage.Postgres;
+
+/// <summary>Point reads, lists and the lease operations on <c>mesh_resources</c>.</summary>
+internal sealed class PostgresResources(PostgresConnections connections, PostgresStoreOptions options)
+{
+    public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken) =>
+        connections.RunAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand($"SELECT {ResourceRows.Columns} FROM mesh_resources r WHERE r.kind = @kind AND r.namespace = @namespace AND r.name = @name", connection);
+            command.Parameters.AddWithValue("kind", key.Kind);
+            command.Parameters.AddWithValue("namespace", key.Namespace);
+            command.Parameters.AddWithValue("name", key.Name);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? ResourceRows.ReadStored(reader) : null;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken) =>
+        connections.RunAsync<IReadOnlyList<StoredResource>>(async connection =>
+        {
+            var filter = @namespace is null ? "" : " AND r.namespace = @namespace";
+            await using var command = new NpgsqlCommand($"SELECT {ResourceRows.Columns} FROM mesh_resources r WHERE r.kind = @kind{filter} ORDER BY r.namespace, r.name", connection);
+            command.Parameters.AddWithValue("kind", kind);
+            if (@namespace is not null)
+            {
+                command.Parameters.AddWithValue("namespace", @namespace);
+            }
+
+            var list = new List<StoredResource>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                list.Add(ResourceRows.ReadStored(reader));
+            }
+
+            return list;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<ResourceKey>> RenewLeasesAsync(IReadOnlyList<ResourceKey> keys, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        connections.RunAsync<IReadOnlyList<ResourceKey>>(async connection =>
+        {
+            // Rows are locked in key order, the same order the write batches lock them in, so the two cannot deadlock.
+            await using var command = new NpgsqlCommand("""
+                WITH target AS (
+                    SELECT r.kind, r.namespace, r.name
+                    FROM mesh_resources r
+                    JOIN unnest(@kinds, @namespaces, @names) AS k(kind, namespace, name)
+                      ON r.kind = k.kind AND r.namespace = k.namespace AND r.name = k.name
+                    ORDER BY r.kind, r.namespace, r.name
+                    FOR UPDATE OF r)
+                UPDATE mesh_resources r SET lease_expires_at = @expiresAt
+                FROM target t
+                WHERE r.kind = t.kind AND r.namespace = t.namespace AND r.name = t.name
+                RETURNING r.kind, r.namespace, r.name
+                """, connection);
+            ResourceRows.AddKeyArrays(command.Parameters, keys);
+            command.Parameters.AddWithValue("expiresAt", NpgsqlDbType.TimestampTz, expiresAt.UtcDateTime);
+            var renewed = new HashSet<ResourceKey>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                renewed.Add(ResourceRows.ReadKey(reader));
+            }
+
+            return keys.Where(k => !renewed.Contains(k)).ToList();
+        }, cancellationToken);
+
+    /// <summary>
+    /// Deletes expired rows as one revision-creating write. It takes the revision lock like any write, and skips
+    /// rows another transaction holds (a lease renewal in flight), so silos running it at once never collide.
+    /// </summary>
+    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        connections.RunAsync<IReadOnlyList<ResourceKey>>(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var expired = new List<ResourceKey>();
+            long revision;
+            await using (var delete = new NpgsqlBatch(connection, transaction))
+            {
+                delete.BatchCommands.Add(new NpgsqlBatchCommand(ChangeLogSql.LockRevision));
+                var command = new NpgsqlBatchCommand("""
+                    WITH expired AS (
+                        SELECT kind, namespace, name FROM mesh_resources
+                        WHERE lease_expires_at < @now
+                        ORDER BY lease_expires_at
+                        LIMIT @limit
+                        FOR UPDATE SKIP LOCKED)
+                    DELETE FROM mesh_resources r USING expired e
+                    WHERE r.kind = e.kind AND r.namespace = e.namespace AND r.name = e.name
+                    RETURNING r.kind, r.namespace, r.name
+                    """);
+                command.Parameters.AddWithValue("now", NpgsqlDbType.TimestampTz, now.UtcDateTime);
+                command.Parameters.AddWithValue("limit", Math.Max(0, limit));
+                delete.BatchCommands.Add(command);
+                await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                revision = reader.GetInt64(0) + 1;
+                await reader.NextResultAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    expired.Add(ResourceRows.ReadKey(reader));
+                }
+            }
+
+            if (expired.Count == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return expired;
+            }
+
+            await using (var record = new NpgsqlBatch(connection, transaction))
+            {
+                ChangeLogSql.AddRecord(record, expired.Select(k => (revision, k, true)).ToList(), revision, options.ChangeLogNotifyChannel);
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return expired;
+        }, cancellationToken);
+}
