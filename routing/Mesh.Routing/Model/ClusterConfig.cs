@@ -101,6 +101,9 @@ public enum ClusterTlsMode
     Disable,
     IstioMutual,
     Simple,
+
+    /// <summary>Istio MUTUAL: TLS with a client certificate chosen by the operator (not the mesh CA).</summary>
+    Mutual,
 }
 
 public sealed record ClusterTlsConfig

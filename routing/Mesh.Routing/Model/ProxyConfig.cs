@@ -47,6 +47,9 @@ public sealed record GatewayListenerConfig
 
     /// <summary>TLS termination with a given certificate (PEM), when the server is HTTPS.</summary>
     public GatewayTlsConfig? Tls { get; init; }
+
+    /// <summary>Answer every request on this (plain HTTP) listener with a 301 to the https URL (Istio tls.httpsRedirect).</summary>
+    public bool HttpsRedirect { get; init; }
     public IReadOnlyList<VirtualHostConfig> VirtualHosts { get; init; } = [];
 }
 
@@ -61,6 +64,9 @@ public sealed record GatewayTlsConfig
     /// <summary>Path of the PEM private key file. Never logged.</summary>
     public string? PrivateKey { get; init; }
     public string? CaCertificates { get; init; }
+
+    /// <summary>Istio credentialName (a secret name) when the server names one instead of file paths.</summary>
+    public string? CredentialName { get; init; }
     public bool HttpsRedirect { get; init; }
 }
 

@@ -1,0 +1,91 @@
+using Mesh.Contracts.Istio.Networking;
+using Mesh.Routing.Model;
+
+namespace Mesh.Routing.Compilation;
+
+/// <summary>
+/// Builds <c>outbound|port|subset|fqdn</c> clusters: one default cluster per service port with every endpoint, and one
+/// per DestinationRule subset with the endpoints whose labels the subset selects.
+/// </summary>
+internal sealed class ClusterBuilder(CompilationContext context)
+{
+    public static string Name(int port, string? subset, string fqdn) => $"outbound|{port}|{subset}|{fqdn}";
+
+    public void BuildAll()
+    {
+        foreach (var service in context.Catalog.All)
+        {
+            var rule = context.DestinationRuleFor(service.Fqdn, service.Namespace);
+            foreach (var port in service.Ports)
+            {
+                var cluster = Base(service, port.Number, null, port.Endpoints);
+                context.Clusters[cluster.Name] = TrafficPolicyTranslator.Apply(cluster, rule?.Spec.TrafficPolicy, rule?.Resource);
+                foreach (var subset in rule?.Spec.Subsets ?? [])
+                {
+                    if (string.IsNullOrEmpty(subset.Name))
+                    {
+                        continue;
+                    }
+
+                    var endpoints = port.Endpoints.Where(e => Labels.IsSubset(subset.Labels, e.Labels)).ToList();
+                    var subsetCluster = Base(service, port.Number, subset.Name, endpoints);
+                    var policy = TrafficPolicyTranslator.Merge(rule!.Spec.TrafficPolicy, subset.TrafficPolicy);
+                    context.Clusters[subsetCluster.Name] = TrafficPolicyTranslator.Apply(subsetCluster, policy, rule.Resource);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The cluster a route destination names. A destination whose host or subset is unknown still gets a cluster, with
+    /// no endpoints, so the route answers 503 like Istio's "no healthy upstream" instead of disappearing.
+    /// </summary>
+    public string Ensure(string fqdn, int port, string? subset, string referrer)
+    {
+        var name = Name(port, subset, fqdn);
+        if (context.Clusters.ContainsKey(name))
+        {
+            return name;
+        }
+
+        var service = context.Catalog.Find(fqdn);
+        if (service is null)
+        {
+            context.Warnings.Add($"{referrer}: host {fqdn} is not a known service; its route has no endpoints");
+        }
+        else if (subset is not null)
+        {
+            context.Warnings.Add($"{referrer}: subset \"{subset}\" of {fqdn} is not defined by a DestinationRule; its route has no endpoints");
+        }
+        else
+        {
+            context.Warnings.Add($"{referrer}: port {port} is not a port of {fqdn}; its route has no endpoints");
+        }
+
+        var rule = context.DestinationRuleFor(fqdn, service?.Namespace ?? context.Node.Namespace);
+        var cluster = new ClusterConfig
+        {
+            Name = name,
+            Host = fqdn,
+            Namespace = service?.Namespace ?? context.Node.Namespace,
+            ServiceName = service?.Name ?? fqdn.Split('.')[0],
+            Port = port,
+            Subset = subset,
+            External = service?.External ?? false,
+        };
+        context.Clusters[name] = TrafficPolicyTranslator.Apply(cluster, rule?.Spec.TrafficPolicy, rule?.Resource);
+        return name;
+    }
+
+    private static ClusterConfig Base(ServiceModel service, int port, string? subset, IReadOnlyList<EndpointConfig> endpoints) => new()
+    {
+        Name = Name(port, subset, service.Fqdn),
+        Host = service.Fqdn,
+        Namespace = service.Namespace,
+        ServiceName = service.Name,
+        Port = port,
+        Subset = subset,
+        External = service.External,
+        Endpoints = endpoints,
+    };
+}

@@ -1,0 +1,127 @@
+using Mesh.Contracts.Registry;
+using Mesh.Routing.Model;
+
+namespace Mesh.Routing.Compilation;
+
+/// <summary>One port of a service host with the endpoints that serve it.</summary>
+internal sealed record PortModel(int Number, string Name, string Protocol, IReadOnlyList<EndpointConfig> Endpoints);
+
+/// <summary>A routable host: a registry Service or a ServiceEntry host.</summary>
+internal sealed class ServiceModel
+{
+    public required string Fqdn { get; init; }
+    public required string Name { get; init; }
+    public required string Namespace { get; init; }
+    public bool External { get; init; }
+    public bool FromServiceEntry { get; init; }
+    public required IReadOnlyList<PortModel> Ports { get; init; }
+
+    public PortModel? FindPort(int number)
+    {
+        foreach (var port in Ports)
+        {
+            if (port.Number == number)
+            {
+                return port;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>All routable hosts by FQDN. Registry services win over ServiceEntries declaring the same host.</summary>
+internal sealed class ServiceCatalog
+{
+    private readonly Dictionary<string, ServiceModel> _byHost = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<ServiceModel> _all = [];
+
+    public IReadOnlyList<ServiceModel> All => _all;
+
+    public bool Contains(string fqdn) => _byHost.ContainsKey(fqdn);
+
+    public ServiceModel? Find(string fqdn) => _byHost.GetValueOrDefault(fqdn);
+
+    public bool TryAdd(ServiceModel service)
+    {
+        if (!_byHost.TryAdd(service.Fqdn, service))
+        {
+            return false;
+        }
+
+        _all.Add(service);
+        return true;
+    }
+
+    public static ServiceCatalog Build(ResourceIndex index, HostNames names, ProxyCompilerOptions options, List<string> warnings)
+    {
+        var catalog = new ServiceCatalog();
+        var endpointsByService = GroupEndpoints(index, names);
+        foreach (var service in index.Services)
+        {
+            var fqdn = names.Fqdn(service.Name, service.Namespace);
+            var endpoints = endpointsByService.GetValueOrDefault(fqdn) ?? [];
+            var identity = $"spiffe://{options.TrustDomain}/ns/{service.Namespace}/sa/{service.Spec.ServiceAccount ?? "default"}";
+            var ports = new List<PortModel>(service.Spec.Ports.Count);
+            foreach (var port in service.Spec.Ports)
+            {
+                ports.Add(new PortModel(port.Port, port.Name, port.Protocol, EndpointsForPort(service.Spec, port, endpoints, identity)));
+            }
+
+            catalog.TryAdd(new ServiceModel { Fqdn = fqdn, Name = service.Name, Namespace = service.Namespace, Ports = ports });
+        }
+
+        ServiceEntryCatalog.AddTo(catalog, index, names, options, warnings);
+        return catalog;
+    }
+
+    private static Dictionary<string, List<(EndpointSpec Spec, IReadOnlyDictionary<string, string> Labels)>> GroupEndpoints(ResourceIndex index, HostNames names)
+    {
+        var result = new Dictionary<string, List<(EndpointSpec, IReadOnlyDictionary<string, string>)>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var endpoint in index.Endpoints)
+        {
+            // Endpoints name their service in their own namespace; a dotted name is taken as written (name.ns).
+            var fqdn = names.Resolve(endpoint.Spec.Service, endpoint.Namespace, static _ => true);
+            if (!result.TryGetValue(fqdn, out var list))
+            {
+                result[fqdn] = list = [];
+            }
+
+            list.Add((endpoint.Spec, endpoint.Resource.Metadata.Labels ?? Labels.Empty));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A port with a targetPort takes the endpoints registered on that port. Without one, a single-port service takes
+    /// every endpoint (workloads on plain machines listen wherever they were started), and a multi-port service takes
+    /// the endpoints registered on the service port itself.
+    /// </summary>
+    private static List<EndpointConfig> EndpointsForPort(ServiceSpec spec, ServicePort port, List<(EndpointSpec Spec, IReadOnlyDictionary<string, string> Labels)> endpoints, string identity)
+    {
+        var result = new List<EndpointConfig>(endpoints.Count);
+        foreach (var (endpoint, labels) in endpoints)
+        {
+            var belongs = port.TargetPort is { } target ? endpoint.Port == target : spec.Ports.Count == 1 || endpoint.Port == port.Port;
+            if (!belongs)
+            {
+                continue;
+            }
+
+            result.Add(new EndpointConfig
+            {
+                Address = endpoint.Address,
+                Port = endpoint.Port,
+                Weight = Math.Max(0, endpoint.Weight),
+                Health = endpoint.Health,
+                Labels = labels,
+                Zone = Labels.Zone(labels),
+                SidecarPort = endpoint.SidecarPort,
+                Identity = identity,
+            });
+        }
+
+        return result;
+    }
+}
