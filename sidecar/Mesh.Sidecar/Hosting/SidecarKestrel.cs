@@ -1,6 +1,7 @@
 using System.Net;
 using Mesh.Sidecar.Listeners;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,10 +28,30 @@ internal static class SidecarKestrel
 
             ListenOptions? outbound = null, inbound = null, admin = null;
             var outboundAddress = options.Mode == SidecarMode.Gateway ? BindAddress(options.Address) : IPAddress.Loopback;
-            kestrel.Listen(outboundAddress, options.OutboundPort, l => { l.Protocols = HttpProtocols.Http1AndHttp2; outbound = l; });
-            kestrel.Listen(BindAddress(options.Address), options.InboundPort, l => { l.Protocols = HttpProtocols.Http1AndHttp2; inbound = l; });
+            ListenWithH2c(kestrel, outboundAddress, options.OutboundPort, l => outbound = l);
+            ListenWithH2c(kestrel, BindAddress(options.Address), options.InboundPort, l => inbound = l);
             kestrel.Listen(IPAddress.Loopback, options.AdminPort, l => { l.Protocols = HttpProtocols.Http1; admin = l; });
             ports.Bind(outbound!, inbound!, admin!);
+        });
+    }
+
+    /// <summary>
+    /// An HTTP/1.1 endpoint that also accepts h2c with prior knowledge, by handing such connections to the pipeline of
+    /// a companion HTTP/2-only endpoint on a loopback port (see <see cref="H2cDetection"/>).
+    /// </summary>
+    private static void ListenWithH2c(KestrelServerOptions kestrel, IPAddress address, int port, Action<ListenOptions> capture)
+    {
+        ConnectionDelegate? http2 = null;
+        kestrel.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            l.Use(next => http2 = next);
+        });
+        kestrel.Listen(address, port, l =>
+        {
+            l.Protocols = HttpProtocols.Http1;
+            l.Use(next => connection => H2cDetection.RouteAsync(connection, next, http2!));
+            capture(l);
         });
     }
 

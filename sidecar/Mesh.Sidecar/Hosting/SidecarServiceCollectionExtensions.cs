@@ -1,4 +1,5 @@
 using Mesh.Contracts.Protocol;
+using Mesh.Routing;
 using Mesh.Sidecar.Configuration;
 using Mesh.Sidecar.Listeners;
 using Mesh.Sidecar.Proxy;
@@ -32,7 +33,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<RuntimeConfigBuilder>();
         services.AddSingleton<ProxyConfigHolder>();
         services.AddSingleton<ConfigApplier>();
-        services.AddMeshProxyConfigCompiler();
+        services.AddMeshRouting();
 
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<UpstreamForwarder>();

@@ -14,6 +14,17 @@ internal sealed class ListenerDispatcher(ListenerPorts ports, OutboundProxy outb
             return outbound.HandleAsync(context);
         }
 
-        return port == ports.Inbound ? inbound.HandleAsync(context) : admin.HandleAsync(context);
+        if (port == ports.Inbound)
+        {
+            return inbound.HandleAsync(context);
+        }
+
+        if (port == ports.Admin)
+        {
+            return admin.HandleAsync(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
     }
 }
