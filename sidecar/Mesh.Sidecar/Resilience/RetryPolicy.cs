@@ -32,9 +32,10 @@ internal sealed class RetryPolicy
                 case "5xx": _on5xx = true; break;
                 case "gateway-error": _onGatewayError = true; break;
                 case "connect-failure": _onConnectFailure = true; break;
-                case "reset" or "refused-stream" or "cancelled": _onReset = true; break;
+                case "reset" or "refused-stream": _onReset = true; break;
                 case "retriable-4xx": _onRetriable4xx = true; break;
-                case "unavailable": _statusCodes.Add(503); break;
+                // cancelled, unavailable, deadline-exceeded, resource-exhausted: gRPC status conditions (Istio's
+                // default retryOn lists some); they never match a plain HTTP status.
                 default:
                     if (int.TryParse(condition, out var code))
                     {
