@@ -31,6 +31,14 @@ internal sealed class MeshTestBed : IAsyncDisposable
         var bed = new MeshTestBed(log, System.IO.Directory.CreateTempSubdirectory("mesh-sidecar-e2e-").FullName);
         try
         {
+            if (postgres is not null)
+            {
+                // Migrate before any silo starts: silos racing on an empty database stop on missing tables.
+                await using var store = new Mesh.Storage.Postgres.PostgresMeshStore(new Mesh.Storage.Postgres.PostgresStoreOptions { ConnectionString = postgres },
+                    TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Mesh.Storage.Postgres.PostgresMeshStore>.Instance);
+                await store.InitializeAsync(CancellationToken.None);
+            }
+
             for (var i = 0; i < silos; i++)
             {
                 var silo = await SiloProcess.StartAsync(postgres, log: log);
