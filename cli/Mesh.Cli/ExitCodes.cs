@@ -25,4 +25,7 @@ internal static class ExitCodes
 internal sealed class CliException(int exitCode, string message) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>Retrying the next resource is pointless (silo down, token refused): batch commands stop here.</summary>
+    public bool Fatal { get; init; } = exitCode == ExitCodes.Unavailable;
 }

@@ -101,7 +101,8 @@ internal sealed class SiloClient : IDisposable
         {
             401 => new CliException(ExitCodes.UserError, text + (_settings.Token is null
                 ? "\nNo token is configured: pass --token, set MESH_TOKEN, or put 'token:' in ~/.mesh/config.yaml."
-                : "\nThe configured token was refused.")),
+                : "\nThe configured token was refused.")) { Fatal = true },
+            403 => new CliException(ExitCodes.UserError, text) { Fatal = true },
             404 => new CliException(ExitCodes.NotFound, text),
             >= 500 => new CliException(ExitCodes.Unavailable, text),
             _ => new CliException(ExitCodes.UserError, text),

@@ -42,10 +42,10 @@ internal static class ApplyCommand
                     var (name, created) = await ResourceApi.ApplyAsync(client, kind, loaded.Resource, ct);
                     await output.WriteLineAsync($"{kind.DisplayName}/{name} {(created ? "created" : "configured")}");
                 }
-                catch (CliException e) when (e.ExitCode != ExitCodes.Unavailable)
+                catch (CliException e) when (!e.Fatal)
                 {
                     // Like kubectl: report and go on with the rest; the exit code still says something failed.
-                    await options.Console.Error.WriteLineAsync($"Error: {loaded.Location}: {kind.DisplayName}/{loaded.Resource.Metadata.Name}: {e.Message}");
+                    await options.Console.Error.WriteLineAsync($"{loaded.Location}: {kind.DisplayName}/{loaded.Resource.Metadata.Name}: {GlobalOptions.ErrorText(e.Message)}");
                     exit = exit == ExitCodes.Success ? e.ExitCode : exit;
                 }
             }

@@ -27,9 +27,9 @@ internal static class DeleteCommand
                     await ResourceApi.DeleteAsync(client, kind, ns, name, ct);
                     await options.Console.Out.WriteLineAsync($"{kind.DisplayName} \"{name}\" deleted");
                 }
-                catch (CliException e) when (e.ExitCode != ExitCodes.Unavailable)
+                catch (CliException e) when (!e.Fatal)
                 {
-                    await options.Console.Error.WriteLineAsync($"Error: {kind.DisplayName} \"{name}\" (namespace {ns}): {e.Message}");
+                    await options.Console.Error.WriteLineAsync($"{kind.DisplayName} \"{name}\" (namespace {ns}): {GlobalOptions.ErrorText(e.Message)}");
                     exit = exit == ExitCodes.Success ? e.ExitCode : exit;
                 }
             }

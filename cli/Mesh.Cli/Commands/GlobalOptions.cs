@@ -47,6 +47,10 @@ internal sealed class GlobalOptions(CliConsole console)
 
     public SiloClient Client(ParseResult parse) => new(Settings(parse));
 
+    /// <summary>Server errors already read "Error from server (...)", as in kubectl; everything else gets "Error: ".</summary>
+    public static string ErrorText(string message) =>
+        message.StartsWith("Error from server", StringComparison.Ordinal) ? message : "Error: " + message;
+
     /// <summary>Runs a command body, turning <see cref="CliException"/> into its message and exit code (never a stack trace).</summary>
     public void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> body) =>
         command.SetAction(async (parse, ct) =>
@@ -57,7 +61,7 @@ internal sealed class GlobalOptions(CliConsole console)
             }
             catch (CliException e)
             {
-                await Console.Error.WriteLineAsync("Error: " + e.Message);
+                await Console.Error.WriteLineAsync(ErrorText(e.Message));
                 return e.ExitCode;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -53,7 +53,7 @@ internal static class KindCatalog
         foreach (var (kind, group) in ResourceKinds.ConfigKindGroups)
         {
             var lower = kind.ToLowerInvariant();
-            List<string> aliases = [lower, lower.EndsWith('y') ? lower[..^1] + "ies" : lower + "s"];
+            List<string> aliases = [lower, lower.EndsWith('y') && !"aeiou".Contains(lower[^2]) ? lower[..^1] + "ies" : lower + "s"];
             if (ShortNames.TryGetValue(kind, out var shortName))
             {
                 aliases.Add(shortName);
