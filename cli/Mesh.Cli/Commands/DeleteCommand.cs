@@ -10,8 +10,8 @@ internal static class DeleteCommand
 {
     public static Command Create(GlobalOptions options)
     {
-        var kindArgument = new Argument<string?>("kind") { Description = "Kind (omit with -f)", Arity = ArgumentArity.ZeroOrOne };
-        var namesArgument = new Argument<string[]>("name") { Description = "Names to delete", Arity = ArgumentArity.ZeroOrMore };
+        var kindArgument = GlobalOptions.NoOptionLikeValues(new Argument<string?>("kind") { Description = "Kind (omit with -f)", Arity = ArgumentArity.ZeroOrOne });
+        var namesArgument = GlobalOptions.NoOptionLikeValues(new Argument<string[]>("name") { Description = "Names to delete", Arity = ArgumentArity.ZeroOrMore });
         var files = GlobalOptions.FileOption("Delete the resources these files describe (file, directory or '-')");
         var command = new Command("delete", "Delete resources by kind and name, or those in files") { kindArgument, namesArgument, files };
         options.SetAction(command, async (parse, ct) =>

@@ -9,8 +9,8 @@ internal static class DescribeCommand
 {
     public static Command Create(GlobalOptions options)
     {
-        var kindArgument = new Argument<string>("kind") { Description = "service (svc)" };
-        var nameArgument = new Argument<string>("name") { Description = "Service name" };
+        var kindArgument = GlobalOptions.NoOptionLikeValues(new Argument<string>("kind") { Description = "service (svc)" });
+        var nameArgument = GlobalOptions.NoOptionLikeValues(new Argument<string>("name") { Description = "Service name" });
         var command = new Command("describe", "Show a service with its endpoints, routes, subsets and subscribers") { kindArgument, nameArgument };
         options.SetAction(command, async (parse, ct) =>
         {

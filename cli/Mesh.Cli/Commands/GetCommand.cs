@@ -10,8 +10,8 @@ internal static class GetCommand
 {
     public static Command Create(GlobalOptions options)
     {
-        var kindArgument = new Argument<string>("kind") { Description = "Kind: " + KindCatalog.Known() };
-        var nameArgument = new Argument<string?>("name") { Description = "Name (omit to list)", Arity = ArgumentArity.ZeroOrOne };
+        var kindArgument = GlobalOptions.NoOptionLikeValues(new Argument<string>("kind") { Description = "Kind: " + KindCatalog.Known() });
+        var nameArgument = GlobalOptions.NoOptionLikeValues(new Argument<string?>("name") { Description = "Name (omit to list)", Arity = ArgumentArity.ZeroOrOne });
         var allNamespaces = new Option<bool>("--all-namespaces", "-A") { Description = "List across all namespaces" };
         var output = GlobalOptions.OutputOption("table");
         var command = new Command("get", "Show one resource or list them") { kindArgument, nameArgument, allNamespaces, output };

@@ -40,6 +40,23 @@ internal sealed class GlobalOptions(CliConsole console)
         AllowMultipleArgumentsPerToken = false,
     };
 
+    /// <summary>
+    /// System.CommandLine lets an unknown <c>--flag</c> fill a free argument slot; a name never starts with '-', so
+    /// such a token is reported as the unknown option it is (a usage error).
+    /// </summary>
+    public static T NoOptionLikeValues<T>(T argument)
+        where T : Argument
+    {
+        argument.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.StartsWith('-') && t.Value != "-"))
+            {
+                result.AddError($"unknown option '{token.Value}'");
+            }
+        });
+        return argument;
+    }
+
     public static OutputFormat Format(ParseResult parse, Option<string> option) => StructuredOutput.Parse(parse.GetValue(option));
 
     public CliSettings Settings(ParseResult parse) =>

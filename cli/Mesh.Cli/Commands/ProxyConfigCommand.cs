@@ -19,7 +19,7 @@ internal static class ProxyConfigCommand
 
     public static Command Create(GlobalOptions options)
     {
-        var idArgument = new Argument<string>("sidecar") { Description = "Subscriber id of the sidecar (see 'meshctl get subscribers')" };
+        var idArgument = GlobalOptions.NoOptionLikeValues(new Argument<string>("sidecar") { Description = "Subscriber id of the sidecar (see 'meshctl get subscribers')" });
         var admin = new Option<string?>("--admin") { Description = "Admin URL of the sidecar, e.g. http://127.0.0.1:15000" };
         var output = GlobalOptions.OutputOption("json");
         var command = new Command("proxy-config", "Show the configuration a sidecar has acknowledged") { idArgument, admin, output };

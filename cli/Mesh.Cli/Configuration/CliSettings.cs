@@ -6,7 +6,7 @@ namespace Mesh.Cli.Configuration;
 /// </summary>
 internal sealed record CliSettings
 {
-    public const string DefaultServer = "http://127.0.0.1:8080";
+    public const string DefaultServer = "http://127.0.0.1:5000";
 
     public Uri Server { get; init; } = new(DefaultServer);
 

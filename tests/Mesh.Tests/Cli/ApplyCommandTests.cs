@@ -55,7 +55,7 @@ public sealed class ApplyCommandTests(CliSiloFixture fixture) : IClassFixture<Cl
         var result = await meshctl.RunAsync("apply", "-f", path, "-n", "bad-weights");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("document 2 (line 7)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("document 2 (line 8)", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("VirtualService bad-weights/bad-reviews: spec.http[0].route[1].weight: weights sum to 110, must be 100", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("nothing was applied", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(before, await fixture.Silo.StoreRevisionAsync());
