@@ -2,29 +2,25 @@ using Mesh.Cli.Client;
 using Mesh.Cli.Kinds;
 using Mesh.Contracts.Istio.Networking;
 using Mesh.Contracts.Json;
+using Mesh.Contracts.Protocol;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
 
 namespace Mesh.Cli.Describe;
 
-/// <summary>A subscriber as <c>/api/v1/subscribers</c> reports it (the fields meshctl shows).</summary>
+/// <summary>
+/// The fields meshctl shows of a subscriber as <c>/api/v1/subscribers</c> reports it (the silo's SubscriberStatus lives
+/// in the storage assembly, which the CLI does not ship).
+/// </summary>
 internal sealed record SubscriberView
 {
     public string Id { get; init; } = "";
     public string SiloId { get; init; } = "";
-    public SubscriberNode Node { get; init; } = new();
+    public NodeInfo Node { get; init; } = new();
     public long SentRevision { get; init; }
     public long AckedRevision { get; init; }
     public long? NackedRevision { get; init; }
     public string? LastNackError { get; init; }
-}
-
-internal sealed record SubscriberNode
-{
-    public string Namespace { get; init; } = "default";
-    public string? Service { get; init; }
-    public IReadOnlyDictionary<string, string>? Labels { get; init; }
-    public IReadOnlyList<string>? Dependencies { get; init; }
 }
 
 /// <summary>Everything the silo knows about one service: what sidecars are sent for it.</summary>
