@@ -73,8 +73,8 @@ internal static class CertificatesApi
     }
 
     private static async Task<CertificateResponse> SignAsync(
-        HttpContext context, CertificateAuthorityService ca, CertificateRequestAuthenticator authenticator, JoinTokenService tokens, ICaStore store,
-        SiloOptions options, TimeProvider timeProvider, ILogger<CertificateAuthorityService> logger, CancellationToken ct)
+        HttpContext context, CertificateAuthorityService ca, CertificateRequestAuthenticator authenticator, JoinTokenService tokens,
+        SiloOptions options, ILogger<CertificateAuthorityService> logger, CancellationToken ct)
     {
         var body = await RequestBody.ReadJsonAsync<CertificateSigningRequest>(context.Request, options, ct);
         var max = (long)options.Ca.MaxWorkloadCertTtl.TotalSeconds;
@@ -110,8 +110,7 @@ internal static class CertificatesApi
             throw new ApiStatusException(401, spent.FailureReason ?? "join token refused", "Authorization");
         }
 
-        await store.RecordIssuedAsync(
-            new IssuedCertificateRow(issued.SerialNumber, issued.SpiffeId, issued.NotBefore, issued.NotAfter, issued.IssuerThumbprint, timeProvider.GetUtcNow()), ct);
+        await ca.RecordAsync(issued, ct);
         CaLog.Issued(logger, issued.SerialNumber, issued.SpiffeId, issued.NotAfter, caller.Method);
         return new CertificateResponse(issued.CertificateChainPem, issued.SerialNumber, issued.SpiffeId, issued.NotAfter, roots.Bundle.Pem);
     }

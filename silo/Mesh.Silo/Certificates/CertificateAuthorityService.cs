@@ -1,3 +1,4 @@
+using Mesh.Contracts.Domains;
 using Mesh.Security.Ca;
 using Mesh.Silo.Api;
 using Mesh.Storage.Abstractions;
@@ -10,9 +11,11 @@ namespace Mesh.Silo.Certificates;
 /// Until <see cref="CaBootstrapper"/> has run, and whenever the CA is not configured, callers get a 503 that says why.
 /// </summary>
 internal sealed class CertificateAuthorityService(ICaStore store, TrustBundlePublisher publisher, SiloOptions options, TimeProvider timeProvider, ILogger<CertificateAuthorityService> logger)
+    : ICertificateAuthority
 {
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile CaRootSet? _current;
+    private volatile string? _publishedFingerprint;
     private volatile string? _startProblem;
     private volatile bool _ready;
     private KeyEncryptionKey? _kek;
@@ -41,7 +44,7 @@ internal sealed class CertificateAuthorityService(ICaStore store, TrustBundlePub
 
         var rows = await store.ListRootsAsync(cancellationToken);
         var fingerprint = CaRootSet.FingerprintOf(rows);
-        if (_current is { } known && known.Fingerprint == fingerprint)
+        if (_current is { } known && known.Fingerprint == fingerprint && _publishedFingerprint == fingerprint)
         {
             return known;
         }
@@ -52,28 +55,35 @@ internal sealed class CertificateAuthorityService(ICaStore store, TrustBundlePub
         {
             if (_current is { } raced && raced.Fingerprint == fingerprint)
             {
-                return raced;
+                set = raced;
+            }
+            else
+            {
+                set = CaRootSet.Build(rows, _kek, _kekProblem, AuthorityOptions, timeProvider);
+                _current = set;
+                if (set.Signer is { } signer)
+                {
+                    CaLog.Ready(logger, Settings.TrustDomain, signer.Active.Certificate.Thumbprint, set.Bundle.Roots.Count);
+                }
+                else
+                {
+                    CaLog.Unavailable(logger, set.SignerProblem ?? "no signer");
+                }
             }
 
-            set = CaRootSet.Build(rows, _kek, _kekProblem, AuthorityOptions, timeProvider);
-            _current = set;
+            if (_publishedFingerprint != fingerprint)
+            {
+                // The silo that changed the roots publishes the bundle, but it may have died before doing so;
+                // and a publish that failed (store outage) is retried by the next call.
+                await publisher.PublishAsync(cancellationToken);
+                _publishedFingerprint = fingerprint;
+            }
         }
         finally
         {
             _reload.Release();
         }
 
-        if (set.Signer is { } signer)
-        {
-            CaLog.Ready(logger, Settings.TrustDomain, signer.Active.Certificate.Thumbprint, set.Bundle.Roots.Count);
-        }
-        else
-        {
-            CaLog.Unavailable(logger, set.SignerProblem ?? "no signer");
-        }
-
-        // The silo that changed the roots publishes the bundle, but it may have died before doing so.
-        await publisher.PublishAsync(cancellationToken);
         return set;
     }
 
@@ -89,6 +99,22 @@ internal sealed class CertificateAuthorityService(ICaStore store, TrustBundlePub
         var set = await CurrentAsync(cancellationToken);
         return set.Signer is { } signer ? (signer, set) : throw new ApiStatusException(503, set.SignerProblem ?? "the CA cannot sign");
     }
+
+    /// <summary>Signs for an already authenticated identity and records the certificate (the CA domain interface).</summary>
+    public async Task<SignedCertificate> SignAsync(string csrPem, WorkloadIdentity identity, TimeSpan? ttl, CancellationToken cancellationToken)
+    {
+        var (signer, _) = await RequireSignerAsync(cancellationToken);
+        var issued = signer.Issue(csrPem, identity.Namespace, identity.ServiceAccount, ttl);
+        await RecordAsync(issued, cancellationToken);
+        return new SignedCertificate(issued.CertificateChainPem, issued.SerialNumber, issued.NotAfter);
+    }
+
+    public async Task<string> GetTrustBundleAsync(CancellationToken cancellationToken) => (await RequireBundleAsync(cancellationToken)).Bundle.Pem;
+
+    public Task RecordAsync(IssuedCertificate issued, CancellationToken cancellationToken) =>
+        store.RecordIssuedAsync(
+            new IssuedCertificateRow(issued.SerialNumber, issued.SpiffeId, issued.NotBefore, issued.NotAfter, issued.IssuerThumbprint, timeProvider.GetUtcNow()),
+            cancellationToken);
 
     /// <summary>Adds a generated or imported credential (pending: trusted, not signing), optionally activating it.</summary>
     public async Task<CaRootView> AddRootAsync(string? certificatePem, string? privateKeyPem, bool activate, CancellationToken cancellationToken)

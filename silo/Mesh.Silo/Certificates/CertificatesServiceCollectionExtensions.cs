@@ -10,6 +10,7 @@ internal static class CertificatesServiceCollectionExtensions
     {
         services.AddSingleton<TrustBundlePublisher>();
         services.AddSingleton<CertificateAuthorityService>();
+        services.AddSingleton<Contracts.Domains.ICertificateAuthority>(sp => sp.GetRequiredService<CertificateAuthorityService>());
         services.AddHostedService<CaBootstrapper>();
         services.AddSingleton<IJoinTokenStore, StoreJoinTokenStore>();
         services.AddSingleton<JoinTokenService>();
