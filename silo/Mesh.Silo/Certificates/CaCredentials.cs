@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Mesh.Security.Ca;
 using Mesh.Storage.Abstractions;
 
@@ -7,10 +8,23 @@ namespace Mesh.Silo.Certificates;
 internal static class CaCredentials
 {
     /// <summary>A new self-signed root, or the given PEM certificate (chain) and key. Throws <see cref="CaException"/> for bad PEM.</summary>
-    public static CaCredential CreateOrImport(CaSettings settings, string? certificatePem, string? privateKeyPem, TimeProvider timeProvider) =>
-        certificatePem is null
-            ? CaCredential.CreateSelfSignedRoot(settings.TrustDomain, settings.KeyAlgorithm, timeProvider, settings.RootValidity)
-            : CaCredential.ImportPem(certificatePem, privateKeyPem ?? "", timeProvider);
+    public static CaCredential CreateOrImport(CaSettings settings, string? certificatePem, string? privateKeyPem, TimeProvider timeProvider)
+    {
+        if (certificatePem is null)
+        {
+            return CaCredential.CreateSelfSignedRoot(settings.TrustDomain, settings.KeyAlgorithm, timeProvider, settings.RootValidity);
+        }
+
+        var imported = CaCredential.ImportPem(certificatePem, privateKeyPem ?? "", timeProvider);
+        if (!imported.Certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any())
+        {
+            // Issued certificates name their issuer by this key identifier; RFC 5280 requires it on CA certificates.
+            imported.Dispose();
+            throw new CaException("The CA certificate has no Subject Key Identifier extension; RFC 5280 requires one on CA certificates.");
+        }
+
+        return imported;
+    }
 
     public static CaRootRow ToRow(CaCredential credential, KeyEncryptionKey kek, CaRootState state, DateTimeOffset now) =>
         new(credential.Certificate.Thumbprint, credential.ExportCertificateChainPem(), new CaKeyProtector(kek).Protect(credential), state, now);

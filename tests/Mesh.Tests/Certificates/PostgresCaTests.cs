@@ -103,12 +103,16 @@ public sealed class PostgresCaTests(PostgresFixture postgres, ITestOutputHelper 
     public async Task Restart_WithSameKek_KeepsRoot_WrongKekIsA503()
     {
         var database = await postgres.CreateDatabaseAsync("ca_restart");
-        var first = new CaClient(await StartAsync(database, "silo-first", _kek));
+        // The same KEK from each source the silo reads: configuration, MESH_CA_KEK, then a file.
+        var first = new CaClient(await StartAsync(database, "silo-first", null, new() { ["MESH_CA_KEK"] = _kek }));
         var bundle = await first.WaitForBundleAsync();
         await first.Silo.DisposeAsync();
         _silos.Remove(first.Silo);
 
-        var again = new CaClient(await StartAsync(database, "silo-again", _kek));
+        var kekFile = Path.Combine(Path.GetTempPath(), $"mesh-kek-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(kekFile, Convert.FromBase64String(_kek));
+        using var cleanup = new FileCleanup(kekFile);
+        var again = new CaClient(await StartAsync(database, "silo-again", null, new() { ["Mesh__Ca__KeyEncryptionKeyFile"] = kekFile }));
         var wrong = new CaClient(await StartAsync(database, "silo-wrong", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
 
         Assert.Equal(bundle, await again.WaitForBundleAsync());
@@ -146,18 +150,29 @@ public sealed class PostgresCaTests(PostgresFixture postgres, ITestOutputHelper 
         return (new CaClient(silos[0]), new CaClient(silos[1]));
     }
 
-    private async Task<SiloProcess> StartAsync(string database, string id, string? kek)
+    private async Task<SiloProcess> StartAsync(string database, string id, string? kek, Dictionary<string, string?>? extra = null)
     {
-        var silo = await SiloProcess.StartAsync(database, id, output, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Mesh__Ca__KeyEncryptionKey"] = kek,
             ["MESH_CA_KEK"] = null,
-        });
+        };
+        foreach (var (name, value) in extra ?? [])
+        {
+            settings[name] = value;
+        }
+
+        var silo = await SiloProcess.StartAsync(database, id, output, settings);
         lock (_silos)
         {
             _silos.Add(silo);
         }
 
         return silo;
+    }
+
+    private sealed class FileCleanup(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
     }
 }

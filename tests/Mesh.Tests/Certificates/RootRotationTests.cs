@@ -89,6 +89,13 @@ public sealed class RootRotationTests(ITestOutputHelper output) : IAsyncLifetime
         var halfImport = await _ca.SendAsync(HttpMethod.Post, "/api/v1/ca/roots", new { certificate = notCa.ExportCertificatePem() }, SiloProcess.AdminToken);
         Assert.Equal(HttpStatusCode.BadRequest, halfImport.Status);
 
+        var noSki = new CertificateRequest("CN=No SKI Root", leafKey, HashAlgorithmName.SHA256);
+        noSki.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var noSkiRoot = noSki.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var withoutSki = await _ca.SendAsync(HttpMethod.Post, "/api/v1/ca/roots", new { certificate = noSkiRoot.ExportCertificatePem(), privateKey = leafKey.ExportPkcs8PrivateKeyPem(), activate = true }, SiloProcess.AdminToken);
+        Assert.True(withoutSki.Status == HttpStatusCode.BadRequest, $"{(int)withoutSki.Status} {withoutSki.Body}");
+        Assert.Contains("Subject Key Identifier", withoutSki.Body);
+
         Assert.Single(await _ca.RootsAsync());
     }
 
