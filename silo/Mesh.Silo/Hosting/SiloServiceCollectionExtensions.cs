@@ -1,5 +1,6 @@
 using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
+using Mesh.Silo.Certificates;
 using Mesh.Silo.Cluster;
 using Mesh.Silo.Observability;
 using Mesh.Silo.Policy;
@@ -52,6 +53,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<Mesh.Contracts.Domains.IPolicyStore>(sp => sp.GetRequiredService<PolicyStore>());
         services.AddSingleton<PolicyLikeReads>();
         services.AddSingleton<AdminAuthorization>();
+        services.AddMeshCertificates();
 
         services.AddHostedService<MembershipService>();
         services.AddHostedService<LeaseSweeper>();
