@@ -97,6 +97,14 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
 
     public Task<string> MetricsAsync() => Admin.GetStringAsync("/metrics");
 
+    /// <summary>
+    /// Waits until /metrics contains <paramref name="fragment"/>: a request is counted just after its response is
+    /// sent, so the client can be faster than the counter.
+    /// </summary>
+    public Task WaitForMetricAsync(string fragment) =>
+        Poll.UntilTrueAsync(async () => (await MetricsAsync()).Contains(fragment, StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+            () => $"/metrics never contained {fragment}");
+
     public async ValueTask DisposeAsync()
     {
         Admin.Dispose();

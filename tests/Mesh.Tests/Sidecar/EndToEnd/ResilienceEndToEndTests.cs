@@ -92,7 +92,7 @@ public sealed class ResilienceEndToEndTests(ITestOutputHelper output)
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "answered by the route timeout, not by the upstream");
-        Assert.Contains("response_code=\"504\",response_flags=\"UT\"", await client.MetricsAsync(), StringComparison.Ordinal);
+        await client.WaitForMetricAsync("response_code=\"504\",response_flags=\"UT\"");
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class ResilienceEndToEndTests(ITestOutputHelper output)
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses.Take(4));
         Assert.True(statuses.Count(s => s == HttpStatusCode.TooManyRequests) >= 5, string.Join(",", statuses));
-        Assert.Contains("response_code=\"429\",response_flags=\"RL\"", await client.MetricsAsync(), StringComparison.Ordinal);
+        await client.WaitForMetricAsync("response_code=\"429\",response_flags=\"RL\"");
     }
 
     [Fact]
@@ -140,6 +140,6 @@ public sealed class ResilienceEndToEndTests(ITestOutputHelper output)
 
         Assert.Equal(1, responses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(3, responses.Count(s => s == HttpStatusCode.ServiceUnavailable));
-        Assert.Contains("response_flags=\"UO\"", await client.MetricsAsync(), StringComparison.Ordinal);
+        await client.WaitForMetricAsync("response_flags=\"UO\"");
     }
 }

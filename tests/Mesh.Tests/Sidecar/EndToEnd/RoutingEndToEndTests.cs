@@ -32,7 +32,7 @@ public sealed class RoutingEndToEndTests(ITestOutputHelper output)
         Assert.InRange(versions.GetValueOrDefault("v1"), 90, 110);
         Assert.InRange(versions.GetValueOrDefault("v2"), 90, 110);
         Assert.True(v1.Requests >= 90, "v1 was reached through its inbound sidecar");
-        Assert.Contains("reporter=\"destination\"", await serverSidecar.MetricsAsync(), StringComparison.Ordinal);
+        await serverSidecar.WaitForMetricAsync("reporter=\"destination\"");
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class RoutingEndToEndTests(ITestOutputHelper output)
         using var response = await client.Proxy.GetAsync("http://nothing-here:9080/");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("response_flags=\"NR\"", await client.MetricsAsync(), StringComparison.Ordinal);
+        await client.WaitForMetricAsync("response_flags=\"NR\"");
     }
 
     [Fact]
