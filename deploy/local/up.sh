@@ -17,10 +17,11 @@ remember() { echo "$1" >> "$state/pids"; }
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ ! -f "$state/pg/PG_VERSION" ]; then
-  mkdir -p "$state/pg"; [ "$(id -u)" -eq 0 ] && chown postgres "$state/pg" "$state"
+  mkdir -p "$state/pg"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$state/pg"
   as_pg "$pgbin/initdb" -D "$state/pg" -A trust -U postgres >/dev/null
 fi
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$state/pg"
+if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$state/pg"; touch "$state/logs/postgres.log"; chown postgres "$state/logs/postgres.log"; fi
 as_pg "$pgbin/pg_ctl" -D "$state/pg" -l "$state/logs/postgres.log" -w -o "-p 15432 -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
 export MESH_POSTGRES="Host=127.0.0.1;Port=15432;Username=postgres;Database=postgres"
 
@@ -66,7 +67,7 @@ meshctl apply -f ../shared/istio-samples/destination-rule-all.yaml -f ../shared/
 cat <<MSG
 Local mesh is up: PostgreSQL :15432, silos :5000 and :5001, productpage v1, reviews v1/v2 with sidecars.
   curl http://127.0.0.1:9080/call/reviews          # productpage -> its sidecar -> reviews (90% v1, 10% v2)
-  HTTP_PROXY=http://127.0.0.1:15101 curl http://reviews:9080/
+  http_proxy=http://127.0.0.1:15101 curl http://reviews:9080/    # curl reads the lowercase variable
   MESH_TOKEN=\$(cat .mesh/admin-token) dotnet cli/Mesh.Cli/bin/Release/net10.0/meshctl.dll describe service reviews
   curl http://127.0.0.1:15100/metrics              # Istio-named metrics of productpage's sidecar
 Stop it with ./deploy/local/down.sh (logs in .mesh/logs).
