@@ -88,6 +88,21 @@ public sealed class ApplyCommandTests(CliSiloFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task Apply_StaleResourceVersion_ExitsOneWithConflict()
+    {
+        var meshctl = Meshctl.For(fixture.Silo);
+        var path = Path.Combine(CliFiles.SamplesDirectory, "virtual-service-reviews-90-10.yaml");
+        await meshctl.RunAsync("apply", "-f", path, "-n", "conflict");
+        await meshctl.RunAsync("apply", "-f", path, "-n", "conflict");
+        var stale = (await File.ReadAllTextAsync(path)).Replace("  name: reviews\n", "  name: reviews\n  resourceVersion: \"1\"\n", StringComparison.Ordinal);
+
+        var result = await meshctl.RunWithInputAsync(stale, "apply", "-f", "-", "-n", "conflict");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Error from server (Conflict, 409)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Apply_DryRun_ValidatesAndSendsNothing()
     {
         var before = await fixture.Silo.StoreRevisionAsync();
