@@ -8,6 +8,9 @@ public static class ResourceKinds
     public const string Service = "Service";
     public const string Endpoint = "Endpoint";
 
+    /// <summary>Roots workloads trust (mesh.dev/v1), published by the silos' CA; not writable through the API.</summary>
+    public const string TrustBundle = "TrustBundle";
+
     public const string VirtualService = "VirtualService";
     public const string DestinationRule = "DestinationRule";
     public const string Gateway = "Gateway";

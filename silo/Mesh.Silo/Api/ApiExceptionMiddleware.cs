@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Mesh.Security;
+using Mesh.Security.Ca;
 using Mesh.Storage.Abstractions;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -39,11 +41,21 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         JsonException j => (400, $"malformed JSON{Where(j)}: {FirstSentence(j.Message)}", j.Path, null),
         BadHttpRequestException { StatusCode: 413 } => (413, "request body is larger than the limit", null, null),
         BadHttpRequestException b => (b.StatusCode, b.Message, null, null),
+        InvalidCsrException csr => (400, csr.Message, FieldOf(csr.Message) ?? "csr", null),
+        CaException ca => (400, ca.Message, null, null),
+        PolicyValidationException p => (400, p.Message, "spec", [.. p.Errors.Select(e => new FieldError("spec", e))]),
         StoreConflictException c => (409, c.Message, "metadata.resourceVersion", null),
         StoreUnavailableException => (503, "the configuration store is unavailable; retry later (the data plane is unaffected)", null, null),
         OperationCanceledException => (499, "request cancelled", null, null),
         _ => null,
     };
+
+    /// <summary>The field a CA message starts with (<c>csr: ...</c>, <c>identity: ...</c>).</summary>
+    private static string? FieldOf(string message)
+    {
+        var colon = message.IndexOf(':', StringComparison.Ordinal);
+        return colon is > 0 and < 32 && message[..colon].All(char.IsAsciiLetter) ? message[..colon] : null;
+    }
 
     private static string Where(JsonException j) =>
         j.LineNumber is { } line ? $" at {j.Path ?? "$"} (line {line + 1}, position {(j.BytePositionInLine ?? 0) + 1})" : "";

@@ -23,6 +23,7 @@ internal static class SiloEndpointRouteBuilderExtensions
         api.MapRegistryApi(writes);
         api.MapResourcesApi(writes);
         api.MapClusterApi();
+        api.MapCertificatesApi(writes, app.MapGroup("/api/v1"));
         app.MapSubscriptions();
 
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();

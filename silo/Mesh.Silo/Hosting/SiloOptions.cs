@@ -60,4 +60,7 @@ internal sealed record SiloOptions
     public int DefaultEndpointTtlSeconds { get; init; }
 
     public int MaxEndpointTtlSeconds { get; init; } = 3600;
+
+    /// <summary>The built-in certificate authority (section <c>Mesh:Ca</c>).</summary>
+    public Certificates.CaSettings Ca { get; init; } = new();
 }

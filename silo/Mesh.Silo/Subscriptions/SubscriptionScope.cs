@@ -77,6 +77,8 @@ internal sealed class SubscriptionScope
             case ResourceKinds.AuthorizationPolicy:
             case ResourceKinds.RequestAuthentication:
                 return ns == _namespace || ns == RootNamespace;
+            case ResourceKinds.TrustBundle:
+                return true; // every sidecar needs the roots to verify its peers, whatever it depends on
             default:
                 return true;
         }
