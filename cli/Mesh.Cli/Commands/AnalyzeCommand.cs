@@ -40,9 +40,12 @@ internal static class AnalyzeCommand
             }
 
             var messages = ConfigAnalyzer.Analyze(resources.Select(r => r.Resource).ToList(), existing);
+            var locations = resources
+                .GroupBy(r => $"{r.Resource.Kind} {r.Resource.Key.Namespace}/{r.Resource.Metadata.Name}")
+                .ToDictionary(g => g.Key, g => g.Last().Location, StringComparer.Ordinal);
             foreach (var message in messages)
             {
-                await output.WriteLineAsync(Format(message));
+                await output.WriteLineAsync(Format(message, locations));
             }
 
             var hasErrors = errors.Count > 0 || messages.Any(m => m.Severity == ValidationSeverity.Error);
@@ -58,7 +61,7 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>istioctl's layout: <c>Warning [IST0101] (VirtualService default/reviews) spec...: message</c>.</summary>
-    internal static string Format(ValidationMessage message)
+    internal static string Format(ValidationMessage message, IReadOnlyDictionary<string, string> locations)
     {
         var text = message.Message;
         var subject = "";
@@ -74,7 +77,8 @@ internal static class AnalyzeCommand
             text = $"{message.Path}: {text}";
         }
 
-        return $"{message.Severity} [{message.Code}]{subject} {text}";
+        var where = subject.Length > 0 && locations.TryGetValue(subject[2..^1], out var location) ? $" [{location}]" : "";
+        return $"{message.Severity} [{message.Code}]{subject} {text}{where}";
     }
 
     private static async Task<List<MeshResource>> LiveResourcesAsync(SiloClient client, CancellationToken ct)

@@ -8,7 +8,7 @@ namespace Mesh.Cli.Commands;
 
 /// <summary>
 /// <c>meshctl apply -f FILE|DIR|-</c>: reads and validates every document offline first; if anything is wrong nothing
-/// is sent. Then PUTs each resource and prints <c>kind.group/name created|configured</c>.
+/// is sent. Then PUTs each resource (unless stored unchanged) and prints <c>kind.group/name created|configured|unchanged</c>.
 /// </summary>
 internal static class ApplyCommand
 {
@@ -39,8 +39,8 @@ internal static class ApplyCommand
                 var kind = KindCatalog.ForResource(loaded.Resource);
                 try
                 {
-                    var (name, created) = await ResourceApi.ApplyAsync(client, kind, loaded.Resource, ct);
-                    await output.WriteLineAsync($"{kind.DisplayName}/{name} {(created ? "created" : "configured")}");
+                    var (name, outcome) = await ResourceApi.ApplyAsync(client, kind, loaded.Resource, ct);
+                    await output.WriteLineAsync($"{kind.DisplayName}/{name} {outcome.ToString().ToLowerInvariant()}");
                 }
                 catch (CliException e) when (!e.Fatal)
                 {

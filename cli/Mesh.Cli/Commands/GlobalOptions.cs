@@ -86,5 +86,11 @@ internal sealed class GlobalOptions(CliConsole console)
                 await Console.Error.WriteLineAsync("Error: cancelled");
                 return ExitCodes.UserError;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug in meshctl still gets one line, not a stack trace; the type says where to look.
+                await Console.Error.WriteLineAsync($"Error: unexpected {e.GetType().Name}: {e.Message}");
+                return ExitCodes.UserError;
+            }
         });
 }

@@ -11,6 +11,7 @@ public sealed class AnalyzeCommandTests(CliSiloFixture fixture) : IClassFixture<
 
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("Warning [IST0101] (VirtualService default/reviews) spec.http[0].route[0].destination.subset \"v9\" not found", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("subset.yaml document 3 (line 20)]", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -76,15 +76,46 @@ public sealed class ApplyCommandTests(CliSiloFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
-    public async Task Apply_SameFileTwice_SaysConfiguredTheSecondTime()
+    public async Task Apply_SameFileTwice_SecondIsUnchangedAndWritesNothing()
+    {
+        var meshctl = Meshctl.For(fixture.Silo);
+        var path = Path.Combine(CliFiles.SamplesDirectory, "destination-rule-all.yaml");
+        await meshctl.RunAsync("apply", "-f", path, "-n", "twice");
+        var before = await fixture.Silo.StoreRevisionAsync();
+
+        var second = await meshctl.RunAsync("apply", "-f", path, "-n", "twice");
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("destinationrule.networking.istio.io/reviews unchanged", second.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("configured", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, await fixture.Silo.StoreRevisionAsync());
+    }
+
+    [Fact]
+    public async Task Apply_ChangedSpec_SaysConfigured()
+    {
+        var meshctl = Meshctl.For(fixture.Silo);
+        await meshctl.RunAsync("apply", "-f", Path.Combine(CliFiles.SamplesDirectory, "virtual-service-reviews-90-10.yaml"), "-n", "changed");
+
+        var result = await meshctl.RunAsync("apply", "-f", Path.Combine(CliFiles.SamplesDirectory, "virtual-service-reviews-50-v3.yaml"), "-n", "changed");
+
+        Assert.Equal("virtualservice.networking.istio.io/reviews configured", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Apply_StaleResourceVersion_ExitsOneWithConflict()
     {
         var meshctl = Meshctl.For(fixture.Silo);
         var path = Path.Combine(CliFiles.SamplesDirectory, "virtual-service-reviews-90-10.yaml");
+        await meshctl.RunAsync("apply", "-f", path, "-n", "conflict");
+        using var current = JsonDocument.Parse((await meshctl.RunAsync("get", "vs", "reviews", "-n", "conflict", "-o", "json")).Stdout);
+        var stale = current.RootElement.GetProperty("metadata").GetProperty("resourceVersion").GetInt64() + 1000;
+        var yaml = (await File.ReadAllTextAsync(path)).Replace("  name: reviews\n", $"  name: reviews\n  resourceVersion: \"{stale}\"\n", StringComparison.Ordinal);
 
-        await meshctl.RunAsync("apply", "-f", path, "-n", "twice");
-        var second = await meshctl.RunAsync("apply", "-f", path, "-n", "twice");
+        var result = await meshctl.RunWithInputAsync(yaml, "apply", "-f", "-", "-n", "conflict");
 
-        Assert.Equal("virtualservice.networking.istio.io/reviews configured", second.Stdout.Trim());
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Error from server (Conflict, 409)", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

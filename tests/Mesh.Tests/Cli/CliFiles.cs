@@ -104,6 +104,9 @@ internal sealed class CliFiles : IDisposable
 
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("meshctl-test-");
 
+    /// <summary>A path in the test's directory, for files a program under test creates (deleted with the directory).</summary>
+    public string PathOf(string name) => Path.Combine(_directory.FullName, name);
+
     public string Write(string name, string content)
     {
         var path = Path.Combine(_directory.FullName, name);

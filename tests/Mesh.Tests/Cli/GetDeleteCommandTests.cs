@@ -71,6 +71,31 @@ public sealed class GetDeleteCommandTests(CliSiloFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Get_YamlList_ReadsBackAsTheResources()
+    {
+        var meshctl = Meshctl.For(fixture.Silo);
+        await ApplyAsync(meshctl, DestinationRules, "get-yaml-list");
+
+        var result = await meshctl.RunAsync("get", "destinationrule.networking.istio.io", "-n", "get-yaml-list", "-o", "yaml");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var read = ResourceDocumentReader.Read(result.Stdout);
+        Assert.Equal(4, read.Count);
+        Assert.All(read, r => Assert.Equal("get-yaml-list", r.Metadata.Namespace));
+    }
+
+    [Fact]
+    public async Task Get_Members_ListsTheSiloInATable()
+    {
+        var result = await Meshctl.For(fixture.Silo).RunAsync("get", "members");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("ID ", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("LAST HEARTBEAT", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(result.Stdout.Split('\n'), l => l.StartsWith(fixture.Silo.SiloId + " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Get_MissingName_ExitsFiveWithServerMessage()
     {
         var result = await Meshctl.For(fixture.Silo).RunAsync("get", "vs", "nope", "-n", "get-missing");

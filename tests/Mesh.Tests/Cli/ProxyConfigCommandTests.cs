@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mesh.Contracts.Protocol;
 using Mesh.Tests.Infrastructure;
+using Mesh.Tests.Sidecar;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -30,6 +31,26 @@ public sealed class ProxyConfigCommandTests(CliSiloFixture fixture) : IClassFixt
 
         Assert.Contains("Pass --admin URL", status.Stderr, StringComparison.Ordinal);
         Assert.Contains("\"siloId\": \"" + fixture.Silo.SiloId, status.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProxyConfig_RealSidecar_ShowsTheRevisionItAcknowledged()
+    {
+        var meshctl = Meshctl.For(fixture.Silo);
+        using var files = new CliFiles();
+        await using var sidecar = await SidecarProcess.StartAsync("pc-real", [fixture.Silo.BaseAddress.ToString()], files.PathOf("state.json"), null);
+        var revision = await fixture.Silo.StoreRevisionAsync();
+        await sidecar.WaitForRevisionAsync(revision);
+
+        var result = await meshctl.RunAsync("proxy-config", "pc-real", "--admin", $"http://127.0.0.1:{sidecar.AdminPort}");
+        var table = await meshctl.RunAsync("proxy-config", "pc-real", "--admin", $"http://127.0.0.1:{sidecar.AdminPort}", "-o", "table");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var dump = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(await sidecar.RevisionAsync(), dump.RootElement.GetProperty("revision").GetInt64());
+        Assert.Equal(JsonValueKind.Object, dump.RootElement.GetProperty("config").ValueKind);
+        Assert.Matches(@"Sidecar:\s+pc-real", table.Stdout);
+        Assert.Matches(@"acceptedRevision:\s+\d+", table.Stdout);
     }
 
     [Fact]
