@@ -1,2 +1,4 @@
-Console.Error.WriteLine("meshctl: not built yet (issue 4)");
-return 2;
+using Mesh.Cli;
+using Mesh.Cli.Commands;
+
+return await MeshctlApp.RunAsync(args, new CliConsole(Console.Out, Console.Error, Console.In));

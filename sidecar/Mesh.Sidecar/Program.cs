@@ -1,4 +1,15 @@
-using Yarp.ReverseProxy.Forwarder;
+using System.Collections;
+using Mesh.Sidecar.Hosting;
 
-// Skeleton until the sidecar issue: proves the YARP reference resolves.
-Console.WriteLine(typeof(IHttpForwarder).Assembly.GetName());
+SidecarOptions options;
+try
+{
+    options = SidecarOptionsParser.Parse(args, Environment.GetEnvironmentVariables());
+}
+catch (SidecarOptionsException ex)
+{
+    await Console.Error.WriteLineAsync($"mesh-sidecar: {ex.Message}");
+    return 2;
+}
+
+return await SidecarHost.RunAsync(options);

@@ -40,13 +40,15 @@ internal static class SiloServiceCollectionExtensions
 
         services.AddSingleton<SubscriberRegistry>();
         services.AddSingleton<FrameBuilder>();
+        services.AddSingleton<HeartbeatClock>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeartbeatClock>());
         services.AddSingleton<SubscriberStatusFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriberStatusFlusher>());
 
         services.AddSingleton<ServiceRegistry>();
         services.AddSingleton<Mesh.Contracts.Domains.IServiceRegistry>(sp => sp.GetRequiredService<ServiceRegistry>());
         services.AddSingleton<Mesh.Contracts.Domains.IEndpointHealth>(sp => sp.GetRequiredService<ServiceRegistry>());
-        services.AddSingleton<IResourceValidator, EnvelopeValidator>();
+        services.AddSingleton<IResourceValidator, IstioResourceValidator>();
         services.AddSingleton<PolicyStore>();
         services.AddSingleton<Mesh.Contracts.Domains.IPolicyStore>(sp => sp.GetRequiredService<PolicyStore>());
         services.AddSingleton<PolicyLikeReads>();
@@ -63,6 +65,7 @@ internal static class SiloServiceCollectionExtensions
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.DefaultIgnoreCondition = Contracts.Json.MeshJson.Options.DefaultIgnoreCondition;
+            json.SerializerOptions.Encoder = Contracts.Json.MeshJson.Options.Encoder;
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

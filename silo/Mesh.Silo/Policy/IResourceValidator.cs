@@ -1,4 +1,5 @@
 using Mesh.Contracts.Resources;
+using Mesh.Istio.Validation;
 using Mesh.Silo.Api;
 
 namespace Mesh.Silo.Policy;
@@ -9,19 +10,22 @@ internal interface IResourceValidator
     IReadOnlyList<FieldError> Validate(MeshResource resource);
 }
 
-/// <summary>Envelope checks only: known kind, matching apiVersion, DNS-1123 names, spec object.</summary>
-internal sealed class EnvelopeValidator : IResourceValidator
+/// <summary>
+/// Istio's validation, strict as its admission webhook (unknown fields are errors). The same code runs offline in
+/// meshctl, so a file that passes <c>meshctl apply --dry-run</c> passes here.
+/// </summary>
+internal sealed class IstioResourceValidator : IResourceValidator
 {
     public IReadOnlyList<FieldError> Validate(MeshResource resource)
     {
-        var errors = new List<FieldError>();
-        if (!ResourceKinds.ConfigKindGroups.TryGetValue(resource.Kind, out var group))
+        if (!ResourceKinds.IsConfigKind(resource.Kind))
         {
-            errors.Add(new FieldError("kind", $"'{InputValidation.Clip(resource.Kind)}' is not a known kind; expected one of {string.Join(", ", ResourceKinds.ConfigKindGroups.Keys)}"));
-            return errors;
+            return [new FieldError("kind", $"'{InputValidation.Clip(resource.Kind)}' is not a known kind; expected one of {string.Join(", ", ResourceKinds.ConfigKindGroups.Keys)}")];
         }
 
-        InputValidation.CheckEnvelope(resource, resource.Kind, group, ResourceKinds.IstioVersions, errors);
-        return errors;
+        return ResourceValidator.Validate(resource, strict: true)
+            .Where(m => m.Severity == ValidationSeverity.Error)
+            .Select(m => new FieldError(m.Path.Length == 0 ? "$" : m.Path, m.Message))
+            .ToList();
     }
 }

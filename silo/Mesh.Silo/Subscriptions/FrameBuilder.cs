@@ -21,6 +21,12 @@ internal sealed class FrameBuilder(ResourceCache cache)
     /// <summary>The frame that moves a subscriber at <paramref name="fromRevision"/> to the newest revision.</summary>
     public PreparedFrame Build(long fromRevision, SubscriptionScope scope, bool forceSnapshot)
     {
+        // Most subscribers sit at the same revision: reuse the frame another subscriber already built.
+        if (!forceSnapshot && _frames.TryGetValue((fromRevision, cache.Revision, scope.Key), out var ready) && ready.IsValueCreated)
+        {
+            return ready.Value;
+        }
+
         if (!forceSnapshot && cache.TryGetChangesSince(fromRevision, out var to, out var changes))
         {
             return Cached((fromRevision, to, scope.Key), () => Delta(fromRevision, to, changes, scope));

@@ -19,6 +19,7 @@ internal sealed partial class SubscriptionSession(
     SubscriberState state,
     ResourceCache cache,
     FrameBuilder frames,
+    HeartbeatClock clock,
     SiloMetrics metrics,
     SiloOptions options,
     TimeProvider timeProvider,
@@ -109,7 +110,8 @@ internal sealed partial class SubscriptionSession(
                 return;
             }
 
-            await Task.WhenAny(changed, Task.Delay(idle, timeProvider, token));
+            // One shared tick for every session: no per-subscriber timers while thousands wait for a change.
+            await Task.WhenAny(changed, clock.NextTick).WaitAsync(token);
         }
     }
 

@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -16,7 +13,6 @@ namespace Mesh.Tests.Infrastructure;
 public sealed partial class PostgresServer : IAsyncDisposable
 {
     public const string ExternalVariable = "MESH_TEST_POSTGRES";
-    private const string BinariesRoot = "/usr/lib/postgresql";
     private static readonly ConcurrentDictionary<PostgresServer, bool> Running = new();
     private readonly string? _binDirectory;
     private readonly string? _directory;
@@ -60,15 +56,15 @@ public sealed partial class PostgresServer : IAsyncDisposable
             return new PostgresServer(external, null, null, builder.Port);
         }
 
-        var bin = FindBinaries();
+        var bin = PostgresTools.FindBinaries();
         var directory = Directory.CreateTempSubdirectory("mesh-pg-").FullName;
         try
         {
-            await InitializeClusterAsync(bin, directory, cancellationToken);
+            await PostgresTools.InitializeClusterAsync(bin, directory, cancellationToken);
             // Another process may grab the port between probing and binding; try a few.
             for (var attempt = 1; ; attempt++)
             {
-                var port = FreePort();
+                var port = PostgresTools.FreePort();
                 var server = new PostgresServer(Admin(port), bin, directory, port);
                 try
                 {
@@ -122,7 +118,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
 
             Running[this] = true;
             var options = $"-p {Port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=300";
-            var (exit, output) = await RunAsync(_binDirectory!, "pg_ctl", ["-D", DataDirectory(directory), "-l", LogFile(directory), "-w", "-t", "120", "-o", options, "start"], cancellationToken);
+            var (exit, output) = await PostgresTools.RunAsync(_binDirectory!, "pg_ctl", ["-D", PostgresTools.DataDirectory(directory), "-l", LogFile(directory), "-w", "-t", "120", "-o", options, "start"], cancellationToken);
             if (exit != 0)
             {
                 throw new InvalidOperationException($"pg_ctl start failed ({exit}): {output}\n{ReadLog()}");
@@ -148,7 +144,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
                 return;
             }
 
-            var (exit, output) = await RunAsync(_binDirectory!, "pg_ctl", ["-D", DataDirectory(directory), "-m", "immediate", "-w", "stop"], cancellationToken);
+            var (exit, output) = await PostgresTools.RunAsync(_binDirectory!, "pg_ctl", ["-D", PostgresTools.DataDirectory(directory), "-m", "immediate", "-w", "stop"], cancellationToken);
             if (exit != 0)
             {
                 throw new InvalidOperationException($"pg_ctl stop failed ({exit}): {output}");
@@ -191,7 +187,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         {
             if (!_stopped)
             {
-                RunAsync(_binDirectory!, "pg_ctl", ["-D", DataDirectory(_directory), "-m", "immediate", "-w", "stop"], CancellationToken.None).GetAwaiter().GetResult();
+                PostgresTools.RunAsync(_binDirectory!, "pg_ctl", ["-D", PostgresTools.DataDirectory(_directory), "-m", "immediate", "-w", "stop"], CancellationToken.None).GetAwaiter().GetResult();
                 _stopped = true;
             }
         }
@@ -199,68 +195,6 @@ public sealed partial class PostgresServer : IAsyncDisposable
         {
             TryDelete(_directory);
         }
-    }
-
-    private static async Task InitializeClusterAsync(string bin, string directory, CancellationToken cancellationToken)
-    {
-        if (Environment.IsPrivilegedProcess)
-        {
-            // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
-            var (chownExit, chownOutput) = await RunProcessAsync("chown", ["-R", "postgres:postgres", directory], cancellationToken);
-            if (chownExit != 0)
-            {
-                throw new InvalidOperationException($"chown of {directory} to postgres failed ({chownExit}): {chownOutput}");
-            }
-        }
-
-        var (exit, output) = await RunAsync(bin, "initdb", ["-D", DataDirectory(directory), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"], cancellationToken);
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"initdb failed ({exit}): {output}");
-        }
-    }
-
-    private static string FindBinaries()
-    {
-        var candidates = Directory.Exists(BinariesRoot)
-            ? Directory.GetDirectories(BinariesRoot)
-                .Select(d => (Path: Path.Combine(d, "bin"), Version: decimal.TryParse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : -1))
-                .Where(c => File.Exists(Path.Combine(c.Path, "initdb")) && File.Exists(Path.Combine(c.Path, "pg_ctl")))
-                .OrderByDescending(c => c.Version)
-                .ToList()
-            : [];
-        return candidates.Count > 0
-            ? candidates[0].Path
-            : throw new InvalidOperationException(
-                $"No PostgreSQL server binaries (initdb, pg_ctl) under {BinariesRoot}/*/bin. Install them (apt-get install postgresql) " +
-                $"or set {ExternalVariable} to the connection string of a server the tests may create databases on.");
-    }
-
-    private static Task<(int Exit, string Output)> RunAsync(string bin, string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
-        Environment.IsPrivilegedProcess
-            ? RunProcessAsync("runuser", ["-u", "postgres", "--", Path.Combine(bin, tool), .. arguments], cancellationToken)
-            : RunProcessAsync(Path.Combine(bin, tool), arguments, cancellationToken);
-
-    private static async Task<(int Exit, string Output)> RunProcessAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        return (process.ExitCode, (await stdout + await stderr).Trim());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Admin(int port) => new NpgsqlConnectionStringBuilder
@@ -276,8 +210,6 @@ public sealed partial class PostgresServer : IAsyncDisposable
     private bool LogContains(string text) => ReadLog().Contains(text, StringComparison.Ordinal);
 
     private string ReadLog() => _directory is not null && File.Exists(LogFile(_directory)) ? File.ReadAllText(LogFile(_directory)) : "";
-
-    private static string DataDirectory(string directory) => Path.Combine(directory, "data");
 
     private static string LogFile(string directory) => Path.Combine(directory, "postgres.log");
 

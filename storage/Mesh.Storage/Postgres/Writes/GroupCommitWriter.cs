@@ -53,35 +53,33 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var batch = new List<WriteRequest>(_maxBatchSize);
-        try
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+            batch.Clear();
+            while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var request))
             {
-                batch.Clear();
-                while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var request))
+                if (request.CancellationToken.IsCancellationRequested)
                 {
-                    if (request.CancellationToken.IsCancellationRequested)
-                    {
-                        request.Cancel();
-                    }
-                    else
-                    {
-                        batch.Add(request);
-                    }
+                    request.Cancel();
                 }
+                else
+                {
+                    batch.Add(request);
+                }
+            }
 
+            try
+            {
                 if (batch.Count > 0)
                 {
                     await ApplyAsync(batch);
                 }
             }
-        }
-        catch (Exception e)
-        {
-            PostgresLog.WriteLoopFailed(_logger, e);
-            foreach (var request in batch)
+            catch (Exception e)
             {
-                request.Fail(e);
+                // Never let the loop die: every later write would wait forever.
+                PostgresLog.WriteLoopFailed(_logger, e);
+                FailAll(batch, e);
             }
         }
     }

@@ -5,38 +5,56 @@ using NpgsqlTypes;
 namespace Mesh.Storage.Postgres.Writes;
 
 /// <summary>
-/// Applies a batch of write requests in one transaction and three round trips: lock the revision counter and the
-/// touched rows (in key order, so concurrent lease renewals cannot deadlock with it), write the final rows and
-/// change log, commit.
+/// Applies a batch of write requests in one transaction and two round trips: begin and lock the revision counter
+/// and the touched rows (in key order, so concurrent lease renewals cannot deadlock with it); then write the final
+/// rows and the change log and commit.
 /// </summary>
 internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvider timeProvider)
 {
     public async Task<WriteBatchPlan> ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var plan = await PlanAsync(connection, transaction, requests, cancellationToken);
-        if (!plan.HasChanges)
+        // BEGIN and COMMIT are sent as SQL so they ride along with the reads and the writes: two round trips.
+        try
         {
-            await transaction.RollbackAsync(cancellationToken);
+            var plan = await PlanAsync(connection, requests, cancellationToken);
+            await using var write = new NpgsqlBatch(connection);
+            if (plan.HasChanges)
+            {
+                AddUpserts(write, plan.Upserts.ToList());
+                AddDeletes(write, plan.Deletes.ToList());
+                ChangeLogSql.AddRecord(write, plan.Changes, plan.Revision, options.ChangeLogNotifyChannel);
+                write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            }
+            else
+            {
+                write.BatchCommands.Add(new NpgsqlBatchCommand("ROLLBACK"));
+            }
+
+            await write.ExecuteNonQueryAsync(cancellationToken);
             return plan;
         }
-
-        await using (var write = new NpgsqlBatch(connection, transaction))
+        catch when (connection.FullState == System.Data.ConnectionState.Open)
         {
-            AddUpserts(write, plan.Upserts.ToList());
-            AddDeletes(write, plan.Deletes.ToList());
-            ChangeLogSql.AddRecord(write, plan.Changes, plan.Revision, options.ChangeLogNotifyChannel);
-            await write.ExecuteNonQueryAsync(cancellationToken);
-        }
+            // A refused statement leaves the transaction aborted; end it before the connection returns to the pool.
+            try
+            {
+                await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+                // The connection is gone too; the server rolls the transaction back by itself.
+            }
 
-        await transaction.CommitAsync(cancellationToken);
-        return plan;
+            throw;
+        }
     }
 
-    private static async Task<WriteBatchPlan> PlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
+    private static async Task<WriteBatchPlan> PlanAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
     {
         var keys = requests.SelectMany(r => r.Writes).Select(w => w.Key).Distinct().ToList();
-        await using var read = new NpgsqlBatch(connection, transaction);
+        await using var read = new NpgsqlBatch(connection);
+        read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         read.BatchCommands.Add(new NpgsqlBatchCommand(ChangeLogSql.LockRevision));
         var current = new NpgsqlBatchCommand("""
             SELECT r.kind, r.namespace, r.name, r.version, r.lease_expires_at

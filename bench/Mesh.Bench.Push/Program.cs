@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Mesh.Bench.Push;
+using Mesh.Contracts.Json;
+
+// Push latency from an admin write to N subscribers on one silo, then endpoint registrations/s through the API into
+// PostgreSQL. Starts its own silo processes and its own throwaway PostgreSQL; everything is bounded and stops by itself.
+var counts = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [100, 1000, 10000];
+var rounds = args.Length > 1 ? int.Parse(args[1]) : 5;
+var repo = FindRepo();
+var siloDll = Path.Combine(repo, "silo/Mesh.Silo/bin/Release/net10.0/mesh-silo.dll");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+
+await using (var silo = await SiloHost.StartAsync(siloDll, postgres: null))
+{
+    foreach (var count in counts)
+    {
+        var result = await PushBench.RunAsync(silo, count, rounds);
+        Console.WriteLine(result);
+    }
+}
+
+await using (var postgres = await Mesh.Tests.Infrastructure.PostgresServer.LaunchAsync(allowExternal: false))
+{
+    var database = await postgres.CreateDatabaseAsync("bench_registrations");
+    await using var silo = await SiloHost.StartAsync(siloDll, database);
+    foreach (var concurrency in new[] { 64, 256 })
+    {
+        var rates = new List<double>();
+        for (var run = 0; run < 3; run++)
+        {
+            rates.Add(await RegistrationBench.RunAsync(silo, concurrency, registrations: 10_000, run));
+        }
+
+        rates.Sort();
+        Console.WriteLine($"registrations via API into PostgreSQL, concurrency {concurrency}: median {rates[1]:F0}/s (runs: {string.Join(", ", rates.Select(r => r.ToString("F0")))})");
+    }
+}
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Mesh.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("Mesh.sln not found");
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# One-hop proxy benchmark: direct vs one sidecar vs two sidecars vs nginx vs haproxy, all in ONE run, same machine.
+# Upstream: nginx serving a static 1 KB file (keep-alive). Load: wrk, HTTP/1.1 keep-alive.
+# Usage: bench/proxy/run.sh [duration_seconds=6] [rounds=3] [connections=32]
+# Results: medians over rounds, printed as a markdown table (paste into docs/benchmarks-proxy.md).
+set -euo pipefail
+
+DURATION=${1:-6}
+ROUNDS=${2:-3}
+CONNECTIONS=${3:-32}
+THREADS=1
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d /tmp/mesh-bench-proxy.XXXXXX)
+chmod 755 "$WORK"   # nginx workers run as an unprivileged user
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for tool in wrk nginx haproxy dotnet python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx haproxy)"; exit 1; }
+done
+
+UPSTREAM=18080; NGINX=18081; HAPROXY=18082
+SC1_OUT=18101; SC1_IN=18102; SC1_ADMIN=18103
+SC2_OUT=18111; SC2_IN=18112; SC2_ADMIN=18113   # client sidecar of the two-hop chain
+SC3_OUT=18121; SC3_IN=18122; SC3_ADMIN=18123   # server sidecar of the two-hop chain
+
+echo "building sidecar (Release)..." >&2
+dotnet build -c Release "$ROOT/sidecar/Mesh.Sidecar/Mesh.Sidecar.csproj" -v q -nologo >/dev/null
+SIDECAR="$ROOT/sidecar/Mesh.Sidecar/bin/Release/net10.0/mesh-sidecar.dll"
+
+head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k.txt"
+mkdir -p "$WORK/nginx-up" "$WORK/nginx-proxy" "$WORK/logs"
+
+cat > "$WORK/nginx-up/nginx.conf" <<CONF
+worker_processes 1;
+error_log $WORK/logs/up-error.log;
+pid $WORK/nginx-up/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UPSTREAM; location / { root $WORK; try_files /1k.txt =404; } }
+}
+CONF
+
+cat > "$WORK/nginx-proxy/nginx.conf" <<CONF
+worker_processes 2;
+error_log $WORK/logs/proxy-error.log;
+pid $WORK/nginx-proxy/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream app { server 127.0.0.1:$UPSTREAM; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGINX;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  nbthread 2
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$HAPROXY
+  default_backend be
+backend be
+  server app 127.0.0.1:$UPSTREAM
+CONF
+
+# Sidecar state files: the routing config a silo would push (Service + Endpoint), loaded at start with no silo.
+state() { # file sidecarPort(or empty)
+  python3 - "$1" "$UPSTREAM" "${2:-}" <<'PY'
+import json, sys
+path, port, sidecar = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+endpoint = {"service": "upstream", "address": "127.0.0.1", "port": port}
+if sidecar: endpoint["sidecarPort"] = int(sidecar)
+doc = {"revision": 1, "resources": [
+  {"apiVersion": "mesh.dev/v1", "kind": "Service", "metadata": {"name": "upstream", "namespace": "default"},
+   "spec": {"ports": [{"name": "http", "port": 80}]}},
+  {"apiVersion": "mesh.dev/v1", "kind": "Endpoint", "metadata": {"name": "upstream-1", "namespace": "default",
+   "labels": {"app": "upstream", "version": "v1"}}, "spec": endpoint}]}
+json.dump(doc, open(path, "w"))
+PY
+}
+state "$WORK/sc1.json"
+state "$WORK/sc2.json" "$SC3_IN"
+
+nginx -c "$WORK/nginx-up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+nginx -c "$WORK/nginx-proxy/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!)
+
+start_sidecar() { # id out in admin state [extra...]
+  local id=$1 out=$2 in=$3 admin=$4 statefile=$5; shift 5
+  dotnet "$SIDECAR" --id "$id" --outbound-port "$out" --inbound-port "$in" --admin-port "$admin" \
+    --state-file "$statefile" --access-log off "$@" > "$WORK/logs/$id.log" 2>&1 &
+  PIDS+=($!)
+}
+start_sidecar one $SC1_OUT $SC1_IN $SC1_ADMIN "$WORK/sc1.json"; SC1_PID=$!
+start_sidecar two-client $SC2_OUT $SC2_IN $SC2_ADMIN "$WORK/sc2.json"
+start_sidecar two-server $SC3_OUT $SC3_IN $SC3_ADMIN "$WORK/sc3.json" --service upstream --app-port $UPSTREAM
+for admin in $SC1_ADMIN $SC2_ADMIN $SC3_ADMIN; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$admin/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+for port in $UPSTREAM $NGINX $HAPROXY; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+curl -sf -o /dev/null -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" || { echo "sidecar does not route"; curl -si -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" | head -5; curl -si "http://127.0.0.1:$UPSTREAM/" | head -3; cat "$WORK/logs/"*error.log; exit 1; }
+curl -sf -o /dev/null -H "Host: upstream" "http://127.0.0.1:$SC2_OUT/" || { echo "two-hop chain does not route"; exit 1; }
+
+# name url [host header]
+TARGETS=(
+  "direct|http://127.0.0.1:$UPSTREAM/|"
+  "sidecar-1-hop|http://127.0.0.1:$SC1_OUT/|upstream"
+  "sidecar-2-hops|http://127.0.0.1:$SC2_OUT/|upstream"
+  "nginx|http://127.0.0.1:$NGINX/|"
+  "haproxy|http://127.0.0.1:$HAPROXY/|"
+)
+
+to_ms() { # wrk latency like 310.00us / 1.20ms / 1.01s
+  python3 -c "import sys; v=sys.argv[1]; print(float(v[:-2])/1000 if v.endswith('us') else float(v[:-2]) if v.endswith('ms') else float(v[:-1])*1000)" "$1"
+}
+
+declare -A RPS P50 P99
+RSS_MAX=0
+for round in $(seq "$ROUNDS"); do
+  for target in "${TARGETS[@]}"; do
+    IFS='|' read -r name url host <<< "$target"
+    args=(-t$THREADS -c"$CONNECTIONS" -d"${DURATION}s" --latency)
+    [[ -n "$host" ]] && args+=(-H "Host: $host")
+    # Warm-up: the sidecar needs a few seconds of traffic for tiered JIT (tier-1 + PGO) and connection pools.
+    wrk -t1 -c"$CONNECTIONS" -d"$([[ $round == 1 && -n "$host" ]] && echo 4 || echo 1)s" ${host:+-H "Host: $host"} "$url" >/dev/null
+    if [[ "$name" == "sidecar-1-hop" ]]; then
+      ( sleep $((DURATION / 2)); awk '/VmRSS/ {print $2}' /proc/$SC1_PID/status > "$WORK/rss" ) & SAMPLER=$!
+    fi
+    out=$(wrk "${args[@]}" "$url")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
+    p50=$(to_ms "$(awk '$1=="50%" {print $2}' <<< "$out")")
+    p99=$(to_ms "$(awk '$1=="99%" {print $2}' <<< "$out")")
+    errors=$(grep -E "Non-2xx|Socket errors" <<< "$out" || true)
+    if [[ -n "$errors" ]]; then echo "$name round $round: $errors" >&2; fi
+    RPS[$name]+="$rps "; P50[$name]+="$p50 "; P99[$name]+="$p99 "
+    if [[ "$name" == "sidecar-1-hop" ]]; then
+      wait "$SAMPLER"; rss=$(cat "$WORK/rss"); (( rss > RSS_MAX )) && RSS_MAX=$rss
+    fi
+    echo "round $round $name: $rps req/s p50 ${p50}ms p99 ${p99}ms" >&2
+  done
+done
+
+median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, medians; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+echo
+echo "| target | req/s | p50 ms | p99 ms | req/s vs nginx | req/s vs haproxy |"
+echo "|---|---|---|---|---|---|"
+NGX=$(median "${RPS[nginx]}"); HAP=$(median "${RPS[haproxy]}")
+for target in "${TARGETS[@]}"; do
+  name=${target%%|*}
+  r=$(median "${RPS[$name]}")
+  printf "| %s | %.0f | %.3f | %.3f | %.2f | %.2f |\n" "$name" "$r" "$(median "${P50[$name]}")" "$(median "${P99[$name]}")" \
+    "$(python3 -c "print($r/$NGX)")" "$(python3 -c "print($r/$HAP)")"
+done
+DIRECT50=$(median "${P50[direct]}"); ONE50=$(median "${P50[sidecar-1-hop]}")
+echo
+echo "added p50 latency of one sidecar hop: $(python3 -c "print(round($ONE50-$DIRECT50, 3))") ms"
+echo "sidecar RSS under load (max VmRSS sampled mid-run): $((RSS_MAX / 1024)) MB"

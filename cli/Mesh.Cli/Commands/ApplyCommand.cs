@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Mesh.Cli.Client;
+using Mesh.Cli.Input;
+using Mesh.Cli.Kinds;
+using Mesh.Istio.Validation;
+
+namespace Mesh.Cli.Commands;
+
+/// <summary>
+/// <c>meshctl apply -f FILE|DIR|-</c>: reads and validates every document offline first; if anything is wrong nothing
+/// is sent. Then PUTs each resource and prints <c>kind.group/name created|configured</c>.
+/// </summary>
+internal static class ApplyCommand
+{
+    public static Command Create(GlobalOptions options)
+    {
+        var files = GlobalOptions.FileOption("File, directory (*.yaml, *.yml, *.json) or '-' for stdin; repeatable");
+        files.Required = true;
+        var dryRun = new Option<bool>("--dry-run") { Description = "Validate only; send nothing" };
+        var command = new Command("apply", "Create or update resources from YAML or JSON files") { files, dryRun };
+        options.SetAction(command, async (parse, ct) =>
+        {
+            var resources = await LoadValidatedAsync(options, parse.GetValue(files)!, parse.GetValue(options.Namespace), ct);
+            var output = options.Console.Out;
+            if (parse.GetValue(dryRun))
+            {
+                foreach (var loaded in resources)
+                {
+                    await output.WriteLineAsync($"{KindCatalog.ForResource(loaded.Resource).DisplayName}/{loaded.Resource.Metadata.Name} valid (dry run)");
+                }
+
+                return ExitCodes.Success;
+            }
+
+            using var client = options.Client(parse);
+            var exit = ExitCodes.Success;
+            foreach (var loaded in resources)
+            {
+                var kind = KindCatalog.ForResource(loaded.Resource);
+                try
+                {
+                    var (name, created) = await ResourceApi.ApplyAsync(client, kind, loaded.Resource, ct);
+                    await output.WriteLineAsync($"{kind.DisplayName}/{name} {(created ? "created" : "configured")}");
+                }
+                catch (CliException e) when (!e.Fatal)
+                {
+                    // Like kubectl: report and go on with the rest; the exit code still says something failed.
+                    await options.Console.Error.WriteLineAsync($"{loaded.Location}: {kind.DisplayName}/{loaded.Resource.Metadata.Name}: {GlobalOptions.ErrorText(e.Message)}");
+                    exit = exit == ExitCodes.Success ? e.ExitCode : exit;
+                }
+            }
+
+            return exit;
+        });
+        return command;
+    }
+
+    /// <summary>Reads every input and validates every resource; throws with all problems if there is any.</summary>
+    public static async Task<List<LoadedResource>> LoadValidatedAsync(GlobalOptions options, IReadOnlyList<string> inputs, string? ns, CancellationToken ct)
+    {
+        var (loaded, errors) = await ResourceFileLoader.LoadAsync(inputs, options.Console.In, ct);
+        var resources = ResourceFileLoader.WithNamespace(loaded, ns, errors);
+        foreach (var resource in resources)
+        {
+            foreach (var message in ResourceValidator.Validate(resource.Resource).Where(m => m.Severity == ValidationSeverity.Error))
+            {
+                var path = message.Path.Length == 0 ? "" : message.Path + ": ";
+                errors.Add($"{resource.Location}: {resource.Resource.Kind} {resource.Resource.Key.Namespace}/{resource.Resource.Metadata.Name}: {path}{message.Message}");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CliException(ExitCodes.UserError,
+                $"{errors.Count} problem{(errors.Count == 1 ? "" : "s")} found; nothing was applied\n  " + string.Join("\n  ", errors));
+        }
+
+        if (resources.Count == 0)
+        {
+            throw new CliException(ExitCodes.UserError, "no resources found in " + string.Join(", ", inputs));
+        }
+
+        return resources;
+    }
+}

@@ -1,0 +1,79 @@
+using Mesh.Cli.Client;
+using Mesh.Cli.Kinds;
+using Mesh.Contracts.Istio.Networking;
+using Mesh.Contracts.Json;
+using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Registry;
+using Mesh.Contracts.Resources;
+
+namespace Mesh.Cli.Describe;
+
+/// <summary>
+/// The fields meshctl shows of a subscriber as <c>/api/v1/subscribers</c> reports it (the silo's SubscriberStatus lives
+/// in the storage assembly, which the CLI does not ship).
+/// </summary>
+internal sealed record SubscriberView
+{
+    public string Id { get; init; } = "";
+    public string SiloId { get; init; } = "";
+    public NodeInfo Node { get; init; } = new();
+    public long SentRevision { get; init; }
+    public long AckedRevision { get; init; }
+    public long? NackedRevision { get; init; }
+    public string? LastNackError { get; init; }
+}
+
+/// <summary>Everything the silo knows about one service: what sidecars are sent for it.</summary>
+internal sealed record ServiceView(
+    MeshResource Service,
+    ServiceHost Host,
+    IReadOnlyList<EndpointView> Endpoints,
+    IReadOnlyList<(MeshResource Resource, VirtualServiceSpec Spec)> VirtualServices,
+    IReadOnlyList<(MeshResource Resource, DestinationRuleSpec Spec)> DestinationRules,
+    IReadOnlyList<SubscriberView> Subscribers)
+{
+    /// <summary>The newest revision of anything shown: a sidecar that acknowledged it sees all of this.</summary>
+    public long Revision => new[] { Service.Version }
+        .Concat(Endpoints.Select(e => e.ResourceVersion))
+        .Concat(VirtualServices.Select(v => v.Resource.Version))
+        .Concat(DestinationRules.Select(d => d.Resource.Version))
+        .Max();
+
+    public static async Task<ServiceView> LoadAsync(SiloClient client, string name, string ns, CancellationToken ct)
+    {
+        var service = await client.GetAsync<MeshResource>(KindCatalog.Find("service").ItemPath(ns, name), ct);
+        var host = new ServiceHost(name, ns);
+        var endpoints = await client.GetAsync<List<EndpointView>>($"/api/v1/endpoints?namespace={KindInfo.Escape(ns)}&service={KindInfo.Escape(name)}", ct);
+        var virtualServices = (await client.GetAsync<List<MeshResource>>(KindCatalog.Find("vs").ListPath(null), ct))
+            .Select(r => (Resource: r, Spec: MeshJson.FromElement<VirtualServiceSpec>(r.Spec) ?? new VirtualServiceSpec()))
+            .Where(v => Routes(v.Spec, v.Resource.Key.Namespace, host))
+            .OrderBy(v => v.Resource.Version)
+            .ToList();
+        var rules = (await client.GetAsync<List<MeshResource>>(KindCatalog.Find("dr").ListPath(null), ct))
+            .Select(r => (Resource: r, Spec: MeshJson.FromElement<DestinationRuleSpec>(r.Spec) ?? new DestinationRuleSpec()))
+            .Where(d => host.IsNamedBy(d.Spec.Host, d.Resource.Key.Namespace))
+            .OrderBy(d => d.Resource.Version)
+            .ToList();
+        var subscribers = (await client.GetAsync<List<SubscriberView>>("/api/v1/subscribers", ct))
+            .Where(s => Holds(s, host))
+            .OrderBy(s => s.Id, StringComparer.Ordinal)
+            .ToList();
+        return new ServiceView(service, host, endpoints, virtualServices, rules, subscribers);
+    }
+
+    /// <summary>A VirtualService matters when it names the service as a host or sends traffic to it.</summary>
+    private static bool Routes(VirtualServiceSpec spec, string ns, ServiceHost host) =>
+        (spec.Hosts ?? []).Any(h => host.IsNamedBy(h, ns)) ||
+        (spec.Http ?? []).Any(r => (r.Route ?? []).Any(d => host.IsNamedBy(d.Destination?.Host, ns)));
+
+    /// <summary>Without declared dependencies a sidecar receives everything (Istio's default Sidecar scope).</summary>
+    private static bool Holds(SubscriberView subscriber, ServiceHost host) =>
+        subscriber.Node.Dependencies is not { } dependencies || dependencies.Any(d =>
+        {
+            var slash = d.IndexOf('/', StringComparison.Ordinal);
+            var nsPart = slash < 0 ? "*" : d[..slash];
+            var hostPart = slash < 0 ? d : d[(slash + 1)..];
+            var ns = nsPart is "*" or "." or "~" ? subscriber.Node.Namespace : nsPart;
+            return nsPart != "~" && host.IsCoveredBy(hostPart, ns);
+        });
+}

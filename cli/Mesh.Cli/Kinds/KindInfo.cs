@@ -1,0 +1,46 @@
+using Mesh.Contracts.Resources;
+
+namespace Mesh.Cli.Kinds;
+
+/// <summary>How a kind is reached through the admin API.</summary>
+internal enum KindApi
+{
+    Service,
+    Endpoint,
+    Config,
+    Subscriber,
+    Member,
+}
+
+/// <summary>One kind meshctl knows: its names on the command line and where the admin API keeps it.</summary>
+internal sealed record KindInfo(string Kind, string Group, KindApi Api, IReadOnlyList<string> Aliases)
+{
+    public bool Namespaced => Api is KindApi.Service or KindApi.Endpoint or KindApi.Config;
+
+    /// <summary>kubectl's <c>kind.group</c> spelling, e.g. <c>virtualservice.networking.istio.io</c>.</summary>
+    public string DisplayName => $"{Kind.ToLowerInvariant()}.{Group}";
+
+    public string ListPath(string? ns) => Api switch
+    {
+        KindApi.Service => "/api/v1/services" + Query(ns),
+        KindApi.Endpoint => "/api/v1/endpoints" + Query(ns),
+        KindApi.Config => $"/api/v1/resources/{Kind}" + Query(ns),
+        KindApi.Subscriber => "/api/v1/subscribers",
+        _ => "/api/v1/members",
+    };
+
+    public string ItemPath(string ns, string name) => Api switch
+    {
+        KindApi.Service => $"/api/v1/namespaces/{Escape(ns)}/services/{Escape(name)}",
+        KindApi.Endpoint => $"/api/v1/namespaces/{Escape(ns)}/endpoints/{Escape(name)}",
+        KindApi.Config => $"/api/v1/namespaces/{Escape(ns)}/resources/{Kind}/{Escape(name)}",
+        KindApi.Subscriber => $"/api/v1/subscribers/{Escape(name)}",
+        _ => throw new CliException(ExitCodes.UserError, "members cannot be fetched by name; use 'meshctl get members'"),
+    };
+
+    public static string Escape(string segment) => Uri.EscapeDataString(segment);
+
+    private static string Query(string? ns) => ns is null ? "" : "?namespace=" + Escape(ns);
+
+    public static bool IsMeshKind(string kind) => kind is ResourceKinds.Service or ResourceKinds.Endpoint;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests and the local mesh use beyond the .NET SDK: PostgreSQL server binaries and openssl
+# (independent JWT/CSR test vectors). Safe to run repeatedly; installs only what is missing.
+set -euo pipefail
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: ${missing[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+# initdb refuses to run as root; the test fixture runs it as the postgres user.
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
+fi
+echo "prerequisites ok: $(ls -d /usr/lib/postgresql/*/bin | tail -1)"

@@ -1,0 +1,70 @@
+using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Listeners;
+using Mesh.Sidecar.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Sidecar.Hosting;
+
+/// <summary>
+/// Startup order matters: the saved configuration is loaded before the listeners open, so a restarted sidecar
+/// routes from its first request even with every silo down.
+/// </summary>
+internal static partial class SidecarHost
+{
+    public static async Task<int> RunAsync(SidecarOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // YARP logs every failed upstream attempt; the sidecar reports those through metrics and the access log.
+        builder.Logging.AddFilter("Yarp", LogLevel.None);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.AddSidecar(options);
+        builder.ConfigureSidecarKestrel(options);
+
+        await using var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.Sidecar");
+        await LoadStateFileAsync(app.Services, logger);
+
+        var dispatcher = app.Services.GetRequiredService<ListenerDispatcher>();
+        app.Run(dispatcher.HandleAsync);
+        await app.StartAsync();
+
+        var ports = app.Services.GetRequiredService<ListenerPorts>();
+        ports.MarkStarted();
+        Console.WriteLine($"sidecar ready outbound={ports.Outbound} inbound={ports.Inbound} admin={ports.Admin} revision={app.Services.GetRequiredService<ProxyConfigHolder>().Current.Revision}");
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    private static async Task LoadStateFileAsync(IServiceProvider services, ILogger logger)
+    {
+        var file = services.GetRequiredService<StateFile>();
+        try
+        {
+            if (await file.LoadAsync(CancellationToken.None) is { } state)
+            {
+                var error = await services.GetRequiredService<ConfigApplier>().ApplyAsync(state, "state-file", persist: false, CancellationToken.None);
+                if (error is not null)
+                {
+                    Log.StateFileRejected(logger, file.Path, error);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ResourceStateException or IOException)
+        {
+            Log.StateFileRejected(logger, file.Path, ex.Message);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Warning, "Ignoring state file {Path}: {Error}")]
+        public static partial void StateFileRejected(ILogger logger, string path, string error);
+    }
+}

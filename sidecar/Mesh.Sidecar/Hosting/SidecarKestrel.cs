@@ -1,0 +1,60 @@
+using System.Net;
+using Mesh.Sidecar.Listeners;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mesh.Sidecar.Hosting;
+
+/// <summary>Kestrel listeners and limits tuned for proxying (see docs/benchmarks-proxy.md for what each gave).</summary>
+internal static class SidecarKestrel
+{
+    public static void ConfigureSidecarKestrel(this WebApplicationBuilder builder, SidecarOptions options)
+    {
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var ports = kestrel.ApplicationServices.GetRequiredService<ListenerPorts>();
+            kestrel.AddServerHeader = false;
+            var limits = kestrel.Limits;
+            // A proxy streams bodies of any size at any pace (LLM token streams, uploads); the app enforces its own limits.
+            limits.MaxRequestBodySize = null;
+            limits.MinRequestBodyDataRate = null;
+            limits.MinResponseDataRate = null;
+            limits.Http2.MaxStreamsPerConnection = 1000;
+            limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+            limits.Http2.InitialStreamWindowSize = 1024 * 1024;
+
+            ListenOptions? outbound = null, inbound = null, admin = null;
+            var outboundAddress = options.Mode == SidecarMode.Gateway ? BindAddress(options.Address) : IPAddress.Loopback;
+            ListenWithH2c(kestrel, outboundAddress, options.OutboundPort, l => outbound = l);
+            ListenWithH2c(kestrel, BindAddress(options.Address), options.InboundPort, l => inbound = l);
+            kestrel.Listen(IPAddress.Loopback, options.AdminPort, l => { l.Protocols = HttpProtocols.Http1; admin = l; });
+            ports.Bind(outbound!, inbound!, admin!);
+        });
+    }
+
+    /// <summary>
+    /// An HTTP/1.1 endpoint that also accepts h2c with prior knowledge, by handing such connections to the pipeline of
+    /// a companion HTTP/2-only endpoint on a loopback port (see <see cref="H2cDetection"/>).
+    /// </summary>
+    private static void ListenWithH2c(KestrelServerOptions kestrel, IPAddress address, int port, Action<ListenOptions> capture)
+    {
+        ConnectionDelegate? http2 = null;
+        kestrel.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            l.Use(next => http2 = next);
+        });
+        kestrel.Listen(address, port, l =>
+        {
+            l.Protocols = HttpProtocols.Http1;
+            l.Use(next => connection => H2cDetection.RouteAsync(connection, next, http2!));
+            capture(l);
+        });
+    }
+
+    /// <summary>Binds the advertised address when it is a local IP, else all interfaces.</summary>
+    private static IPAddress BindAddress(string address) => IPAddress.TryParse(address, out var ip) ? ip : IPAddress.Any;
+}

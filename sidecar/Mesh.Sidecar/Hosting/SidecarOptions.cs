@@ -1,0 +1,47 @@
+namespace Mesh.Sidecar.Hosting;
+
+internal enum SidecarMode
+{
+    Sidecar,
+    Gateway,
+}
+
+internal enum AccessLogMode
+{
+    Stdout,
+    Off,
+}
+
+/// <summary>Everything the command line and MESH_* environment variables configure. See sidecar/README.md.</summary>
+internal sealed record SidecarOptions
+{
+    public IReadOnlyList<Uri> Silos { get; init; } = [];
+
+    /// <summary>Bearer token for the silo; never logged.</summary>
+    public string? Token { get; init; }
+
+    public string Namespace { get; init; } = "default";
+    public string? Service { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public int? AppPort { get; init; }
+    public int OutboundPort { get; init; } = 15001;
+    public int InboundPort { get; init; } = 15006;
+    public int AdminPort { get; init; } = 15000;
+    public string StateFile { get; init; } = "mesh-sidecar-state.json";
+    public string? Zone { get; init; }
+    public string Id { get; init; } = "";
+    public string Address { get; init; } = "127.0.0.1";
+    public SidecarMode Mode { get; init; } = SidecarMode.Sidecar;
+
+    /// <summary>HTTP version spoken to upstreams: 1.1, or 2 (h2c with prior knowledge).</summary>
+    public Version UpstreamHttpVersion { get; init; } = System.Net.HttpVersion.Version11;
+    public int LeaseTtlSeconds { get; init; } = 30;
+    public AccessLogMode AccessLog { get; init; } = AccessLogMode.Stdout;
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Version label of this workload (from --labels version=...), used in telemetry.</summary>
+    public string? Version => Labels.TryGetValue("version", out var v) ? v : null;
+
+    /// <summary>Istio-style workload name: service plus version, e.g. reviews-v2.</summary>
+    public string Workload => Service is null ? Id : Version is null ? Service : $"{Service}-{Version}";
+}

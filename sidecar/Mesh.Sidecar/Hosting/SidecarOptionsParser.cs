@@ -1,0 +1,160 @@
+using System.Collections;
+using System.Globalization;
+using System.Net;
+
+namespace Mesh.Sidecar.Hosting;
+
+internal sealed class SidecarOptionsException(string message) : Exception(message);
+
+/// <summary>
+/// Reads <c>--flag value</c> (or <c>--flag=value</c>) arguments over MESH_* environment variables (flag upper-cased,
+/// dashes as underscores: <c>--app-port</c> is <c>MESH_APP_PORT</c>). Errors name the flag and the bad value.
+/// </summary>
+internal static class SidecarOptionsParser
+{
+    private static readonly string[] Flags =
+    [
+        "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
+        "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
+    ];
+
+    public static SidecarOptions Parse(IReadOnlyList<string> args, IDictionary environment)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var flag in Flags)
+        {
+            if (environment["MESH_" + flag.ToUpperInvariant().Replace('-', '_')] is string env && env.Length > 0)
+            {
+                values[flag] = env;
+            }
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new SidecarOptionsException($"unexpected argument '{arg}'; flags look like --name value");
+            }
+
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            var name = eq > 0 ? arg[2..eq] : arg[2..];
+            if (Array.IndexOf(Flags, name) < 0)
+            {
+                throw new SidecarOptionsException($"unknown flag '--{name}'; known: --{string.Join(", --", Flags)}");
+            }
+
+            if (eq > 0)
+            {
+                values[name] = arg[(eq + 1)..];
+            }
+            else if (i + 1 < args.Count)
+            {
+                values[name] = args[++i];
+            }
+            else
+            {
+                throw new SidecarOptionsException($"flag '--{name}' needs a value");
+            }
+        }
+
+        var service = Get(values, "service");
+        var labels = ParseLabels(Get(values, "labels"));
+        var zone = Get(values, "zone");
+        if (zone is not null)
+        {
+            labels.TryAdd("zone", zone);
+        }
+        else if (labels.TryGetValue("zone", out var labelZone))
+        {
+            zone = labelZone;
+        }
+
+        var mode = Get(values, "mode") ?? "sidecar";
+        return new SidecarOptions
+        {
+            Silos = ParseSilos(Get(values, "silo")),
+            Token = Get(values, "token"),
+            Namespace = Get(values, "namespace") ?? "default",
+            Service = service,
+            Labels = labels,
+            AppPort = Get(values, "app-port") is { } app ? Port("app-port", app, allowZero: false) : null,
+            OutboundPort = Port("outbound-port", Get(values, "outbound-port") ?? "15001", allowZero: true),
+            InboundPort = Port("inbound-port", Get(values, "inbound-port") ?? "15006", allowZero: true),
+            AdminPort = Port("admin-port", Get(values, "admin-port") ?? "15000", allowZero: true),
+            StateFile = Get(values, "state-file") ?? "mesh-sidecar-state.json",
+            Zone = zone,
+            Id = Get(values, "id") ?? $"{service ?? "sidecar"}-{Environment.ProcessId}",
+            Address = Get(values, "address") is { } address
+                ? IPAddress.TryParse(address, out _) || Uri.CheckHostName(address) != UriHostNameType.Unknown
+                    ? address : throw new SidecarOptionsException($"--address '{address}' is not an IP address or host name")
+                : "127.0.0.1",
+            Mode = mode switch
+            {
+                "sidecar" => SidecarMode.Sidecar,
+                "gateway" => SidecarMode.Gateway,
+                _ => throw new SidecarOptionsException($"--mode '{mode}' must be sidecar or gateway"),
+            },
+            UpstreamHttpVersion = (Get(values, "upstream-http") ?? "1.1") switch
+            {
+                "1.1" => HttpVersion.Version11,
+                "2" or "2.0" or "h2c" => HttpVersion.Version20,
+                var v => throw new SidecarOptionsException($"--upstream-http '{v}' must be 1.1 or 2"),
+            },
+            LeaseTtlSeconds = PositiveInt("lease-ttl", Get(values, "lease-ttl") ?? "30"),
+            AccessLog = (Get(values, "access-log") ?? "stdout") switch
+            {
+                "stdout" => AccessLogMode.Stdout,
+                "off" => AccessLogMode.Off,
+                var v => throw new SidecarOptionsException($"--access-log '{v}' must be stdout or off"),
+            },
+            DrainTimeout = TimeSpan.FromSeconds(PositiveInt("drain-timeout", Get(values, "drain-timeout") ?? "10")),
+        };
+    }
+
+    private static string? Get(Dictionary<string, string> values, string name) =>
+        values.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+
+    private static List<Uri> ParseSilos(string? value)
+    {
+        var silos = new List<Uri>();
+        foreach (var part in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                throw new SidecarOptionsException($"--silo '{part}' is not an http(s) URL");
+            }
+
+            silos.Add(uri);
+        }
+
+        return silos;
+    }
+
+    private static Dictionary<string, string> ParseLabels(string? value)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new SidecarOptionsException($"--labels entry '{pair}' must be key=value");
+            }
+
+            labels[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return labels;
+    }
+
+    private static int Port(string flag, string value, bool allowZero) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535 && (allowZero || port > 0)
+            ? port
+            : throw new SidecarOptionsException($"--{flag} '{value}' is not a valid port");
+
+    private static int PositiveInt(string flag, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new SidecarOptionsException($"--{flag} '{value}' must be a positive integer");
+}

@@ -1,0 +1,60 @@
+using Mesh.Contracts.Protocol;
+using Mesh.Routing;
+using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Listeners;
+using Mesh.Sidecar.Proxy;
+using Mesh.Sidecar.Registration;
+using Mesh.Sidecar.State;
+using Mesh.Sidecar.Subscription;
+using Mesh.Sidecar.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Mesh.Sidecar.Hosting;
+
+internal static class SidecarServiceCollectionExtensions
+{
+    /// <summary>Everything the sidecar runs on. The <see cref="Routing.IProxyConfigCompiler"/> comes from the routing library.</summary>
+    public static IServiceCollection AddSidecar(this IServiceCollection services, SidecarOptions options)
+    {
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new NodeInfo
+        {
+            Id = options.Id,
+            Namespace = options.Namespace,
+            Service = options.Service,
+            Labels = options.Labels,
+        });
+        services.AddHttpForwarder();
+
+        services.AddSingleton(new StateFile(options.StateFile));
+        services.AddSingleton<SharedStateRegistry>();
+        services.AddSingleton<RuntimeConfigBuilder>();
+        services.AddSingleton<ProxyConfigHolder>();
+        services.AddSingleton<ConfigApplier>();
+        services.AddMeshRouting();
+
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<UpstreamForwarder>();
+        services.AddSingleton<MirrorSender>();
+        services.AddSingleton<OutboundProxy>();
+        services.AddSingleton<InboundProxy>();
+
+        services.AddSingleton<IstioMetrics>();
+        services.AddSingleton<AccessLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
+        services.AddSingleton<RequestTelemetry>();
+
+        services.AddSingleton<ListenerPorts>();
+        services.AddSingleton<AdminEndpoints>();
+        services.AddSingleton<ListenerDispatcher>();
+
+        services.AddSingleton<SubscriptionClient>();
+        services.AddHostedService(sp => sp.GetRequiredService<SubscriptionClient>());
+        services.AddSingleton<SiloApiClient>();
+        services.AddSingleton<EndpointRegistrar>();
+        services.AddHostedService(sp => sp.GetRequiredService<EndpointRegistrar>());
+        return services;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Mesh.Contracts.Json;
+using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Subscription;
+using Mesh.Sidecar.Telemetry;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesh.Sidecar.Listeners;
+
+/// <summary>
+/// The admin listener: <c>/metrics</c> (Prometheus), <c>/ready</c> (200 once a configuration is in force, from a
+/// silo or the state file), <c>/config_dump</c> (the acknowledged ProxyConfig with its revision).
+/// </summary>
+internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier applier, IstioMetrics metrics, AccessLog accessLog, SubscriptionClient subscription)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var response = context.Response;
+        switch (context.Request.Path.Value)
+        {
+            case "/metrics":
+                response.ContentType = PrometheusWriter.ContentType;
+                var current = holder.Current;
+                await response.WriteAsync(PrometheusWriter.Write(metrics,
+                [
+                    ("mesh_sidecar_config_revision", "Revision of the configuration in force.", current.Revision),
+                    ("mesh_sidecar_subscription_connected", "1 while subscribed to a silo.", subscription.Connected ? 1 : 0),
+                    ("mesh_sidecar_access_log_dropped_total", "Access log lines dropped because the writer fell behind.", accessLog.Dropped),
+                ]), context.RequestAborted);
+                break;
+            case "/ready":
+                response.StatusCode = holder.HasConfig ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+                await response.WriteAsync(holder.HasConfig ? "ready\n" : "no configuration yet\n", context.RequestAborted);
+                break;
+            case "/config_dump":
+                response.ContentType = "application/json";
+                var config = holder.Current;
+                await JsonSerializer.SerializeAsync(response.Body, new ConfigDump(config.Revision, applier.Accepted.Revision, holder.Origin, subscription.Connected, config.Source),
+                    MeshJson.Options, context.RequestAborted);
+                break;
+            default:
+                response.StatusCode = StatusCodes.Status404NotFound;
+                await response.WriteAsync("admin endpoints: /metrics /ready /config_dump\n", context.RequestAborted);
+                break;
+        }
+    }
+
+    private sealed record ConfigDump(long Revision, long AcceptedRevision, string Origin, bool Subscribed, Routing.Model.ProxyConfig Config);
+}

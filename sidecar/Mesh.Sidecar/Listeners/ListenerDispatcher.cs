@@ -1,0 +1,30 @@
+using Mesh.Sidecar.Proxy;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesh.Sidecar.Listeners;
+
+/// <summary>The one request delegate: picks outbound, inbound or admin by the local port the request arrived on.</summary>
+internal sealed class ListenerDispatcher(ListenerPorts ports, OutboundProxy outbound, InboundProxy inbound, AdminEndpoints admin)
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        var port = context.Connection.LocalPort;
+        if (port == ports.Outbound)
+        {
+            return outbound.HandleAsync(context);
+        }
+
+        if (port == ports.Inbound)
+        {
+            return inbound.HandleAsync(context);
+        }
+
+        if (port == ports.Admin)
+        {
+            return admin.HandleAsync(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,55 @@
+using Mesh.Contracts.Registry;
+using Mesh.Routing.Model;
+
+namespace Mesh.Sidecar.LoadBalancing;
+
+/// <summary>
+/// One endpoint of one cluster in a compiled configuration. Its <see cref="State"/> outlives configuration swaps
+/// (same cluster and address), so outlier ejections and in-flight counts survive a config push.
+/// </summary>
+internal sealed class EndpointRuntime
+{
+    public EndpointRuntime(EndpointConfig config, EndpointState state, string? localZone, bool viaSidecar)
+    {
+        Config = config;
+        State = state;
+        var port = viaSidecar && config.SidecarPort is { } sidecarPort ? sidecarPort : config.Port;
+        var host = config.Address.Contains(':', StringComparison.Ordinal) ? $"[{config.Address}]" : config.Address;
+        DestinationPrefix = $"http://{host}:{port}";
+        Weight = Math.Max(1, config.Weight);
+        InLocalZone = localZone is not null && string.Equals(config.Zone, localZone, StringComparison.Ordinal);
+        RegistryHealthy = config.Health != EndpointHealth.Unhealthy;
+        Version = config.Labels.TryGetValue("version", out var version) ? version : "unknown";
+        Workload = config.Labels.TryGetValue("app", out var app) ? (version is null ? app : $"{app}-{version}") : "unknown";
+    }
+
+    public EndpointConfig Config { get; }
+    public EndpointState State { get; }
+    public string DestinationPrefix { get; }
+    public int Weight { get; }
+    public bool InLocalZone { get; }
+    public bool RegistryHealthy { get; }
+    public string Version { get; }
+    public string Workload { get; }
+
+    public static string StateKey(string cluster, EndpointConfig endpoint) => $"{cluster}|{endpoint.Address}:{endpoint.Port}";
+}
+
+/// <summary>Mutable per-endpoint counters, updated with Interlocked from concurrent requests.</summary>
+internal sealed class EndpointState
+{
+    public int ActiveRequests;
+    public int Consecutive5xx;
+    public int ConsecutiveGatewayErrors;
+
+    /// <summary>UTC ticks until which the endpoint is ejected; 0 when it is not.</summary>
+    public long EjectedUntilTicks;
+    public int EjectionMultiplier;
+    public int TotalEjections;
+
+    public bool IsEjected(long nowTicks)
+    {
+        var until = Volatile.Read(ref EjectedUntilTicks);
+        return until != 0 && until > nowTicks;
+    }
+}

@@ -1,0 +1,95 @@
+using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Resilience;
+using Mesh.Sidecar.Telemetry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Mesh.Sidecar.Proxy;
+
+/// <summary>
+/// The YARP transformer for one request, also holding that request's routing state (one allocation per request).
+/// It copies headers (YARP's base), preserves Host, writes traceparent, applies Istio rewrites and header
+/// operations, and intercepts retriable responses before they reach the client so the caller can try again.
+/// </summary>
+internal sealed class ForwardAttempt : HttpTransformer
+{
+    public RouteRuntime? Route { get; init; }
+    public RouteMatcher? Matcher { get; init; }
+    public required TraceContext Trace { get; init; }
+    public RouteTarget? Target { get; set; }
+    public ClusterRuntime? Cluster => Target?.Cluster;
+
+    /// <summary>Retries still allowed for this request (0 when retrying is off or the body cannot be replayed).</summary>
+    public int RetriesLeft { get; set; }
+
+    /// <summary>The upstream's status code of the last attempt, 0 if none arrived.</summary>
+    public int UpstreamStatus { get; private set; }
+
+    /// <summary>Set when the last response was swallowed for a retry (it holds a retry-budget slot).</summary>
+    public bool RetryRequested { get; set; }
+
+    public CancellationTokenSource? RouteTimeout { get; set; }
+
+    public CancellationTokenSource? TryTimeout { get; set; }
+
+    /// <summary>Endpoint of the current attempt.</summary>
+    public LoadBalancing.EndpointRuntime? Endpoint { get; set; }
+
+    /// <summary>Retries made so far.</summary>
+    public int Retries { get; set; }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        UpstreamStatus = 0;
+        RetryRequested = false;
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+
+        var request = httpContext.Request;
+        var rewrite = Route?.Config.Rewrite;
+        proxyRequest.Headers.Remove(HeaderNames.Host);
+        proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Host, rewrite?.Authority ?? request.Host.Value);
+        proxyRequest.Headers.Remove(HeaderNames.TraceParent);
+        proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.TraceParent, Trace.TraceParent);
+
+        if (rewrite is not null && (rewrite.Uri is not null || rewrite.RegexMatch is not null))
+        {
+            var path = HeaderOperations.RewritePath(rewrite, request.Path.Value ?? "/", Matcher?.PathPrefix);
+            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(path), request.QueryString);
+        }
+
+        if (Route is not null)
+        {
+            HeaderOperations.Apply(Route.Config.RequestHeaders, proxyRequest);
+            HeaderOperations.Apply(Target?.Config.RequestHeaders, proxyRequest);
+        }
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is null)
+        {
+            return false;
+        }
+
+        UpstreamStatus = (int)proxyResponse.StatusCode;
+        if (RetriesLeft > 0 && Route?.Retry is { } retry && retry.ShouldRetry(UpstreamStatus)
+            && Cluster is { } cluster && cluster.State.TryStartRetry(retry.Config, cluster.Config.ConnectionPool?.MaxRetries))
+        {
+            RetryRequested = true;
+            return false;
+        }
+
+        // Response headers arrived: the route timeout bounds time to first byte, so long streams (SSE) are not cut.
+        RouteTimeout?.CancelAfter(Timeout.Infinite);
+        TryTimeout?.CancelAfter(Timeout.Infinite);
+        var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        if (Route is not null)
+        {
+            HeaderOperations.Apply(Route.Config.ResponseHeaders, httpContext.Response.Headers);
+            HeaderOperations.Apply(Target?.Config.ResponseHeaders, httpContext.Response.Headers);
+        }
+
+        return copy;
+    }
+}

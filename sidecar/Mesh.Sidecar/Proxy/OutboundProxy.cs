@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Telemetry;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesh.Sidecar.Proxy;
+
+/// <summary>
+/// The outbound listener's request handler: Host (or absolute-form target, which Kestrel turns into Host and Path)
+/// → virtual host → first matching route (Istio order) → faults, weighted cluster, rate limit, pool limit →
+/// <see cref="UpstreamForwarder"/>. Runs against one <see cref="RuntimeConfig"/> read once at the start.
+/// </summary>
+internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder forwarder, MirrorSender mirror, RequestTelemetry telemetry)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var time = telemetry.Time;
+        var start = time.GetTimestamp();
+        var config = holder.Current;
+        var trace = TraceContext.Start(context, "outbound", ActivityKind.Client);
+        var flags = ResponseFlags.None;
+        RouteRuntime? route = null;
+        ForwardAttempt? attempt = null;
+        try
+        {
+            var host = config.Hosts.Find(context.Request.Host.Value ?? "");
+            RouteMatcher? matcher = null;
+            if (host is not null)
+            {
+                var port = context.Request.Host.Port ?? host.Config.Port;
+                foreach (var candidate in host.Routes)
+                {
+                    matcher = candidate.Match(context, port, out var matched);
+                    if (matched)
+                    {
+                        route = candidate;
+                        break;
+                    }
+                }
+            }
+
+            if (route is null)
+            {
+                flags = ResponseFlags.NoRoute;
+                await LocalReply.WriteAsync(context, StatusCodes.Status404NotFound, $"no route for host '{context.Request.Host.Value}'");
+                return;
+            }
+
+            attempt = new ForwardAttempt { Route = route, Matcher = matcher, Trace = trace };
+            flags = await RouteAsync(context, route, attempt);
+        }
+        finally
+        {
+            var cluster = attempt?.Cluster;
+            telemetry.Complete(context, inbound: false, start, trace, flags,
+                cluster?.DestinationService ?? context.Request.Host.Host, cluster?.Config.ServiceName ?? "unknown", cluster?.Config.Namespace ?? "unknown",
+                attempt?.Endpoint, route?.Name, cluster?.Name, attempt?.Retries ?? 0);
+        }
+    }
+
+    private async Task<string> RouteAsync(HttpContext context, RouteRuntime route, ForwardAttempt attempt)
+    {
+        var routeConfig = route.Config;
+        if (routeConfig.DirectResponse is { } direct)
+        {
+            await LocalReply.WriteAsync(context, direct.Status, direct.Body);
+            return ResponseFlags.None;
+        }
+
+        if (routeConfig.Redirect is { } redirect)
+        {
+            LocalReply.Redirect(context, redirect);
+            return ResponseFlags.None;
+        }
+
+        var flags = ResponseFlags.None;
+        if (routeConfig.Fault is { } fault)
+        {
+            if (fault.Delay is { } delay && Chance(delay.Percent))
+            {
+                await Task.Delay(delay.Delay, telemetry.Time, context.RequestAborted);
+                flags = ResponseFlags.DelayInjected;
+            }
+
+            if (fault.Abort is { } abort && Chance(abort.Percent))
+            {
+                await LocalReply.WriteAsync(context, abort.Status, "fault filter abort");
+                return ResponseFlags.FaultInjected;
+            }
+        }
+
+        var target = route.PickTarget(Random.Shared);
+        attempt.Target = target;
+        if (target?.Cluster is not { } cluster)
+        {
+            await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"no cluster '{target?.ClusterName}'");
+            return ResponseFlags.NoRoute;
+        }
+
+        attempt.RetriesLeft = route.Retry is { } retry && !LocalReply.CanHaveBody(context) ? retry.MaxRetries : 0;
+
+        if (cluster.State.RateLimiter is { } bucket && !bucket.TryAcquire())
+        {
+            await LocalReply.WriteAsync(context, StatusCodes.Status429TooManyRequests, "local_rate_limited");
+            return ResponseFlags.RateLimited;
+        }
+
+        if (!cluster.State.TryEnter(cluster.PoolLimit))
+        {
+            await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers. reset reason: overflow");
+            return ResponseFlags.Overflow;
+        }
+
+        try
+        {
+            if (route.Mirror is { } mirrorCluster && routeConfig.Mirror is { } mirrorConfig && Chance(mirrorConfig.Percent))
+            {
+                mirror.Send(context, mirrorCluster);
+            }
+
+            var result = await forwarder.ForwardAsync(context, cluster, attempt, routeConfig.Timeout, routeConfig.Retry?.PerTryTimeout);
+            return result == ResponseFlags.None ? flags : result;
+        }
+        finally
+        {
+            cluster.State.Exit();
+        }
+    }
+
+    private static bool Chance(double percent) => percent >= 100 || (percent > 0 && Random.Shared.NextDouble() * 100 < percent);
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Mesh.Contracts.Json;
+using Mesh.Sidecar.Hosting;
+
+namespace Mesh.Sidecar.Registration;
+
+internal sealed class SiloApiException(string message) : Exception(message);
+
+/// <summary>
+/// REST calls to the silos' admin API, trying each silo in turn (starting with the last one that answered) so any
+/// live silo will do. Failures of one silo are transport errors or 5xx; a 4xx is the answer and is not retried.
+/// </summary>
+internal sealed class SiloApiClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly SidecarOptions _options;
+    private int _preferred;
+
+    public SiloApiClient(SidecarOptions options)
+    {
+        _options = options;
+        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+    }
+
+    public async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        var silos = _options.Silos;
+        string? lastError = null;
+        for (var i = 0; i < silos.Count; i++)
+        {
+            var index = (_preferred + i) % silos.Count;
+            using var request = new HttpRequestMessage(method, new Uri(silos[index], path));
+            if (_options.Token is { } token)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            if (body is not null)
+            {
+                request.Content = JsonContent.Create(body, body.GetType(), options: MeshJson.Options);
+            }
+
+            try
+            {
+                using var response = await _http.SendAsync(request, cancellationToken);
+                if ((int)response.StatusCode >= 500)
+                {
+                    lastError = $"{silos[index]} answered {(int)response.StatusCode}";
+                    continue;
+                }
+
+                _preferred = index;
+                if (!response.IsSuccessStatusCode)
+                {
+                    var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                    throw new SiloApiException($"{method} {path} answered {(int)response.StatusCode}: {text}");
+                }
+
+                return response.StatusCode == HttpStatusCode.NoContent || typeof(T) == typeof(object)
+                    ? default
+                    : await response.Content.ReadFromJsonAsync<T>(MeshJson.Options, cancellationToken);
+            }
+            catch (HttpRequestException ex)
+            {
+                lastError = $"{silos[index]}: {ex.Message}";
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                lastError = $"{silos[index]}: timed out";
+            }
+        }
+
+        throw new SiloApiException($"no silo answered {method} {path}: {lastError}");
+    }
+
+    public void Dispose() => _http.Dispose();
+}

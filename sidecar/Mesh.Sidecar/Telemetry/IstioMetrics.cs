@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using Mesh.Sidecar.Hosting;
+
+namespace Mesh.Sidecar.Telemetry;
+
+/// <summary>
+/// Istio's standard metrics (istio_requests_total, istio_request_duration_milliseconds, istio_request_bytes,
+/// istio_response_bytes) with Istio's label names, so existing dashboards work. Series are keyed by label values,
+/// not by config objects, so a config swap continues the same series.
+/// </summary>
+internal sealed class IstioMetrics(SidecarOptions options)
+{
+    internal static readonly double[] DurationBuckets = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
+    internal static readonly double[] ByteBuckets = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+
+    private readonly ConcurrentDictionary<SeriesKey, Series> _series = new();
+
+    public string SourceWorkload { get; } = options.Workload;
+    public string SourceNamespace { get; } = options.Namespace;
+
+    public void Record(in RequestRecord record)
+    {
+        var key = new SeriesKey(record.Inbound, record.DestinationService, record.DestinationServiceName, record.DestinationNamespace,
+            record.DestinationVersion, record.DestinationWorkload, record.StatusCode, record.ResponseFlags);
+        if (!_series.TryGetValue(key, out var series))
+        {
+            series = _series.GetOrAdd(key, static _ => new Series());
+        }
+
+        Interlocked.Increment(ref series.Requests);
+        series.Duration.Record(record.DurationMs);
+        series.RequestBytes.Record(record.RequestBytes);
+        series.ResponseBytes.Record(record.ResponseBytes);
+    }
+
+    public IEnumerable<(SeriesKey Key, Series Series)> Snapshot()
+    {
+        foreach (var (key, series) in _series)
+        {
+            yield return (key, series);
+        }
+    }
+
+    internal readonly record struct SeriesKey(
+        bool Inbound, string DestinationService, string DestinationServiceName, string DestinationNamespace,
+        string DestinationVersion, string DestinationWorkload, int ResponseCode, string ResponseFlags);
+
+    internal sealed class Series
+    {
+        public long Requests;
+        public Histogram Duration { get; } = new(DurationBuckets);
+        public Histogram RequestBytes { get; } = new(ByteBuckets);
+        public Histogram ResponseBytes { get; } = new(ByteBuckets);
+    }
+}

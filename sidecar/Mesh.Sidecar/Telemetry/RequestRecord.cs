@@ -1,0 +1,46 @@
+namespace Mesh.Sidecar.Telemetry;
+
+/// <summary>What one proxied request reports to metrics and the access log. A struct: no allocation per request.</summary>
+internal struct RequestRecord
+{
+    public bool Inbound;
+    public DateTimeOffset StartTime;
+    public string Method;
+    public string Path;
+    public string Authority;
+    public string Protocol;
+    public int StatusCode;
+    public string ResponseFlags;
+    public double DurationMs;
+    public long RequestBytes;
+    public long ResponseBytes;
+    public string DestinationService;
+    public string DestinationServiceName;
+    public string DestinationNamespace;
+    public string DestinationVersion;
+    public string DestinationWorkload;
+    public string? Route;
+    public string? UpstreamCluster;
+    public string? UpstreamHost;
+    public int Retries;
+    public string TraceId;
+    public string SpanId;
+    public string? ParentSpanId;
+}
+
+/// <summary>Envoy response flags as Istio reports them in <c>response_flags</c>.</summary>
+internal static class ResponseFlags
+{
+    public const string None = "-";
+    public const string Overflow = "UO";
+    public const string UpstreamFailure = "UF";
+    public const string RetryLimitExceeded = "URX";
+    public const string Timeout = "UT";
+    public const string NoRoute = "NR";
+    public const string RateLimited = "RL";
+    public const string DelayInjected = "DI";
+    public const string FaultInjected = "FI";
+    public const string NoHealthyUpstream = "UH";
+    public const string UpstreamReset = "UR";
+    public const string DownstreamTerminated = "DC";
+}

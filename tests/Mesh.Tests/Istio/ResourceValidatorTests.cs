@@ -1,0 +1,182 @@
+using Mesh.Istio.Validation;
+using Mesh.Istio.Yaml;
+
+namespace Mesh.Tests.Istio;
+
+public sealed class ResourceValidatorTests
+{
+    private static string Vs(string spec, string name = "reviews", string apiVersion = "networking.istio.io/v1") => $"""
+        apiVersion: {apiVersion}
+        kind: VirtualService
+        metadata: {"{"} name: {name}, namespace: default {"}"}
+        spec:
+        {spec}
+        """;
+
+    private static string Kind(string kind, string apiVersion, string spec) => $"""
+        apiVersion: {apiVersion}
+        kind: {kind}
+        metadata: {"{"} name: x {"}"}
+        spec:
+        {spec}
+        """;
+
+    private const string Route = "  hosts: [reviews]\n  http:\n";
+
+    private static string Dr(string spec) => Kind("DestinationRule", "networking.istio.io/v1beta1", "  host: reviews\n" + spec);
+
+    private static string Gw(string server) => Kind("Gateway", "networking.istio.io/v1alpha3", "  selector: { istio: ingressgateway }\n  servers:\n" + server);
+
+    public static TheoryData<string, string, string> BadResources => new()
+    {
+        // header and metadata
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]", apiVersion: "networking.istio.io/v2"), "apiVersion", "must be networking.istio.io/v1|v1beta1|v1alpha3" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]", apiVersion: "security.istio.io/v1"), "apiVersion", "not valid for VirtualService" },
+        { Kind("Service", "networking.istio.io/v1", "  ports: [ { port: 80 } ]"), "apiVersion", "must be mesh.dev/v1" },
+        { Kind("Widget", "networking.istio.io/v1", "  a: 1"), "kind", "\"Widget\" is not a known kind" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]", name: "Reviews_V1"), "metadata.name", "DNS-1123 subdomain" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]", name: new string('a', 254)), "metadata.name", "DNS-1123 subdomain" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]").Replace("namespace: default", "namespace: My.Ns", StringComparison.Ordinal), "metadata.namespace", "DNS-1123 label" },
+        // strict fields and types
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    retrys: { attempts: 3 }"), "spec.http[0].retrys", "unknown field" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    Timeout: 1s"), "spec.http[0].Timeout", "did you mean \"timeout\"" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews }, weight: \"50\" } ]"), "spec.http[0].route[0].weight", "must be an integer, found \"50\"" },
+        { Vs("  hosts: reviews"), "spec.hosts", "must be a list" },
+        { Vs(Route + "  - delegate: { name: x }"), "spec.http[0].delegate", "delegate is not supported" },
+        { Vs("  hosts: [reviews]\n  tcp: []"), "spec.tcp", "tcp routes are not supported" },
+        // VirtualService rules
+        { Vs("  http: [ { route: [ { destination: { host: reviews } } ] } ]"), "spec.hosts", "at least one host" },
+        { Vs("  hosts: ['*']\n  http: [ { route: [ { destination: { host: reviews } } ] } ]"), "spec.hosts[0]", "only allowed in a VirtualService bound to gateways" },
+        { Vs(Route + "  - match: [ { uri: { prefix: /a } } ]"), "spec.http[0]", "must have one of route, redirect or directResponse" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    redirect: { uri: /x }"), "spec.http[0]", "only one of route, redirect or directResponse" },
+        { Vs(Route + "  - route:\n    - { destination: { host: reviews, subset: v1 }, weight: 90 }\n    - { destination: { host: reviews, subset: v2 }, weight: 20 }"),
+            "spec.http[0].route[1].weight", "weights sum to 110, must be 100" },
+        { Vs(Route + "  - route:\n    - { destination: { host: reviews, subset: v1 }, weight: 101 }"), "spec.http[0].route[0].weight", "out of range" },
+        { Vs(Route + "  - route:\n    - { destination: { host: reviews, subset: v1 } }\n    - { destination: { host: reviews, subset: v2 } }"), "spec.http[0].route[1].weight", "weights sum to 0" },
+        { Vs(Route + "  - route: [ { destination: { subset: v1 } } ]"), "spec.http[0].route[0].destination.host", "is required" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews, subset: V_1 } } ]"), "spec.http[0].route[0].destination.subset", "not a valid subset name" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews, port: { number: 70000 } } } ]"), "spec.http[0].route[0].destination.port.number", "out of range" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    timeout: 10"), "spec.http[0].timeout", "must be a string" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    timeout: 10x"), "spec.http[0].timeout", "is not a duration" },
+        { Vs(Route + "  - match: [ { uri: { exact: /a, prefix: /a } } ]\n    route: [ { destination: { host: reviews } } ]"), "spec.http[0].match[0].uri", "exactly one of exact, prefix or regex" },
+        { Vs(Route + "  - match: [ { uri: {} } ]\n    route: [ { destination: { host: reviews } } ]"), "spec.http[0].match[0].uri", "one of exact, prefix or regex must be set" },
+        { Vs(Route + "  - match: [ { headers: { x: { regex: \"(a\" } } } ]\n    route: [ { destination: { host: reviews } } ]"), "spec.http[0].match[0].headers.x.regex", "invalid regex" },
+        { Vs(Route + "  - match: [ { uri: { regex: \"(a)\\\\1\" } } ]\n    route: [ { destination: { host: reviews } } ]"), "spec.http[0].match[0].uri.regex", "not supported" },
+        { Vs(Route + "  - match: [ { port: 0 } ]\n    route: [ { destination: { host: reviews } } ]"), "spec.http[0].match[0].port", "out of range" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    retries: { attempts: -1 }"), "spec.http[0].retries.attempts", "must not be negative" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    retries: { attempts: 2, retryOn: \"5xx,sometimes\" }"), "spec.http[0].retries.retryOn", "\"sometimes\" is not a retry condition" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    retries: { attempts: 2, perTryTimeout: soon }"), "spec.http[0].retries.perTryTimeout", "is not a duration" },
+        { Vs(Route + "  - redirect: { uri: /x, redirectCode: 200 }"), "spec.http[0].redirect.redirectCode", "200 is not a redirect code" },
+        { Vs(Route + "  - directResponse: { status: 99 }"), "spec.http[0].directResponse.status", "out of range" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    fault: { delay: { fixedDelay: 7s, percentage: { value: 120 } } }"), "spec.http[0].fault.delay.percentage.value", "out of range" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    fault: { abort: { httpStatus: 500, percent: -5 } }"), "spec.http[0].fault.abort.percent", "out of range" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    fault: { abort: { percent: 5 } }"), "spec.http[0].fault.abort.httpStatus", "is required" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    fault: { delay: { percent: 5 } }"), "spec.http[0].fault.delay.fixedDelay", "is required" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    mirror: { host: ratings }\n    mirrorPercentage: { value: 150 }"), "spec.http[0].mirrorPercentage.value", "out of range" },
+        { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    rewrite: { uri: /a, uriRegexRewrite: { match: a, rewrite: b } }"), "spec.http[0].rewrite", "cannot both be set" },
+        { Vs("  hosts: [reviews]\n  gateways: [a/b/c]\n  http: [ { route: [ { destination: { host: reviews } } ] } ]"), "spec.gateways[0]", "must be a gateway name" },
+        // DestinationRule
+        { Kind("DestinationRule", "networking.istio.io/v1", "  subsets: []"), "spec.host", "is required" },
+        { Dr("  subsets: [ { name: v1 }, { name: v1 } ]"), "spec.subsets[1].name", "duplicate subset name \"v1\"" },
+        { Dr("  subsets: [ { name: V1 } ]"), "spec.subsets[0].name", "DNS-1123 label" },
+        { Dr("  subsets: [ { labels: { version: v1 } } ]"), "spec.subsets[0].name", "is required" },
+        { Dr("  trafficPolicy: { loadBalancer: { simple: FASTEST } }"), "spec.trafficPolicy.loadBalancer.simple", "\"FASTEST\" is not valid" },
+        { Dr("  trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: a, useSourceIp: true } } }"), "spec.trafficPolicy.loadBalancer.consistentHash", "exactly one of" },
+        { Dr("  trafficPolicy: { loadBalancer: { consistentHash: {} } }"), "spec.trafficPolicy.loadBalancer.consistentHash", "exactly one of" },
+        { Dr("  trafficPolicy: { loadBalancer: { simple: RANDOM, consistentHash: { useSourceIp: true } } }"), "spec.trafficPolicy.loadBalancer", "only one of simple or consistentHash" },
+        { Dr("  trafficPolicy: { outlierDetection: { consecutive5xxErrors: -1 } }"), "spec.trafficPolicy.outlierDetection.consecutive5xxErrors", "must not be negative" },
+        { Dr("  trafficPolicy: { outlierDetection: { maxEjectionPercent: 101 } }"), "spec.trafficPolicy.outlierDetection.maxEjectionPercent", "out of range" },
+        { Dr("  trafficPolicy: { outlierDetection: { interval: often } }"), "spec.trafficPolicy.outlierDetection.interval", "is not a duration" },
+        { Dr("  trafficPolicy: { connectionPool: { tcp: { maxConnections: -5 } } }"), "spec.trafficPolicy.connectionPool.tcp.maxConnections", "must not be negative" },
+        { Dr("  trafficPolicy: { tls: { mode: STRICT } }"), "spec.trafficPolicy.tls.mode", "\"STRICT\" is not valid" },
+        { Dr("  subsets: [ { name: v1, trafficPolicy: { tls: { mode: MAYBE } } } ]"), "spec.subsets[0].trafficPolicy.tls.mode", "is not valid" },
+        // Gateway
+        { Kind("Gateway", "networking.istio.io/v1", "  selector: { istio: ingressgateway }"), "spec.servers", "at least one server" },
+        { Gw("  - { port: { number: 0, protocol: HTTP }, hosts: ['*'] }"), "spec.servers[0].port.number", "out of range" },
+        { Gw("  - { port: { number: 80, protocol: HTTQ }, hosts: ['*'] }"), "spec.servers[0].port.protocol", "\"HTTQ\" is not valid" },
+        { Gw("  - { port: { number: 80, protocol: HTTP }, hosts: [] }"), "spec.servers[0].hosts", "at least one host" },
+        { Gw("  - { port: { number: 443, protocol: HTTPS }, hosts: ['*'] }"), "spec.servers[0].tls", "is required for protocol HTTPS" },
+        { Gw("  - { port: { number: 443, protocol: HTTPS }, hosts: ['*'], tls: { mode: SIMPLE, privateKey: /k } }"), "spec.servers[0].tls.serverCertificate", "is required for mode SIMPLE" },
+        { Gw("  - { port: { number: 443, protocol: HTTPS }, hosts: ['*'], tls: { mode: SIMPLE, serverCertificate: /c } }"), "spec.servers[0].tls.privateKey", "is required for mode SIMPLE" },
+        { Gw("  - { port: { number: 443, protocol: HTTPS }, hosts: ['*'], tls: { mode: MUTUAL, serverCertificate: /c, privateKey: /k } }"), "spec.servers[0].tls.caCertificates", "is required for mode MUTUAL" },
+        { Gw("  - { port: { number: 443, protocol: HTTPS }, hosts: ['*'], tls: { mode: SOMETIMES } }"), "spec.servers[0].tls.mode", "is not valid" },
+        // ServiceEntry, WorkloadEntry, Sidecar
+        { Kind("ServiceEntry", "networking.istio.io/v1", "  ports: [ { number: 80, name: http } ]"), "spec.hosts", "at least one host" },
+        { Kind("ServiceEntry", "networking.istio.io/v1", "  hosts: [a.com]\n  resolution: MAGIC"), "spec.resolution", "\"MAGIC\" is not valid" },
+        { Kind("ServiceEntry", "networking.istio.io/v1", "  hosts: [a.com]\n  location: OUTSIDE"), "spec.location", "\"OUTSIDE\" is not valid" },
+        { Kind("ServiceEntry", "networking.istio.io/v1", "  hosts: [a.com]\n  ports: [ { number: 99999, name: http } ]"), "spec.ports[0].number", "out of range" },
+        { Kind("ServiceEntry", "networking.istio.io/v1", "  hosts: [a.com]\n  ports: [ { number: 80, protocol: FTP } ]"), "spec.ports[0].protocol", "\"FTP\" is not valid" },
+        { Kind("ServiceEntry", "networking.istio.io/v1", "  hosts: [a.com]\n  resolution: STATIC"), "spec.endpoints", "STATIC resolution needs endpoints" },
+        { Kind("ServiceEntry", "networking.istio.io/v1", "  hosts: [a.com]\n  resolution: STATIC\n  endpoints: [ { address: 'not an address' } ]"), "spec.endpoints[0].address", "not an IP address or DNS name" },
+        { Kind("WorkloadEntry", "networking.istio.io/v1", "  labels: { app: x }"), "spec.address", "is required" },
+        { Kind("WorkloadEntry", "networking.istio.io/v1", "  address: 10.0.0.1\n  ports: { http: 0 }"), "spec.ports.http", "out of range" },
+        { Kind("Sidecar", "networking.istio.io/v1", "  egress: [ { hosts: [reviews] } ]"), "spec.egress[0].hosts[0]", "must be namespace/host" },
+        // security kinds
+        { Kind("PeerAuthentication", "security.istio.io/v1", "  mtls: { mode: SOMETIMES }"), "spec.mtls.mode", "is not valid, must be one of UNSET, DISABLE, PERMISSIVE, STRICT" },
+        { Kind("PeerAuthentication", "security.istio.io/v1beta1", "  portLevelMtls: { \"8080\": { mode: STRICT } }"), "spec.portLevelMtls", "requires a workload selector" },
+        { Kind("PeerAuthentication", "security.istio.io/v1", "  selector: { matchLabels: { app: a } }\n  portLevelMtls: { http: { mode: STRICT } }"), "spec.portLevelMtls.http", "not a port number" },
+        { Kind("PeerAuthentication", "security.istio.io/v1", "  mtls: { mode: STRICT }\n  extra: 1"), "spec.extra", "unknown field" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  action: PERMIT"), "spec.action", "is not valid, must be one of ALLOW, DENY, AUDIT, CUSTOM" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  action: DENY"), "spec.rules", "a DENY policy needs at least one rule" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  action: CUSTOM\n  rules: [ {} ]"), "spec.provider.name", "is required for action CUSTOM" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  rules: [ { from: [ { } ] } ]"), "spec.rules[0].from[0].source", "is required" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  rules: [ { to: [ { operation: { verbs: [GET] } } ] } ]"), "spec.rules[0].to[0].operation.verbs", "unknown field" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  rules: [ { to: [ { operation: { methods: GET } } ] } ]"), "spec.rules[0].to[0].operation.methods", "must be a list" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  rules: [ { when: [ { values: [a] } ] } ]"), "spec.rules[0].when[0].key", "is required" },
+        { Kind("AuthorizationPolicy", "security.istio.io/v1", "  rules: [ { when: [ { key: 'request.auth.claims[iss]' } ] } ]"), "spec.rules[0].when[0]", "one of values or notValues" },
+        { Kind("RequestAuthentication", "security.istio.io/v1", "  jwtRules: [ { jwksUri: https://x/jwks } ]"), "spec.jwtRules[0].issuer", "is required" },
+        { Kind("RequestAuthentication", "security.istio.io/v1", "  jwtRules: [ { issuer: a, jwksUri: not-a-url } ]"), "spec.jwtRules[0].jwksUri", "absolute URL" },
+        // registry kinds
+        { Kind("Service", "mesh.dev/v1", "  ports: [ { name: http, port: 0 } ]"), "spec.ports[0].port", "out of range" },
+        { Kind("Service", "mesh.dev/v1", "  ports: [ { name: http, port: 80, protocol: SMTP } ]"), "spec.ports[0].protocol", "\"SMTP\" is not valid" },
+        { Kind("Service", "mesh.dev/v1", "  ports: []"), "spec.ports", "at least one port" },
+        { Kind("Endpoint", "mesh.dev/v1", "  service: reviews\n  address: 'bad host!'\n  port: 80"), "spec.address", "not an IP address or DNS name" },
+        { Kind("Endpoint", "mesh.dev/v1", "  service: reviews\n  address: 10.0.0.1\n  port: 65536"), "spec.port", "out of range" },
+        { Kind("Endpoint", "mesh.dev/v1", "  service: reviews\n  address: 10.0.0.1\n  port: 80\n  health: Sick"), "spec.health", "must be one of Healthy, Unhealthy, Unknown" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadResources))]
+    public void Validate_BadResource_ReportsPathAndMessage(string yaml, string path, string message)
+    {
+        var resource = ResourceDocumentReader.Read(yaml).Single();
+
+        var errors = ResourceValidator.Validate(resource);
+
+        Assert.Contains(errors, e => e.Severity == ValidationSeverity.Error && e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_SeveralProblems_ReportsAll()
+    {
+        var resource = ResourceDocumentReader.Read(Vs(Route + """
+              - route:
+                - { destination: { host: reviews, subset: v1 }, weight: 90 }
+                - { destination: { host: reviews, subset: v2 }, weight: 20 }
+                timeout: forever
+                retries: { attempts: -1 }
+            """)).Single();
+
+        var errors = ResourceValidator.Validate(resource);
+
+        Assert.Equal(["spec.http[0].retries.attempts", "spec.http[0].route[1].weight", "spec.http[0].timeout"], errors.Select(e => e.Path).Order());
+        Assert.Contains("spec.http[0].route[1].weight: weights sum to 110, must be 100", errors.Select(e => e.ToString()).Single(s => s.Contains("weight", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UnknownFieldNotStrict_Accepted()
+    {
+        var resource = ResourceDocumentReader.Read(Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    someFutureField: 1")).Single();
+
+        Assert.Empty(ResourceValidator.Validate(resource, strict: false));
+        Assert.Single(ResourceValidator.Validate(resource, strict: true));
+    }
+
+    [Fact]
+    public void Validate_SingleDestinationWithoutWeight_Accepted()
+    {
+        var resource = ResourceDocumentReader.Read(Vs(Route + "  - route: [ { destination: { host: reviews, subset: v1 } } ]")).Single();
+
+        Assert.Empty(ResourceValidator.Validate(resource));
+    }
+}

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+
+namespace Mesh.Tests.Sidecar.EndToEnd;
+
+/// <summary>Steady concurrent traffic through a sidecar, recording every response, until stopped.</summary>
+internal sealed class LoadLoop : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task[] _workers;
+    private long _succeeded;
+
+    public LoadLoop(HttpClient client, string url, int concurrency = 4)
+    {
+        _workers = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => RunAsync(client, url)))];
+    }
+
+    public long Succeeded => Interlocked.Read(ref _succeeded);
+    public ConcurrentQueue<string> Failures { get; } = new();
+    public ConcurrentDictionary<string, int> Versions { get; } = new();
+
+    /// <summary>Waits until at least <paramref name="more"/> further requests succeeded (traffic really flows).</summary>
+    public Task WaitForMoreAsync(int more)
+    {
+        var target = Succeeded + more;
+        return Infrastructure.Poll.UntilTrueAsync(() => Task.FromResult(Succeeded >= target || !Failures.IsEmpty), TimeSpan.FromSeconds(30),
+            () => $"load stalled at {Succeeded} requests");
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_workers);
+    }
+
+    private async Task RunAsync(HttpClient client, string url)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await client.GetAsync(url, CancellationToken.None);
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref _succeeded);
+                    Versions.AddOrUpdate(body, 1, (_, n) => n + 1);
+                }
+                else
+                {
+                    Failures.Enqueue($"{(int)response.StatusCode} {body}");
+                }
+            }
+            catch (HttpRequestException ex)
+            {
+                Failures.Enqueue(ex.Message);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await StopAsync();
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Tests.Sidecar.EndToEnd;
+
+/// <summary>
+/// A real Kestrel app on 127.0.0.1:0 standing in for one instance of a service. It answers with its version and
+/// what it saw (Host, traceparent), and can be told to fail, to be slow, to stream SSE, or to echo WebSockets.
+/// </summary>
+internal sealed class UpstreamServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _requests;
+
+    private UpstreamServer(WebApplication app, string version)
+    {
+        _app = app;
+        Version = version;
+    }
+
+    public string Version { get; }
+    public int Port { get; private set; }
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Non-zero: every request is answered with this status.</summary>
+    public int FailStatus { get; set; }
+
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>Completed by the test to let the SSE stream finish.</summary>
+    public TaskCompletionSource SseRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<UpstreamServer> StartAsync(string version, HttpProtocols protocols = HttpProtocols.Http1)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = protocols));
+        var app = builder.Build();
+        var server = new UpstreamServer(app, version);
+        app.UseWebSockets();
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Port = new Uri(address).Port;
+        return server;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        var response = context.Response;
+        response.Headers["x-version"] = Version;
+        response.Headers["x-seen-host"] = context.Request.Host.Value;
+        response.Headers["x-seen-traceparent"] = context.Request.Headers.TraceParent.ToString();
+        response.Headers["x-seen-protocol"] = context.Request.Protocol;
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, context.RequestAborted);
+        }
+
+        if (FailStatus != 0)
+        {
+            response.StatusCode = FailStatus;
+            await response.WriteAsync($"{Version} failing", context.RequestAborted);
+            return;
+        }
+
+        switch (context.Request.Path.Value)
+        {
+            case "/sse":
+                response.ContentType = "text/event-stream";
+                await response.WriteAsync("data: first\n\n", context.RequestAborted);
+                await response.Body.FlushAsync(context.RequestAborted);
+                await SseRelease.Task.WaitAsync(context.RequestAborted);
+                await response.WriteAsync("data: last\n\n", context.RequestAborted);
+                break;
+            case "/ws" when context.WebSockets.IsWebSocketRequest:
+                using (var socket = await context.WebSockets.AcceptWebSocketAsync())
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                            break;
+                        }
+
+                        await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, context.RequestAborted);
+                    }
+                }
+
+                break;
+            case "/upload":
+                long total = 0;
+                var chunk = new byte[16 * 1024];
+                int read;
+                while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+                {
+                    total += read;
+                }
+
+                await response.WriteAsync($"{Version} received {total}", context.RequestAborted);
+                break;
+            default:
+                await response.WriteAsync(Version, context.RequestAborted);
+                break;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        SseRelease.TrySetResult();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}
