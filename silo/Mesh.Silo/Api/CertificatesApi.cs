@@ -49,7 +49,7 @@ internal static class CertificatesApi
         });
     }
 
-    private static async Task<IResult> CreateJoinTokenAsync(HttpRequest request, JoinTokenService tokens, SiloOptions options, CancellationToken ct)
+    private static async Task<IResult> CreateJoinTokenAsync(HttpRequest request, JoinTokenService tokens, CertificateAuthorityService ca, SiloOptions options, CancellationToken ct)
     {
         var body = await RequestBody.ReadJsonAsync<JoinTokenRequest>(request, options, ct);
         var errors = new List<FieldError>();
@@ -69,7 +69,21 @@ internal static class CertificatesApi
         var lifetime = body.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.Ca.DefaultJoinTokenTtl;
         var created = await tokens.CreateAsync(body.Namespace!, body.ServiceAccount!, lifetime, body.SingleUse, ct);
         var record = created.Record;
-        return Results.Json(new JoinTokenResponse(created.Token, record.Namespace, record.ServiceAccount, record.ExpiresAt, record.SingleUse), statusCode: StatusCodes.Status201Created);
+        var bundle = await TryGetBundleAsync(ca, ct);
+        return Results.Json(new JoinTokenResponse(created.Token, record.Namespace, record.ServiceAccount, record.ExpiresAt, record.SingleUse, bundle), statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>The bundle to hand out with a token, so a new sidecar can verify the silo on first contact; null while the CA is down.</summary>
+    private static async Task<string?> TryGetBundleAsync(CertificateAuthorityService ca, CancellationToken ct)
+    {
+        try
+        {
+            return (await ca.CurrentAsync(ct)).Bundle is { Roots.Count: > 0 } bundle ? bundle.Pem : null;
+        }
+        catch (ApiStatusException)
+        {
+            return null;
+        }
     }
 
     private static async Task<CertificateResponse> SignAsync(
@@ -123,8 +137,8 @@ internal static class CertificatesApi
 
 public sealed record JoinTokenRequest(string? Namespace, string? ServiceAccount, long? TtlSeconds, bool SingleUse);
 
-/// <summary>The token is shown here once; the silo stores only its hash.</summary>
-public sealed record JoinTokenResponse(string Token, string Namespace, string ServiceAccount, DateTimeOffset ExpiresAt, bool SingleUse);
+/// <summary>The token is shown here once; the silo stores only its hash. <see cref="TrustBundle"/> lets the new sidecar verify the silo.</summary>
+public sealed record JoinTokenResponse(string Token, string Namespace, string ServiceAccount, DateTimeOffset ExpiresAt, bool SingleUse, string? TrustBundle);
 
 public sealed record CertificateSigningRequest(string? Csr, long? TtlSeconds, string? CurrentCertificate);
 

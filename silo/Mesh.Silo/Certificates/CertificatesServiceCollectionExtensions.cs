@@ -1,4 +1,6 @@
 using Mesh.Security.Identity;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Mesh.Security.JoinTokens;
 
 namespace Mesh.Silo.Certificates;
@@ -6,7 +8,7 @@ namespace Mesh.Silo.Certificates;
 internal static class CertificatesServiceCollectionExtensions
 {
     /// <summary>The built-in CA: bootstrap, shared root state, trust bundle publication, join tokens, request authentication.</summary>
-    public static IServiceCollection AddMeshCertificates(this IServiceCollection services)
+    public static IServiceCollection AddMeshCertificates(this IServiceCollection services, SiloOptions options)
     {
         services.AddSingleton<TrustBundlePublisher>();
         services.AddSingleton<CertificateAuthorityService>();
@@ -16,6 +18,28 @@ internal static class CertificatesServiceCollectionExtensions
         services.AddSingleton<JoinTokenService>();
         services.AddSingleton<PeerCertificateValidator>();
         services.AddSingleton<CertificateRequestAuthenticator>();
+        if (options.Tls.SelfIssued)
+        {
+            services.AddSingleton<ServingCertificateProvider>();
+            services.AddHostedService(sp => sp.GetRequiredService<ServingCertificateProvider>());
+        }
+
+        services.AddOptions<KestrelServerOptions>().Configure<IServiceProvider>((kestrel, provider) => kestrel.ConfigureHttpsDefaults(https =>
+        {
+            if (options.Tls.SelfIssued)
+            {
+                var serving = provider.GetRequiredService<ServingCertificateProvider>();
+                https.ServerCertificateSelector = (_, _) => serving.Current;
+            }
+
+            if (options.Tls.AcceptClientCertificates)
+            {
+                // Optional, and accepted at the TLS layer: the certificates API validates it against the trust
+                // bundle itself, and nothing else trusts a client certificate.
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.ClientCertificateValidation = (_, _, _) => true;
+            }
+        }));
         return services;
     }
 }

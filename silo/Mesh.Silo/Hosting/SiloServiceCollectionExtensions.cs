@@ -53,7 +53,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<Mesh.Contracts.Domains.IPolicyStore>(sp => sp.GetRequiredService<PolicyStore>());
         services.AddSingleton<PolicyLikeReads>();
         services.AddSingleton<AdminAuthorization>();
-        services.AddMeshCertificates();
+        services.AddMeshCertificates(options);
 
         services.AddHostedService<MembershipService>();
         services.AddHostedService<LeaseSweeper>();

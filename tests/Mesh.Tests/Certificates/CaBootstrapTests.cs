@@ -36,6 +36,36 @@ public sealed class CaBootstrapTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Start_WithIntermediateChainFile_SignsWithIntermediateAndTrustsItsRoot()
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var root = CreateRoot(rootKey, "CN=Offline Root, O=example");
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=Mesh Intermediate, O=example", intermediateKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
+        using var intermediate = request.Create(root, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1), [0x42, 0x01]);
+
+        await using var silo = await SiloProcess.StartAsync(log: output, settings: new Dictionary<string, string?>
+        {
+            ["Mesh__Ca__RootCertFile"] = Write("chain.pem", intermediate.ExportCertificatePem() + "\n" + root.ExportCertificatePem()),
+            ["Mesh__Ca__RootKeyFile"] = Write("intermediate.key", intermediateKey.ExportPkcs8PrivateKeyPem()),
+        });
+        var ca = new CaClient(silo);
+        var bundle = await ca.WaitForBundleAsync();
+        var issued = await ca.IssueAsync(CaClient.NewCsr(), (await ca.CreateTokenAsync()).Token);
+
+        Assert.Equal(root.Thumbprint, Assert.Single(CaClient.Certificates(bundle)).Thumbprint);
+        Assert.Equal([issued.SerialNumber, intermediate.SerialNumber], CaClient.Certificates(issued.CertificateChain).Select(c => c.SerialNumber));
+        Assert.True(CaClient.ChainsTo(issued.CertificateChain, bundle));
+        var signer = Assert.Single(await ca.RootsAsync());
+        Assert.Equal(intermediate.Thumbprint, signer.Thumbprint);
+        Assert.Equal(root.Thumbprint, signer.RootThumbprint);
+    }
+
+    [Fact]
     public async Task Start_WithKeyNotMatchingRootFile_SiloRunsAndCaAnswers503()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

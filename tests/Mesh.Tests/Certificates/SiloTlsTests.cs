@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Mesh.Contracts.Json;
+using Mesh.Security.Identity;
+using Mesh.Silo.Api;
+using Mesh.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Certificates;
+
+/// <summary>A silo serving HTTPS with a certificate from its own CA, and sidecars renewing over mutual TLS.</summary>
+public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private ManagedProcess _silo = null!;
+    private Uri _address = null!;
+
+    public Task InitializeAsync()
+    {
+        var port = ManagedProcess.FreePort();
+        _address = new Uri($"https://127.0.0.1:{port}");
+        _silo = ManagedProcess.StartDotnet("silo-tls", MeshPaths.Silo, ["--urls", _address.ToString()], new Dictionary<string, string?>
+        {
+            ["Mesh__AdminToken"] = SiloProcess.AdminToken,
+            ["Mesh__Tls__SelfIssued"] = "true",
+            ["Mesh__Postgres"] = null,
+            ["MESH_POSTGRES"] = null,
+        }, output);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    [Fact]
+    public async Task Https_SelfIssuedCertificate_VerifiesAgainstTrustBundleAsSiloIdentity()
+    {
+        var bundle = await FirstContactBundleAsync();
+        using var trusting = Client(bundle, clientCertificate: null);
+
+        using var response = await trusting.GetAsync("/api/v1/ca/roots");
+        using var systemTrust = new HttpClient { BaseAddress = _address };
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => systemTrust.GetAsync("/healthz"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("SSL", refused.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Renew_WithSvidAsTlsClientCertificate_AllowsNewKey()
+    {
+        var bundle = await FirstContactBundleAsync();
+        using var admin = Client(bundle, clientCertificate: null);
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminToken);
+        using var created = await admin.PostAsJsonAsync("/api/v1/join-tokens", new { @namespace = "shop", serviceAccount = "cart", singleUse = true }, MeshJson.Options);
+        var token = (await created.Content.ReadFromJsonAsync<JoinTokenResponse>(MeshJson.Options))!;
+        Assert.Equal(bundle, token.TrustBundle);
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
+        using var first = await admin.PostAsJsonAsync("/api/v1/certificates", new { csr = CaClient.NewCsr(out var key) }, MeshJson.Options);
+        var svid = (await first.Content.ReadFromJsonAsync<CertificateResponse>(MeshJson.Options))!;
+
+        using var leaf = X509Certificate2.CreateFromPem(svid.CertificateChain);
+        using var withKey = leaf.CopyWithPrivateKey(key);
+        using var sidecar = Client(bundle, withKey);
+        using var renewal = await sidecar.PostAsJsonAsync("/api/v1/certificates", new { csr = CaClient.NewCsr(out var newKey) }, MeshJson.Options);
+        var body = await renewal.Content.ReadAsStringAsync();
+
+        Assert.True(renewal.StatusCode == HttpStatusCode.OK, $"{(int)renewal.StatusCode} {body}");
+        var renewed = JsonSerializer.Deserialize<CertificateResponse>(body, MeshJson.Options)!;
+        Assert.Equal("spiffe://cluster.local/ns/shop/sa/cart", renewed.SpiffeId);
+        using var renewedLeaf = X509Certificate2.CreateFromPem(renewed.CertificateChain);
+        Assert.Equal(newKey.ExportSubjectPublicKeyInfo(), renewedLeaf.PublicKey.ExportSubjectPublicKeyInfo());
+
+        using var impostorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var impostorRequest = new CertificateRequest("CN=impostor", impostorKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri("spiffe://cluster.local/ns/shop/sa/cart"));
+        impostorRequest.CertificateExtensions.Add(san.Build());
+        using var impostorCertificate = impostorRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
+        using var impostor = Client(bundle, impostorCertificate);
+        using var refused = await impostor.PostAsJsonAsync("/api/v1/certificates", new { csr = CaClient.NewCsr() }, MeshJson.Options);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    /// <summary>
+    /// The bundle as a new sidecar gets it out of band. The test reads it once without verification, then proves
+    /// that everything after verifies against it.
+    /// </summary>
+    private async Task<string> FirstContactBundleAsync()
+    {
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var insecure = new HttpClient(handler) { BaseAddress = _address };
+        return await Poll.UntilAsync(async () =>
+        {
+            using var response = await insecure.GetAsync("/api/v1/ca/bundle");
+            return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : null;
+        }, Deadline, () => $"the TLS silo never served a bundle:\n{_silo.Output}");
+    }
+
+    /// <summary>Trusts only the bundle, and only a server whose SPIFFE ID is the silo's.</summary>
+    private HttpClient Client(string bundlePem, X509Certificate2? clientCertificate)
+    {
+        var roots = CaClient.Certificates(bundlePem);
+        var validator = new PeerCertificateValidator(TimeProvider.System);
+        var silo = SpiffeId.ForWorkload("cluster.local", "istio-system", "mesh-silo");
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, chain, _) => validator.Validate(certificate, chain, roots, silo).IsValid,
+        };
+        if (clientCertificate is not null)
+        {
+            handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+            handler.ClientCertificates.Add(clientCertificate);
+        }
+
+        return new HttpClient(handler) { BaseAddress = _address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+}
