@@ -15,20 +15,10 @@ internal sealed partial class ChangeFeedService(
     TimeProvider timeProvider,
     ILogger<ChangeFeedService> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly WakeSignal _wake = new();
 
     /// <summary>Asks the feed to read the log now (after a write through this silo).</summary>
-    public void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already awake-pending: one read covers every write so far.
-        }
-    }
+    public void Wake() => _wake.Set();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

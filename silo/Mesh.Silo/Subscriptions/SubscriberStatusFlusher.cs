@@ -14,19 +14,10 @@ internal sealed partial class SubscriberStatusFlusher(
     TimeProvider timeProvider,
     ILogger<SubscriberStatusFlusher> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _urgent = new(0, 1);
+    private readonly Cache.WakeSignal _urgent = new();
 
     /// <summary>Flush now rather than at the next interval (a NACK should show up promptly).</summary>
-    public void FlushSoon()
-    {
-        try
-        {
-            _urgent.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
+    public void FlushSoon() => _urgent.Set();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
