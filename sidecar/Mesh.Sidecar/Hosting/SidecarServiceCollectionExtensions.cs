@@ -15,6 +15,21 @@ namespace Mesh.Sidecar.Hosting;
 internal static class SidecarServiceCollectionExtensions
 {
     /// <summary>Everything the sidecar runs on. The <see cref="Routing.IProxyConfigCompiler"/> comes from the routing library.</summary>
+    /// <summary>
+    /// Publishes where this sidecar's admin port is (label <c>mesh.dev/admin</c>), so <c>meshctl proxy-config ID</c>
+    /// can fetch its acknowledged configuration knowing only the id.
+    /// </summary>
+    private static Dictionary<string, string> WithAdminAddress(SidecarOptions options)
+    {
+        var labels = new Dictionary<string, string>(options.Labels);
+        if (options.AdminPort > 0)
+        {
+            labels["mesh.dev/admin"] = $"http://{(options.Address.Contains(':', StringComparison.Ordinal) ? $"[{options.Address}]" : options.Address)}:{options.AdminPort}";
+        }
+
+        return labels;
+    }
+
     public static IServiceCollection AddSidecar(this IServiceCollection services, SidecarOptions options)
     {
         services.AddSingleton(options);
@@ -24,7 +39,7 @@ internal static class SidecarServiceCollectionExtensions
             Id = options.Id,
             Namespace = options.Namespace,
             Service = options.Service,
-            Labels = options.Labels,
+            Labels = WithAdminAddress(options),
         });
         services.AddHttpForwarder();
 
