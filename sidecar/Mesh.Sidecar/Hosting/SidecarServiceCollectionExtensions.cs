@@ -25,6 +25,7 @@ internal static class SidecarServiceCollectionExtensions
             Namespace = options.Namespace,
             Service = options.Service,
             Labels = options.Labels,
+            Dependencies = options.Dependencies,
         });
         services.AddHttpForwarder();
 
