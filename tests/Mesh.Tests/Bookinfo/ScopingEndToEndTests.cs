@@ -59,6 +59,7 @@ public sealed class ScopingEndToEndTests(BookinfoMesh mesh)
         await using var everything = await TestSubscriber.ConnectAsync(mesh.Bed.Silo.BaseAddress, new NodeInfo { Id = "delta-probe-all" }, token: SiloProcess.AdminToken);
         await using var reviewsOnly = await TestSubscriber.ConnectAsync(mesh.Bed.Silo.BaseAddress,
             new NodeInfo { Id = "delta-probe-reviews", Dependencies = ["default/reviews"] }, token: SiloProcess.AdminToken);
+        everything.AnswerHeartbeats = reviewsOnly.AnswerHeartbeats = true;
         await everything.WaitForAsync(s => s.SnapshotsReceived == 1, Timeout, "a snapshot");
         await reviewsOnly.WaitForAsync(s => s.SnapshotsReceived == 1, Timeout, "a snapshot");
         Assert.DoesNotContain(reviewsOnly.Resources, r => r.Metadata.Name is "ratings" or "details" or "productpage");
