@@ -34,14 +34,16 @@ public sealed class ScopingEndToEndTests(BookinfoMesh mesh)
         Assert.Equal("reviews-v1", await Traffic.SendAsync(scoped.Proxy, "http://reviews:9080/"));
         Assert.Equal("404", await Traffic.SendAsync(scoped.Proxy, "http://ratings:9080/"));
 
-        // A ratings change reaches the unscoped sidecars but not this one: no frame, so neither its revision nor its sent revision moves.
+        // A ratings change reaches the unscoped sidecars but not this one. The silo counts it as sent (the sidecar is up to
+        // date through it) without sending a frame, so the sidecar neither adopts nor acknowledges that revision.
         var held = await scoped.RevisionAsync();
-        await Poll.UntilTrueAsync(async () => (await SubscriberAsync("scoped-client"))?.SentRevision >= held, Timeout, () => "scoped-client never showed up as subscribed");
+        await Poll.UntilTrueAsync(async () => (await SubscriberAsync("scoped-client"))?.AckedRevision >= held, Timeout, () => "scoped-client never acknowledged its snapshot");
         await mesh.ApplySampleAsync("virtual-service-ratings-test-abort.yaml");
         var ratingsRevision = await mesh.Bed.Silo.StoreRevisionAsync();
+        await Poll.UntilTrueAsync(async () => (await SubscriberAsync("scoped-client"))?.SentRevision >= ratingsRevision, Timeout, () => "the silo never moved scoped-client past the ratings change");
 
         Assert.Equal(held, await scoped.RevisionAsync());
-        Assert.True((await SubscriberAsync("scoped-client"))!.SentRevision < ratingsRevision, "the ratings change was pushed to a sidecar that does not depend on ratings");
+        Assert.True((await SubscriberAsync("scoped-client"))!.AckedRevision < ratingsRevision, "the ratings change was pushed to a sidecar that does not depend on ratings");
         Assert.DoesNotContain("ratings.default.svc.cluster.local", await BookinfoMesh.ConfigDumpTextAsync(scoped), StringComparison.Ordinal);
 
         // A reviews change does reach it, and routes.
