@@ -10,8 +10,13 @@ internal sealed class HostTable
     private readonly Dictionary<string, VirtualHostRuntime[]>.AlternateLookup<ReadOnlySpan<char>> _spanLookup;
     private readonly List<(string Suffix, VirtualHostRuntime Host)> _wildcards = [];
 
-    public HostTable(IEnumerable<VirtualHostRuntime> hosts)
+    /// <param name="ignorePort">
+    /// Gateway mode: the Host port is the client-facing one, which port mappings (80 in front of 8080, or a test's free
+    /// port) make differ from the Gateway server port, so like Istio's <c>host:*</c> gateway domains any port matches.
+    /// </param>
+    public HostTable(IEnumerable<VirtualHostRuntime> hosts, bool ignorePort = false)
     {
+        IgnoresPort = ignorePort;
         var exact = new Dictionary<string, List<VirtualHostRuntime>>(StringComparer.OrdinalIgnoreCase);
         foreach (var host in hosts)
         {
@@ -43,6 +48,9 @@ internal sealed class HostTable
         _spanLookup = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
+    /// <summary>True in gateway mode: routes then match on the virtual host's (Gateway server) port, not the Host port.</summary>
+    public bool IgnoresPort { get; }
+
     /// <summary>Finds the virtual host for <paramref name="host"/> (a Host header); prefers one whose port matches.</summary>
     public VirtualHostRuntime? Find(ReadOnlySpan<char> host)
     {
@@ -57,6 +65,11 @@ internal sealed class HostTable
         if (colon > 0 && host[^1] != ']' && int.TryParse(host[(colon + 1)..], out port))
         {
             name = host[..colon];
+            if (IgnoresPort)
+            {
+                port = 0;
+            }
+
             if (_spanLookup.TryGetValue(name, out hosts))
             {
                 foreach (var candidate in hosts)

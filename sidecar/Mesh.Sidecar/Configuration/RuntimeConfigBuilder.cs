@@ -29,7 +29,7 @@ internal sealed class RuntimeConfigBuilder(SidecarOptions options, SharedStateRe
             hosts.Add(new VirtualHostRuntime(host, [.. host.Routes.Select(r => BuildRoute(host, r, clusters))]));
         }
 
-        var runtime = new RuntimeConfig(config, new HostTable(hosts), clusters);
+        var runtime = new RuntimeConfig(config, new HostTable(hosts, ignorePort: options.Mode == SidecarMode.Gateway), clusters);
         shared.Retain(endpointKeys, clusters.Keys.ToHashSet(StringComparer.Ordinal));
         return runtime;
     }

@@ -39,6 +39,12 @@ internal sealed record SidecarOptions
     public AccessLogMode AccessLog { get; init; } = AccessLogMode.Stdout;
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Hosts this workload calls (Istio Sidecar egress hosts: <c>ns/host</c>, <c>*/host</c>, <c>./host</c>); the silo
+    /// then sends only those services. Null (no --dependencies) receives everything.
+    /// </summary>
+    public IReadOnlyList<string>? Dependencies { get; init; }
+
     /// <summary>Version label of this workload (from --labels version=...), used in telemetry.</summary>
     public string? Version => Labels.TryGetValue("version", out var v) ? v : null;
 

@@ -16,6 +16,7 @@ internal static class SidecarOptionsParser
     [
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
         "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
+        "dependencies",
     ];
 
     public static SidecarOptions Parse(IReadOnlyList<string> args, IDictionary environment)
@@ -109,6 +110,9 @@ internal static class SidecarOptionsParser
                 var v => throw new SidecarOptionsException($"--access-log '{v}' must be stdout or off"),
             },
             DrainTimeout = TimeSpan.FromSeconds(PositiveInt("drain-timeout", Get(values, "drain-timeout") ?? "10")),
+            Dependencies = Get(values, "dependencies") is { } dependencies
+                ? dependencies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : null,
         };
     }
 

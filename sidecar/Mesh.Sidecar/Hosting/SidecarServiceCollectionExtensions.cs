@@ -40,6 +40,7 @@ internal static class SidecarServiceCollectionExtensions
             Namespace = options.Namespace,
             Service = options.Service,
             Labels = WithAdminAddress(options),
+            Dependencies = options.Dependencies,
         });
         services.AddHttpForwarder();
 

@@ -27,7 +27,7 @@ internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder 
             RouteMatcher? matcher = null;
             if (host is not null)
             {
-                var port = context.Request.Host.Port ?? host.Config.Port;
+                var port = config.Hosts.IgnoresPort ? host.Config.Port : context.Request.Host.Port ?? host.Config.Port;
                 foreach (var candidate in host.Routes)
                 {
                     matcher = candidate.Match(context, port, out var matched);

@@ -25,6 +25,9 @@ internal sealed class TestSubscriber : IAsyncDisposable
     /// <summary>When set, the next snapshot or delta is NACKed with this error instead of ACKed.</summary>
     public string? NackNextWith { get; set; }
 
+    /// <summary>When set, each silo heartbeat is answered, so the silo doesn't drop a subscriber a long test leaves idle.</summary>
+    public bool AnswerHeartbeats { get; set; }
+
     public IReadOnlyCollection<MeshResource> Resources => _resources.Values.ToList();
 
     public ChannelReader<SubscriptionFrame> Frames => _frames.Reader;
@@ -129,6 +132,9 @@ internal sealed class TestSubscriber : IAsyncDisposable
 
                 DeltasReceived++;
                 revision = delta.Revision;
+                break;
+            case HeartbeatFrame when AnswerHeartbeats:
+                await SendAsync(new HeartbeatFrame(Revision));
                 break;
         }
 

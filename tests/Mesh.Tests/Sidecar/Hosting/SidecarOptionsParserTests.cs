@@ -14,6 +14,7 @@ public sealed class SidecarOptionsParserTests
             "--silo", "http://127.0.0.1:1,http://127.0.0.1:2", "--token", "t", "--namespace", "shop", "--service", "reviews",
             "--labels", "version=v2,team=a", "--app-port", "9080", "--outbound-port", "0", "--inbound-port=15006", "--admin-port", "15000",
             "--state-file", "/tmp/s.json", "--zone", "z1", "--id", "reviews-1", "--address", "10.1.2.3", "--mode", "gateway", "--upstream-http", "2",
+            "--dependencies", "default/reviews, */ratings",
         ], new Hashtable());
 
         Assert.Equal(2, options.Silos.Count);
@@ -27,6 +28,13 @@ public sealed class SidecarOptionsParserTests
         Assert.Equal("reviews-v2", options.Workload);
         Assert.Equal(SidecarMode.Gateway, options.Mode);
         Assert.Equal(HttpVersion.Version20, options.UpstreamHttpVersion);
+        Assert.Equal(["default/reviews", "*/ratings"], options.Dependencies);
+    }
+
+    [Fact]
+    public void Parse_NoDependencies_NullMeansEverything()
+    {
+        Assert.Null(SidecarOptionsParser.Parse([], new Hashtable()).Dependencies);
     }
 
     [Fact]
