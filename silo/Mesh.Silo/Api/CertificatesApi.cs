@@ -1,5 +1,7 @@
+using Mesh.Security.Ca;
 using Mesh.Security.JoinTokens;
 using Mesh.Silo.Certificates;
+using Mesh.Silo.Observability;
 using Mesh.Storage.Abstractions;
 
 namespace Mesh.Silo.Api;
@@ -88,7 +90,7 @@ internal static class CertificatesApi
 
     private static async Task<CertificateResponse> SignAsync(
         HttpContext context, CertificateAuthorityService ca, CertificateRequestAuthenticator authenticator, JoinTokenService tokens,
-        SiloOptions options, ILogger<CertificateAuthorityService> logger, CancellationToken ct)
+        SiloOptions options, SiloMetrics metrics, ILogger<CertificateAuthorityService> logger, CancellationToken ct)
     {
         var body = await RequestBody.ReadJsonAsync<CertificateSigningRequest>(context.Request, options, ct);
         var max = (long)options.Ca.MaxWorkloadCertTtl.TotalSeconds;
@@ -103,30 +105,34 @@ internal static class CertificatesApi
         }
 
         var (signer, roots) = await ca.RequireSignerAsync(ct);
-        CertificateCaller caller;
         try
         {
-            caller = await authenticator.AuthenticateAsync(context, body.CurrentCertificate, roots, options.Ca.TrustDomain, ct);
+            var caller = await authenticator.AuthenticateAsync(context, body.CurrentCertificate, roots, options.Ca.TrustDomain, ct);
+            var issued = signer.Issue(body.Csr, caller.Namespace, caller.ServiceAccount, body.TtlSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+            CertificateRequestAuthenticator.RequireSameKey(caller, issued.CertificateChainPem);
+            if (caller.JoinToken is { } token && await tokens.RedeemAsync(token, ct) is { IsValid: false } spent)
+            {
+                // Lost a race for a single-use token (or it expired meanwhile): the signed certificate is discarded.
+                throw new ApiStatusException(401, spent.FailureReason ?? "join token refused", "Authorization");
+            }
+
+            await ca.RecordAsync(issued, ct);
+            CaLog.Issued(logger, issued.SerialNumber, issued.SpiffeId, issued.NotAfter, caller.Method);
+            metrics.CertificatesIssued.Add(1, new KeyValuePair<string, object?>("method", caller.Method));
+            return new CertificateResponse(issued.CertificateChainPem, issued.SerialNumber, issued.SpiffeId, issued.NotAfter, roots.Bundle.Pem);
         }
-        catch (ApiStatusException refused) when (refused.StatusCode == 401)
+        catch (Exception ex) when (ex is ApiStatusException { StatusCode: 401 } or ApiValidationException or InvalidCsrException)
         {
-            CaLog.Refused(logger, refused.Message);
-            context.Response.Headers.WWWAuthenticate = "Bearer";
+            var status = ex is ApiStatusException ? 401 : 400;
+            metrics.CertificateRequestsRefused.Add(1, new KeyValuePair<string, object?>("status", status));
+            if (status == 401)
+            {
+                CaLog.Refused(logger, ex.Message);
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+
             throw;
         }
-
-        var issued = signer.Issue(body.Csr, caller.Namespace, caller.ServiceAccount, body.TtlSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
-        CertificateRequestAuthenticator.RequireSameKey(caller, issued.CertificateChainPem);
-        if (caller.JoinToken is { } token && await tokens.RedeemAsync(token, ct) is { IsValid: false } spent)
-        {
-            // Lost a race for a single-use token (or it expired meanwhile): the signed certificate is discarded.
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            throw new ApiStatusException(401, spent.FailureReason ?? "join token refused", "Authorization");
-        }
-
-        await ca.RecordAsync(issued, ct);
-        CaLog.Issued(logger, issued.SerialNumber, issued.SpiffeId, issued.NotAfter, caller.Method);
-        return new CertificateResponse(issued.CertificateChainPem, issued.SerialNumber, issued.SpiffeId, issued.NotAfter, roots.Bundle.Pem);
     }
 
     private static string CheckThumbprint(string thumbprint) =>

@@ -36,6 +36,14 @@ internal sealed record CaSettings
 
     public TimeSpan MaxJoinTokenTtl { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>How long expired join tokens are kept (so a late attempt still reads "expired", not "unknown").</summary>
+    public TimeSpan ExpiredJoinTokenRetention { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long records of expired workload certificates stay in the issued-certificate log.</summary>
+    public TimeSpan IssuedCertificateRetention { get; init; } = TimeSpan.FromDays(30);
+
+    public TimeSpan PruneInterval { get; init; } = TimeSpan.FromHours(1);
+
     public CertificateAuthorityOptions ToAuthorityOptions() => new()
     {
         TrustDomain = TrustDomain,

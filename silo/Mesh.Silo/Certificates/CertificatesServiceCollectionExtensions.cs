@@ -14,6 +14,7 @@ internal static class CertificatesServiceCollectionExtensions
         services.AddSingleton<CertificateAuthorityService>();
         services.AddSingleton<Contracts.Domains.ICertificateAuthority>(sp => sp.GetRequiredService<CertificateAuthorityService>());
         services.AddHostedService<CaBootstrapper>();
+        services.AddHostedService<CaPruner>();
         services.AddSingleton<IJoinTokenStore, StoreJoinTokenStore>();
         services.AddSingleton<JoinTokenService>();
         services.AddSingleton<PeerCertificateValidator>();

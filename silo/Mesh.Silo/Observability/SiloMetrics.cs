@@ -25,6 +25,8 @@ internal sealed class SiloMetrics : IDisposable
         StoreWriteDuration = _meter.CreateHistogram<double>("mesh_silo_store_write_duration_seconds", "s", "Duration of store writes",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
         StoreWriteFailures = _meter.CreateCounter<long>("mesh_silo_store_write_failures", description: "Store writes that failed (unavailable or conflict)");
+        CertificatesIssued = _meter.CreateCounter<long>("mesh_silo_certificates_issued", description: "Workload certificates signed by this silo, by how the caller authenticated");
+        CertificateRequestsRefused = _meter.CreateCounter<long>("mesh_silo_certificate_requests_refused", description: "Certificate requests refused (bad credential or bad CSR), by status");
         _meter.CreateObservableGauge("mesh_silo_subscribers_connected", () => registry.Count, description: "Subscribers connected to this silo");
         _meter.CreateObservableGauge("mesh_silo_revision", () => cache.Revision, description: "Newest revision in this silo's cache");
     }
@@ -36,6 +38,10 @@ internal sealed class SiloMetrics : IDisposable
     public Histogram<double> StoreWriteDuration { get; }
 
     public Counter<long> StoreWriteFailures { get; }
+
+    public Counter<long> CertificatesIssued { get; }
+
+    public Counter<long> CertificateRequestsRefused { get; }
 
     public void RecordPush(bool snapshot, long? appliedAtTimestamp)
     {

@@ -35,6 +35,13 @@ public interface ICaStore
 
     /// <summary>Atomically consumes a token: true for exactly one caller, false when used already or unknown.</summary>
     Task<bool> TryMarkJoinTokenUsedAsync(string hash, DateTimeOffset usedAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes join tokens that expired before <paramref name="tokensExpiredBefore"/> and issued-certificate records
+    /// that expired before <paramref name="certificatesExpiredBefore"/>; returns how many rows went. Idempotent, so
+    /// every silo may run it.
+    /// </summary>
+    Task<int> PruneAsync(DateTimeOffset tokensExpiredBefore, DateTimeOffset certificatesExpiredBefore, CancellationToken cancellationToken);
 }
 
 /// <summary>

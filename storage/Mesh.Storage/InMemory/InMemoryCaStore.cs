@@ -130,5 +130,17 @@ internal sealed class InMemoryCaStore : ICaStore
         }
     }
 
+    public Task<int> PruneAsync(DateTimeOffset tokensExpiredBefore, DateTimeOffset certificatesExpiredBefore, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var tokens = _tokens.Values.Where(t => t.ExpiresAt < tokensExpiredBefore).Select(t => t.Hash).ToList();
+            var certificates = _issued.Values.Where(c => c.NotAfter < certificatesExpiredBefore).Select(c => c.SerialNumber).ToList();
+            tokens.ForEach(hash => _tokens.Remove(hash));
+            certificates.ForEach(serial => _issued.Remove(serial));
+            return Task.FromResult(tokens.Count + certificates.Count);
+        }
+    }
+
     private int IndexOf(string thumbprint) => _roots.FindIndex(r => string.Equals(r.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase));
 }

@@ -165,6 +165,19 @@ internal sealed class PostgresCaStore(PostgresStoreOptions options) : ICaStore, 
             return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         }, cancellationToken);
 
+    public Task<int> PruneAsync(DateTimeOffset tokensExpiredBefore, DateTimeOffset certificatesExpiredBefore, CancellationToken cancellationToken) =>
+        _connections.RunAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand("""
+                WITH tokens AS (DELETE FROM mesh_join_tokens WHERE expires_at < @tokens RETURNING 1),
+                     certificates AS (DELETE FROM mesh_issued_certificates WHERE not_after < @certificates RETURNING 1)
+                SELECT ((SELECT count(*) FROM tokens) + (SELECT count(*) FROM certificates))::int
+                """, connection);
+            command.Parameters.AddWithValue("tokens", NpgsqlDbType.TimestampTz, tokensExpiredBefore.UtcDateTime);
+            command.Parameters.AddWithValue("certificates", NpgsqlDbType.TimestampTz, certificatesExpiredBefore.UtcDateTime);
+            return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }, cancellationToken);
+
     public ValueTask DisposeAsync() => _connections.DisposeAsync();
 
     private Task<T> InRootTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>

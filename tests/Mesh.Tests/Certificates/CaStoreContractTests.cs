@@ -89,6 +89,22 @@ public abstract class CaStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PruneAsync_RemovesOnlyExpiredTokensAndRecords()
+    {
+        await Store.AddJoinTokenAsync(new JoinTokenRow("old", "shop", "cart", Now.AddHours(-2), false, null, Now.AddHours(-3)), Ct);
+        await Store.AddJoinTokenAsync(new JoinTokenRow("live", "shop", "cart", Now.AddHours(2), false, null, Now), Ct);
+        await Store.RecordIssuedAsync(new IssuedCertificateRow("0A", "spiffe://td/ns/a/sa/x", Now.AddDays(-2), Now.AddDays(-1), "AA", Now.AddDays(-2)), Ct);
+        await Store.RecordIssuedAsync(new IssuedCertificateRow("0B", "spiffe://td/ns/a/sa/x", Now, Now.AddDays(1), "AA", Now), Ct);
+
+        Assert.Equal(2, await Store.PruneAsync(Now.AddHours(-1), Now, Ct));
+        Assert.Equal(0, await Store.PruneAsync(Now.AddHours(-1), Now, Ct));
+
+        Assert.Null(await Store.FindJoinTokenAsync("old", Ct));
+        Assert.NotNull(await Store.FindJoinTokenAsync("live", Ct));
+        Assert.Equal(["0B"], (await Store.ListIssuedAsync(null, 10, Ct)).Select(c => c.SerialNumber));
+    }
+
+    [Fact]
     public async Task ListIssuedAsync_FiltersByIdentityNewestFirst()
     {
         await Store.RecordIssuedAsync(new IssuedCertificateRow("01", "spiffe://td/ns/a/sa/x", Now, Now.AddHours(1), "AA", Now), Ct);

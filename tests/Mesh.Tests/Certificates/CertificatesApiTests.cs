@@ -44,6 +44,8 @@ public sealed class CertificatesApiTests(InMemorySiloFixture fixture) : IClassFi
         var record = Assert.Single(JsonSerializer.Deserialize<List<IssuedCertificateRow>>(body, MeshJson.Options)!);
         Assert.Equal(issued.SerialNumber, record.SerialNumber);
         Assert.Equal(issued.NotAfter, record.NotAfter);
+        var metrics = await _ca.SendAsync(HttpMethod.Get, "/metrics", null, null);
+        Assert.Contains("mesh_silo_certificates_issued", metrics.Body);
     }
 
     [Fact]
