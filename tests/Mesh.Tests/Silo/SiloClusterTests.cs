@@ -113,14 +113,15 @@ public sealed class SiloClusterTests(PostgresFixture postgres, ITestOutputHelper
     [Fact]
     public async Task LeaseRenewal_KeepsEndpointAlive()
     {
-        var view = await _silos[0].Admin.RegisterAsync(new EndpointRegistration { Service = "details", Address = "127.0.0.1", Port = 9292, TtlSeconds = 2 });
+        // Leases of 5 s renewed every 0.5 s leave room for a stalled renewal on a loaded machine.
+        var view = await _silos[0].Admin.RegisterAsync(new EndpointRegistration { Service = "details", Address = "127.0.0.1", Port = 9292, TtlSeconds = 5 });
         var revisionAfterRegister = await _silos[0].StoreRevisionAsync();
 
-        // Renew past several lease lengths; the endpoint must survive and renewals must not create revisions.
-        var until = view.LeaseExpiresAt!.Value.AddSeconds(4);
+        // Renew past two lease lengths; the endpoint must survive and renewals must not create revisions.
+        var until = view.LeaseExpiresAt!.Value.AddSeconds(6);
         while (DateTimeOffset.UtcNow < until)
         {
-            using var renew = await _silos[1].Admin.PostAsJsonAsync("/api/v1/namespaces/default/endpoints/renew", new { names = new[] { view.Name }, ttlSeconds = 2 });
+            using var renew = await _silos[1].Admin.PostAsJsonAsync("/api/v1/namespaces/default/endpoints/renew", new { names = new[] { view.Name }, ttlSeconds = 5 });
             var result = await renew.Content.ReadFromJsonAsync<Mesh.Silo.Api.LeaseRenewalResult>(MeshJson.Options);
             Assert.Empty(result!.Missing);
             await Task.Delay(500);
