@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using System.CommandLine;
 using System.Text.Json;
 using Mesh.Cli.Client;
@@ -28,11 +29,11 @@ internal static class ProxyConfigCommand
             var id = parse.GetValue(idArgument)!;
             var format = GlobalOptions.Format(parse, output);
             var adminUrl = parse.GetValue(admin);
-            SubscriberView? status = null;
+            SubscriberStatus? status = null;
             if (adminUrl is null)
             {
                 using var client = options.Client(parse);
-                status = await client.GetAsync<SubscriberView>($"/api/v1/subscribers/{Kinds.KindInfo.Escape(id)}", ct);
+                status = await client.GetAsync<SubscriberStatus>($"/api/v1/subscribers/{Kinds.KindInfo.Escape(id)}", ct);
                 adminUrl = status.Node.Labels?.GetValueOrDefault(AdminLabel);
             }
 
@@ -89,7 +90,7 @@ internal static class ProxyConfigCommand
         }
     }
 
-    private static IEnumerable<string> SubscriberSummary(SubscriberView status)
+    private static IEnumerable<string> SubscriberSummary(SubscriberStatus status)
     {
         yield return $"Sidecar:            {status.Id} (namespace {status.Node.Namespace}, service {status.Node.Service ?? "-"})";
         yield return $"Silo:               {status.SiloId}";

@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using Mesh.Cli.Client;
 using Mesh.Cli.Kinds;
 using Mesh.Contracts.Istio.Networking;
@@ -8,21 +9,6 @@ using Mesh.Contracts.Resources;
 
 namespace Mesh.Cli.Describe;
 
-/// <summary>
-/// The fields meshctl shows of a subscriber as <c>/api/v1/subscribers</c> reports it (the silo's SubscriberStatus lives
-/// in the storage assembly, which the CLI does not ship).
-/// </summary>
-internal sealed record SubscriberView
-{
-    public string Id { get; init; } = "";
-    public string SiloId { get; init; } = "";
-    public NodeInfo Node { get; init; } = new();
-    public long SentRevision { get; init; }
-    public long AckedRevision { get; init; }
-    public long? NackedRevision { get; init; }
-    public string? LastNackError { get; init; }
-}
-
 /// <summary>Everything the silo knows about one service: what sidecars are sent for it.</summary>
 internal sealed record ServiceView(
     MeshResource Service,
@@ -30,7 +16,7 @@ internal sealed record ServiceView(
     IReadOnlyList<EndpointView> Endpoints,
     IReadOnlyList<(MeshResource Resource, VirtualServiceSpec Spec)> VirtualServices,
     IReadOnlyList<(MeshResource Resource, DestinationRuleSpec Spec)> DestinationRules,
-    IReadOnlyList<SubscriberView> Subscribers)
+    IReadOnlyList<SubscriberStatus> Subscribers)
 {
     /// <summary>The newest revision of anything shown: a sidecar that acknowledged it sees all of this.</summary>
     public long Revision => new[] { Service.Version }
@@ -54,7 +40,7 @@ internal sealed record ServiceView(
             .Where(d => host.IsNamedBy(d.Spec.Host, d.Resource.Key.Namespace))
             .OrderBy(d => d.Resource.Version)
             .ToList();
-        var subscribers = (await client.GetAsync<List<SubscriberView>>("/api/v1/subscribers", ct))
+        var subscribers = (await client.GetAsync<List<SubscriberStatus>>("/api/v1/subscribers", ct))
             .Where(s => Holds(s, host))
             .OrderBy(s => s.Id, StringComparer.Ordinal)
             .ToList();
@@ -67,7 +53,7 @@ internal sealed record ServiceView(
         (spec.Http ?? []).Any(r => (r.Route ?? []).Any(d => host.IsNamedBy(d.Destination?.Host, ns)));
 
     /// <summary>Without declared dependencies a sidecar receives everything (Istio's default Sidecar scope).</summary>
-    private static bool Holds(SubscriberView subscriber, ServiceHost host) =>
+    private static bool Holds(SubscriberStatus subscriber, ServiceHost host) =>
         subscriber.Node.Dependencies is not { } dependencies || dependencies.Any(d =>
         {
             var slash = d.IndexOf('/', StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using Mesh.Silo.Cache;
 using Mesh.Storage.Abstractions;
 using Microsoft.Extensions.Hosting;

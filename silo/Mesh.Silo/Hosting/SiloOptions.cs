@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 namespace Mesh.Silo;
 
 /// <summary>

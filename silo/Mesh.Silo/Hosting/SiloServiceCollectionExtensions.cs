@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
 using Mesh.Silo.Certificates;

@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using Mesh.Contracts.Protocol;
 using Mesh.Storage.Abstractions;
 

@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using Mesh.Storage.Abstractions;
 using Microsoft.Extensions.Hosting;
 

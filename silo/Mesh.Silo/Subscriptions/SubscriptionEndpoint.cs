@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using System.Net.WebSockets;
 using Mesh.Contracts.Protocol;
 using Mesh.Silo.Api;

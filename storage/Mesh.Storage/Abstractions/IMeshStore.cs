@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using Mesh.Contracts.Resources;
 
 namespace Mesh.Storage.Abstractions;

@@ -1,4 +1,3 @@
-using Mesh.Contracts.Protocol;
 using Mesh.Contracts.Resources;
 
 namespace Mesh.Storage.Abstractions;
@@ -46,25 +45,6 @@ public sealed record ChangeEntry(long Revision, ResourceKey Key, MeshResource? R
 /// revision when nothing is new). <see cref="Compacted"/> means the requested position is gone.
 /// </summary>
 public sealed record ChangePage(long Revision, IReadOnlyList<ChangeEntry> Changes, bool Compacted, bool HasMore);
-
-/// <summary>A row of the membership table.</summary>
-public sealed record SiloMember(string Id, string Address, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeat, long Revision);
-
-/// <summary>What the admin API shows about one subscriber.</summary>
-public sealed record SubscriberStatus
-{
-    public string Id { get; init; } = "";
-    public string SiloId { get; init; } = "";
-    public NodeInfo Node { get; init; } = new();
-    public DateTimeOffset ConnectedAt { get; init; }
-    public DateTimeOffset LastSeen { get; init; }
-    /// <summary>Newest revision sent to it.</summary>
-    public long SentRevision { get; init; }
-    public long AckedRevision { get; init; }
-    public long? NackedRevision { get; init; }
-    public string? LastNackError { get; init; }
-    public DateTimeOffset? LastNackAt { get; init; }
-}
 
 /// <summary>A write was refused because of the resource's current state (409).</summary>
 public sealed class StoreConflictException(ResourceKey key, string message) : Exception(message)

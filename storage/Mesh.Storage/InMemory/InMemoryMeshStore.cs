@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using System.Threading.Channels;
 using Mesh.Contracts.Resources;
 using Mesh.Storage.Abstractions;

@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using System.Text.Json;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Protocol;

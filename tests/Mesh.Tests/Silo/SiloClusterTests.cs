@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using System.Net.Http.Json;
 using Mesh.Contracts.Domains;
 using Mesh.Contracts.Json;

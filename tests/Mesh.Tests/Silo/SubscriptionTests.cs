@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using Mesh.Contracts.Json;

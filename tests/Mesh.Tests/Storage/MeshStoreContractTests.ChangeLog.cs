@@ -1,3 +1,4 @@
+using Mesh.Contracts.Cluster;
 using Mesh.Contracts.Protocol;
 using Mesh.Contracts.Resources;
 using Mesh.Storage.Abstractions;
