@@ -39,6 +39,12 @@ internal sealed record SidecarOptions
     public AccessLogMode AccessLog { get; init; } = AccessLogMode.Stdout;
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Join token proving this workload's namespace and service account to the CA; never logged. Null: no mTLS.</summary>
+    public string? JoinToken { get; init; }
+
+    /// <summary>Requested workload certificate lifetime; null lets the silo choose (24 h by default).</summary>
+    public int? CertificateTtlSeconds { get; init; }
+
     /// <summary>Version label of this workload (from --labels version=...), used in telemetry.</summary>
     public string? Version => Labels.TryGetValue("version", out var v) ? v : null;
 

@@ -16,6 +16,7 @@ internal static class SidecarOptionsParser
     [
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
         "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
+        "join-token", "cert-ttl",
     ];
 
     public static SidecarOptions Parse(IReadOnlyList<string> args, IDictionary environment)
@@ -70,6 +71,13 @@ internal static class SidecarOptionsParser
             zone = labelZone;
         }
 
+        var joinToken = Get(values, "join-token");
+        if (joinToken is not null)
+        {
+            // Istio's auto-mTLS marker: peers originate mTLS only to endpoints whose sidecar holds a certificate.
+            labels.TryAdd(Security.MeshTlsConnector.TlsModeLabel, "istio");
+        }
+
         var mode = Get(values, "mode") ?? "sidecar";
         return new SidecarOptions
         {
@@ -109,6 +117,8 @@ internal static class SidecarOptionsParser
                 var v => throw new SidecarOptionsException($"--access-log '{v}' must be stdout or off"),
             },
             DrainTimeout = TimeSpan.FromSeconds(PositiveInt("drain-timeout", Get(values, "drain-timeout") ?? "10")),
+            JoinToken = joinToken,
+            CertificateTtlSeconds = Get(values, "cert-ttl") is { } ttl ? PositiveInt("cert-ttl", ttl) : null,
         };
     }
 
