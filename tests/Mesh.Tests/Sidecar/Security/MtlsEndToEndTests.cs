@@ -114,7 +114,14 @@ public sealed class MtlsEndToEndTests(ITestOutputHelper output)
         // The workload behind the reviews endpoint holds a valid mesh certificate, but for another service account.
         var imposter = await mesh.StartSecureSidecarAsync("reviews-imposter", "ratings", "reviews", app);
         var client = await mesh.StartSecureSidecarAsync("productpage", "productpage");
+        // Without Istio's default connect-failure retries the flag is UF alone (with them Envoy reports URX).
+        await mesh.ApplyAsync(IstioResources.VirtualService("reviews", new
+        {
+            hosts = new[] { "reviews" },
+            http = new[] { new { route = new[] { new { destination = new { host = "reviews" } } }, retries = new { attempts = 0 } } },
+        }));
         await client.WaitForEndpointAsync(imposter);
+        await mesh.SyncAsync(client);
 
         using var response = await client.Proxy.GetAsync("http://reviews:9080/");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
