@@ -27,7 +27,15 @@ internal sealed class CertificateAdmin(CertificateStore store, CertificateRotato
                 return;
             }
 
-            await rotator.RenewAsync(context.RequestAborted);
+            try
+            {
+                await rotator.RenewAsync(context.RequestAborted);
+            }
+            catch (Registration.SiloApiException ex)
+            {
+                await Proxy.LocalReply.WriteAsync(context, StatusCodes.Status502BadGateway, $"renewal failed: {ex.Message}");
+                return;
+            }
         }
 
         var identity = store.Identity;
