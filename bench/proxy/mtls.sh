@@ -99,4 +99,8 @@ rows = [l.split() for l in open(sys.argv[1])]
 med = {k: (statistics.median(float(r[1]) for r in rows if r[0] == k), statistics.median(ms(r[2]) for r in rows if r[0] == k)) for k in ("plaintext", "mtls")}
 for k, (rps, p99) in med.items(): print(f"median {k:9}: {rps:10.0f} req/s  p99 {p99:7.2f} ms")
 print(f"mTLS/plaintext: throughput {med['mtls'][0]/med['plaintext'][0]:.2f}x, p99 {med['mtls'][1]/med['plaintext'][1]:.2f}x")
+# Each round runs the two back to back, so the per-round ratio cancels drift in machine load.
+pairs = list(zip([r for r in rows if r[0] == "plaintext"], [r for r in rows if r[0] == "mtls"]))
+print(f"median per-round ratio: throughput {statistics.median(float(m[1])/float(p[1]) for p, m in pairs):.2f}x, "
+      f"p99 {statistics.median(ms(m[2])/ms(p[2]) for p, m in pairs):.2f}x")
 PY
