@@ -107,6 +107,7 @@ internal static class TrafficPolicyTranslator
             "MUTUAL" => ClusterTlsMode.Mutual,
             _ => ClusterTlsMode.Disable,
         },
+        Explicit = true,
         Sni = tls.Sni,
         SubjectAltNames = tls.SubjectAltNames ?? [],
     };

@@ -109,6 +109,9 @@ public enum ClusterTlsMode
 public sealed record ClusterTlsConfig
 {
     public ClusterTlsMode Mode { get; init; } = ClusterTlsMode.Disable;
+
+    /// <summary>True when a DestinationRule set <c>tls</c>; false means Istio's auto-mTLS decides.</summary>
+    public bool Explicit { get; init; }
     public string? Sni { get; init; }
     public IReadOnlyList<string> SubjectAltNames { get; init; } = [];
 }

@@ -15,6 +15,7 @@ internal sealed partial class ConfigApplier(
     ProxyConfigHolder holder,
     StateFile stateFile,
     NodeInfo node,
+    Security.SecurityConfig security,
     ILogger<ConfigApplier> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -29,10 +30,12 @@ internal sealed partial class ConfigApplier(
         try
         {
             RuntimeConfig runtime;
+            (Security.InboundPolicy Policy, Mesh.Security.Ca.TrustBundle? Bundle) inbound;
             try
             {
                 var proxyConfig = compiler.Compile([.. candidate.Resources.Values], node, candidate.Revision);
                 runtime = builder.Build(proxyConfig);
+                inbound = security.Prepare(candidate, proxyConfig);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -41,6 +44,7 @@ internal sealed partial class ConfigApplier(
             }
 
             holder.Swap(runtime, origin);
+            security.Commit(inbound.Policy, inbound.Bundle);
             Accepted = candidate;
             Log.Applied(logger, candidate.Revision, origin, runtime.Source.VirtualHosts.Count, runtime.Clusters.Count);
             if (persist)

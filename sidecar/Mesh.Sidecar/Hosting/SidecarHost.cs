@@ -30,6 +30,19 @@ internal static partial class SidecarHost
         await using var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.Sidecar");
         await LoadStateFileAsync(app.Services, logger);
+        if (options.JoinToken is not null)
+        {
+            try
+            {
+                await app.Services.GetRequiredService<Security.CertificateRotator>().BootstrapAsync(CancellationToken.None);
+            }
+            catch (Registration.SiloApiException ex)
+            {
+                // Without an identity the sidecar could neither serve STRICT peers nor call them: fail loudly instead.
+                await Console.Error.WriteLineAsync($"mesh-sidecar: could not obtain a workload certificate with --join-token: {ex.Message}");
+                return 3;
+            }
+        }
 
         var dispatcher = app.Services.GetRequiredService<ListenerDispatcher>();
         app.Run(dispatcher.HandleAsync);

@@ -29,7 +29,8 @@ internal static class SidecarKestrel
             ListenOptions? outbound = null, inbound = null, admin = null;
             var outboundAddress = options.Mode == SidecarMode.Gateway ? BindAddress(options.Address) : IPAddress.Loopback;
             ListenWithH2c(kestrel, outboundAddress, options.OutboundPort, l => outbound = l);
-            ListenWithH2c(kestrel, BindAddress(options.Address), options.InboundPort, l => inbound = l);
+            var tls = options.JoinToken is null ? null : kestrel.ApplicationServices.GetRequiredService<Security.InboundTls>();
+            ListenWithH2c(kestrel, BindAddress(options.Address), options.InboundPort, l => inbound = l, tls);
             kestrel.Listen(IPAddress.Loopback, options.AdminPort, l => { l.Protocols = HttpProtocols.Http1; admin = l; });
             ports.Bind(outbound!, inbound!, admin!);
         });
@@ -39,18 +40,34 @@ internal static class SidecarKestrel
     /// An HTTP/1.1 endpoint that also accepts h2c with prior knowledge, by handing such connections to the pipeline of
     /// a companion HTTP/2-only endpoint on a loopback port (see <see cref="H2cDetection"/>).
     /// </summary>
-    private static void ListenWithH2c(KestrelServerOptions kestrel, IPAddress address, int port, Action<ListenOptions> capture)
+    /// <remarks>
+    /// With <paramref name="tls"/>, TLS connections go to a third companion endpoint's TLS pipeline instead (see
+    /// <see cref="Security.InboundTls"/>); the request is still dispatched by the port it arrived on.
+    /// </remarks>
+    private static void ListenWithH2c(KestrelServerOptions kestrel, IPAddress address, int port, Action<ListenOptions> capture, Security.InboundTls? tls = null)
     {
-        ConnectionDelegate? http2 = null;
+        ConnectionDelegate? http2 = null, https = null;
         kestrel.Listen(IPAddress.Loopback, 0, l =>
         {
             l.Protocols = HttpProtocols.Http2;
             l.Use(next => http2 = next);
         });
+        if (tls is not null)
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, l =>
+            {
+                l.Protocols = HttpProtocols.Http1AndHttp2;
+                l.Use(next => https = next);
+                l.UseHttps(tls.HandshakeOptions);
+            });
+        }
+
         kestrel.Listen(address, port, l =>
         {
             l.Protocols = HttpProtocols.Http1;
-            l.Use(next => connection => H2cDetection.RouteAsync(connection, next, http2!));
+            l.Use(next => tls is null
+                ? connection => H2cDetection.RouteAsync(connection, next, http2!)
+                : connection => tls.RouteAsync(connection, https!, c => H2cDetection.RouteAsync(c, next, http2!)));
             capture(l);
         });
     }

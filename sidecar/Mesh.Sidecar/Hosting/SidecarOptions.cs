@@ -45,6 +45,12 @@ internal sealed record SidecarOptions
     /// </summary>
     public IReadOnlyList<string>? Dependencies { get; init; }
 
+    /// <summary>Join token proving this workload's namespace and service account to the CA; never logged. Null: no mTLS.</summary>
+    public string? JoinToken { get; init; }
+
+    /// <summary>Requested workload certificate lifetime; null lets the silo choose (24 h by default).</summary>
+    public int? CertificateTtlSeconds { get; init; }
+
     /// <summary>Version label of this workload (from --labels version=...), used in telemetry.</summary>
     public string? Version => Labels.TryGetValue("version", out var v) ? v : null;
 

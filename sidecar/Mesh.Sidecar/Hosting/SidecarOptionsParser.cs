@@ -17,6 +17,7 @@ internal static class SidecarOptionsParser
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
         "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
         "dependencies",
+        "join-token", "cert-ttl",
     ];
 
     public static SidecarOptions Parse(IReadOnlyList<string> args, IDictionary environment)
@@ -71,6 +72,13 @@ internal static class SidecarOptionsParser
             zone = labelZone;
         }
 
+        var joinToken = Get(values, "join-token");
+        if (joinToken is not null)
+        {
+            // Istio's auto-mTLS marker: peers originate mTLS only to endpoints whose sidecar holds a certificate.
+            labels.TryAdd(Security.MeshTlsConnector.TlsModeLabel, "istio");
+        }
+
         var mode = Get(values, "mode") ?? "sidecar";
         return new SidecarOptions
         {
@@ -113,6 +121,8 @@ internal static class SidecarOptionsParser
             Dependencies = Get(values, "dependencies") is { } dependencies
                 ? dependencies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : null,
+            JoinToken = joinToken,
+            CertificateTtlSeconds = Get(values, "cert-ttl") is { } ttl ? PositiveInt("cert-ttl", ttl) : null,
         };
     }
 

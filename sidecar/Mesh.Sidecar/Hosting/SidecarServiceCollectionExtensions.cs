@@ -4,6 +4,7 @@ using Mesh.Sidecar.Configuration;
 using Mesh.Sidecar.Listeners;
 using Mesh.Sidecar.Proxy;
 using Mesh.Sidecar.Registration;
+using Mesh.Sidecar.Security;
 using Mesh.Sidecar.State;
 using Mesh.Sidecar.Subscription;
 using Mesh.Sidecar.Telemetry;
@@ -70,6 +71,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionClient>());
         services.AddSingleton<SiloApiClient>();
         services.AddSingleton<EndpointRegistrar>();
+        services.AddSidecarSecurity();
         services.AddHostedService(sp => sp.GetRequiredService<EndpointRegistrar>());
         return services;
     }

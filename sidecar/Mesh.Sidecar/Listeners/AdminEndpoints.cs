@@ -9,9 +9,11 @@ namespace Mesh.Sidecar.Listeners;
 
 /// <summary>
 /// The admin listener: <c>/metrics</c> (Prometheus), <c>/ready</c> (200 once a configuration is in force, from a
-/// silo or the state file), <c>/config_dump</c> (the acknowledged ProxyConfig with its revision).
+/// silo or the state file), <c>/config_dump</c> (the acknowledged ProxyConfig with its revision), <c>/certs</c> (SVID and trust bundle;
+/// POST <c>/certs/rotate</c> renews now).
 /// </summary>
-internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier applier, IstioMetrics metrics, AccessLog accessLog, SubscriptionClient subscription)
+internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier applier, IstioMetrics metrics, AccessLog accessLog, SubscriptionClient subscription,
+    Security.CertificateAdmin certificates)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -38,9 +40,12 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
                 await JsonSerializer.SerializeAsync(response.Body, new ConfigDump(config.Revision, applier.Accepted.Revision, holder.Origin, subscription.Connected, config.Source),
                     MeshJson.Options, context.RequestAborted);
                 break;
+            case "/certs" or "/certs/rotate":
+                await certificates.HandleAsync(context);
+                break;
             default:
                 response.StatusCode = StatusCodes.Status404NotFound;
-                await response.WriteAsync("admin endpoints: /metrics /ready /config_dump\n", context.RequestAborted);
+                await response.WriteAsync("admin endpoints: /metrics /ready /config_dump /certs\n", context.RequestAborted);
                 break;
         }
     }

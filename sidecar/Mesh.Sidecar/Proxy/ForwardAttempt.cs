@@ -51,6 +51,10 @@ internal sealed class ForwardAttempt : HttpTransformer
         proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Host, rewrite?.Authority ?? request.Host.Value);
         proxyRequest.Headers.Remove(HeaderNames.TraceParent);
         proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.TraceParent, Trace.TraceParent);
+        if (Endpoint?.Config.Identity is { } identity)
+        {
+            proxyRequest.Options.Set(Security.MeshTlsConnector.ExpectedIdentity, identity);
+        }
 
         if (rewrite is not null && (rewrite.Uri is not null || rewrite.RegexMatch is not null))
         {

@@ -10,7 +10,7 @@ namespace Mesh.Sidecar.Proxy;
 /// The inbound listener's handler: traffic from other sidecars goes to the local app on 127.0.0.1:app-port, Host
 /// preserved so the app (and telemetry) sees which service was addressed.
 /// </summary>
-internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwarder, UpstreamClient upstream, RequestTelemetry telemetry)
+internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwarder, UpstreamClient upstream, RequestTelemetry telemetry, Security.InboundGuard guard)
 {
     private readonly string? _appPrefix = options.AppPort is { } port ? $"http://127.0.0.1:{port}" : null;
     private readonly string _service = options.Service ?? "unknown";
@@ -29,6 +29,11 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
             {
                 flags = ResponseFlags.NoRoute;
                 await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no local app port configured");
+                return;
+            }
+
+            if (await guard.CheckAsync(context) is not null)
+            {
                 return;
             }
 

@@ -13,7 +13,7 @@ namespace Mesh.Sidecar.Proxy;
 /// caller: endpoint choice per attempt, retries on another endpoint within the retry budget, route and per-try
 /// timeouts, and passive outlier detection. Returns the Envoy response flag for telemetry.
 /// </summary>
-internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient upstream, TimeProvider time)
+internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient upstream, Security.MeshTlsConnector mtls, TimeProvider time)
 {
     public async Task<string> ForwardAsync(HttpContext context, ClusterRuntime cluster, ForwardAttempt attempt, TimeSpan? routeTimeout, TimeSpan? perTryTimeout)
     {
@@ -43,7 +43,8 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient
                 Interlocked.Increment(ref endpoint.State.ActiveRequests);
                 try
                 {
-                    error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, upstream.Invoker, upstream.For(context), attempt, token);
+                    var invoker = mtls.Applies(cluster, endpoint) ? mtls.Invoker : upstream.Invoker;
+                    error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, invoker, upstream.For(context), attempt, token);
                 }
                 finally
                 {

@@ -6,7 +6,11 @@ using Mesh.Sidecar.Hosting;
 
 namespace Mesh.Sidecar.Registration;
 
-internal sealed class SiloApiException(string message) : Exception(message);
+internal sealed class SiloApiException(string message) : Exception(message)
+{
+    /// <summary>The silo's 4xx status when it answered and refused; null when no silo answered.</summary>
+    public int? StatusCode { get; init; }
+}
 
 /// <summary>
 /// REST calls to the silos' admin API, trying each silo in turn (starting with the last one that answered) so any
@@ -27,7 +31,11 @@ internal sealed class SiloApiClient : IDisposable
         };
     }
 
-    public async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    public Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
+        SendAsync<T>(method, path, body, _options.Token, cancellationToken);
+
+    /// <summary>Sends with <paramref name="bearer"/> instead of the configured token (null: no Authorization header).</summary>
+    public async Task<T?> SendAsync<T>(HttpMethod method, string path, object? body, string? bearer, CancellationToken cancellationToken)
     {
         var silos = _options.Silos;
         string? lastError = null;
@@ -35,7 +43,7 @@ internal sealed class SiloApiClient : IDisposable
         {
             var index = (_preferred + i) % silos.Count;
             using var request = new HttpRequestMessage(method, new Uri(silos[index], path));
-            if (_options.Token is { } token)
+            if (bearer is { } token)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
@@ -58,7 +66,7 @@ internal sealed class SiloApiClient : IDisposable
                 if (!response.IsSuccessStatusCode)
                 {
                     var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                    throw new SiloApiException($"{method} {path} answered {(int)response.StatusCode}: {text}");
+                    throw new SiloApiException($"{method} {path} answered {(int)response.StatusCode}: {text}") { StatusCode = (int)response.StatusCode };
                 }
 
                 return response.StatusCode == HttpStatusCode.NoContent || typeof(T) == typeof(object)

@@ -1,0 +1,94 @@
+using System.Net.Security;
+using System.Runtime.CompilerServices;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Mesh.Security.Identity;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Mesh.Sidecar.Security;
+
+/// <summary>
+/// Istio PERMISSIVE on one port: the inbound listener peeks at the first byte of each connection. 0x16 (a TLS
+/// handshake record) goes to a TLS pipeline presenting the current SVID and asking for a client certificate;
+/// anything else stays plaintext. The effective mode decides what is refused: STRICT closes plaintext connections,
+/// DISABLE closes TLS ones (Envoy resets them; a client sees the connection drop, a peer sidecar answers 503 UF).
+/// TLS without a client certificate is let through the handshake and refused per request in STRICT, which also
+/// catches a mode change on a kept-alive connection.
+/// </summary>
+internal sealed class InboundTls(CertificateStore store, SecurityConfig security)
+{
+    private const byte TlsHandshakeRecord = 0x16;
+
+    // Validated peers by certificate instance: the handshake validates once, requests look the result up.
+    private readonly ConditionalWeakTable<X509Certificate, SpiffeId> _peers = new();
+
+    public TlsHandshakeCallbackOptions HandshakeOptions => new()
+    {
+        HandshakeTimeout = TimeSpan.FromSeconds(10),
+        OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = (store.Identity ?? throw new AuthenticationException("no workload certificate yet")).Context,
+            ClientCertificateRequired = true,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+            RemoteCertificateValidationCallback = ValidateClient,
+        }),
+    };
+
+    public async Task RouteAsync(ConnectionContext connection, ConnectionDelegate tls, ConnectionDelegate plaintext)
+    {
+        var input = connection.Transport.Input;
+        var result = await input.ReadAsync(connection.ConnectionClosed);
+        var isTls = !result.Buffer.IsEmpty && result.Buffer.FirstSpan[0] == TlsHandshakeRecord;
+        input.AdvanceTo(result.Buffer.Start);
+        if (result.Buffer.IsEmpty)
+        {
+            return;
+        }
+
+        var mode = security.Current.Mode;
+        if (isTls ? mode == Routing.Model.MtlsMode.Disable : mode == Routing.Model.MtlsMode.Strict)
+        {
+            connection.Abort(new ConnectionAbortedException(isTls ? "TLS refused: PeerAuthentication DISABLE" : "plaintext refused: PeerAuthentication STRICT"));
+            return;
+        }
+
+        await (isTls ? tls : plaintext)(connection);
+    }
+
+    /// <summary>The SPIFFE ID of the peer certificate the handshake accepted, or null.</summary>
+    public SpiffeId? PeerOf(X509Certificate2? certificate)
+    {
+        if (certificate is null)
+        {
+            return null;
+        }
+
+        if (_peers.TryGetValue(certificate, out var id))
+        {
+            return id;
+        }
+
+        // A different instance than the handshake saw: validate again (rare).
+        return store.Validate(certificate, null).SpiffeId;
+    }
+
+    private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+        {
+            return true; // no certificate: allowed by PERMISSIVE, refused per request under STRICT
+        }
+
+        var result = store.Validate(certificate, chain);
+        if (result.SpiffeId is { } id)
+        {
+            _peers.AddOrUpdate(certificate, id);
+            return true;
+        }
+
+        return false;
+    }
+}
