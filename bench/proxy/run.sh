@@ -10,17 +10,8 @@ ROUNDS=${2:-3}
 CONNECTIONS=${3:-32}
 THREADS=1
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d /tmp/mesh-bench-proxy.XXXXXX)
-chmod 755 "$WORK"   # nginx workers run as an unprivileged user
-PIDS=()
-
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/proxy/common.sh
+source "$ROOT/bench/proxy/common.sh"
 
 for tool in wrk nginx haproxy dotnet python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx haproxy)"; exit 1; }
@@ -100,9 +91,9 @@ PY
 state "$WORK/sc1.json"
 state "$WORK/sc2.json" "$SC3_IN"
 
-nginx -c "$WORK/nginx-up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
-nginx -c "$WORK/nginx-proxy/nginx.conf" -g 'daemon off;' & PIDS+=($!)
-haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!)
+nginx -c "$WORK/nginx-up/nginx.conf" -g 'daemon off;' & PIDS+=($!); UP_PID=$!
+nginx -c "$WORK/nginx-proxy/nginx.conf" -g 'daemon off;' & PIDS+=($!); NGINX_PID=$!
+haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!); HAPROXY_PID=$!
 
 start_sidecar() { # id out in admin state [extra...]
   local id=$1 out=$2 in=$3 admin=$4 statefile=$5; shift 5
@@ -111,8 +102,8 @@ start_sidecar() { # id out in admin state [extra...]
   PIDS+=($!)
 }
 start_sidecar one $SC1_OUT $SC1_IN $SC1_ADMIN "$WORK/sc1.json"; SC1_PID=$!
-start_sidecar two-client $SC2_OUT $SC2_IN $SC2_ADMIN "$WORK/sc2.json"
-start_sidecar two-server $SC3_OUT $SC3_IN $SC3_ADMIN "$WORK/sc3.json" --service upstream --app-port $UPSTREAM
+start_sidecar two-client $SC2_OUT $SC2_IN $SC2_ADMIN "$WORK/sc2.json"; SC2_PID=$!
+start_sidecar two-server $SC3_OUT $SC3_IN $SC3_ADMIN "$WORK/sc3.json" --service upstream --app-port $UPSTREAM; SC3_PID=$!
 for admin in $SC1_ADMIN $SC2_ADMIN $SC3_ADMIN; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$admin/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 done
@@ -122,24 +113,25 @@ done
 curl -sf -o /dev/null -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" || { echo "sidecar does not route"; curl -si -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" | head -5; curl -si "http://127.0.0.1:$UPSTREAM/" | head -3; cat "$WORK/logs/"*error.log; exit 1; }
 curl -sf -o /dev/null -H "Host: upstream" "http://127.0.0.1:$SC2_OUT/" || { echo "two-hop chain does not route"; exit 1; }
 
-# name url [host header]
+# name url [host header] proxy-pids (whose CPU time per request is reported; for direct: the upstream)
 TARGETS=(
-  "direct|http://127.0.0.1:$UPSTREAM/|"
-  "sidecar-1-hop|http://127.0.0.1:$SC1_OUT/|upstream"
-  "sidecar-2-hops|http://127.0.0.1:$SC2_OUT/|upstream"
-  "nginx|http://127.0.0.1:$NGINX/|"
-  "haproxy|http://127.0.0.1:$HAPROXY/|"
+  "direct|http://127.0.0.1:$UPSTREAM/||$UP_PID"
+  "sidecar-1-hop|http://127.0.0.1:$SC1_OUT/|upstream|$SC1_PID"
+  "sidecar-2-hops|http://127.0.0.1:$SC2_OUT/|upstream|$SC2_PID $SC3_PID"
+  "nginx|http://127.0.0.1:$NGINX/||$NGINX_PID"
+  "haproxy|http://127.0.0.1:$HAPROXY/||$HAPROXY_PID"
 )
+
 
 to_ms() { # wrk latency like 310.00us / 1.20ms / 1.01s
   python3 -c "import sys; v=sys.argv[1]; print(float(v[:-2])/1000 if v.endswith('us') else float(v[:-2]) if v.endswith('ms') else float(v[:-1])*1000)" "$1"
 }
 
-declare -A RPS P50 P99
+declare -A RPS P50 P99 CPU
 RSS_MAX=0
 for round in $(seq "$ROUNDS"); do
   for target in "${TARGETS[@]}"; do
-    IFS='|' read -r name url host <<< "$target"
+    IFS='|' read -r name url host pids <<< "$target"
     args=(-t$THREADS -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ -n "$host" ]] && args+=(-H "Host: $host")
     # Warm-up: the sidecar needs a few seconds of traffic for tiered JIT (tier-1 + PGO) and connection pools.
@@ -147,17 +139,23 @@ for round in $(seq "$ROUNDS"); do
     if [[ "$name" == "sidecar-1-hop" ]]; then
       ( sleep $((DURATION / 2)); awk '/VmRSS/ {print $2}' /proc/$SC1_PID/status > "$WORK/rss" ) & SAMPLER=$!
     fi
+    # shellcheck disable=SC2086
+    ticks0=$(cpu_ticks $pids)
     out=$(wrk "${args[@]}" "$url")
+    # shellcheck disable=SC2086
+    ticks1=$(cpu_ticks $pids)
+    requests=$(awk '/requests in/ {print $1}' <<< "$out")
+    cpu=$(python3 -c "print(round(($ticks1-$ticks0)*1e6/$(getconf CLK_TCK)/max($requests,1), 1))")
     rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
     p50=$(to_ms "$(awk '$1=="50%" {print $2}' <<< "$out")")
     p99=$(to_ms "$(awk '$1=="99%" {print $2}' <<< "$out")")
     errors=$(grep -E "Non-2xx|Socket errors" <<< "$out" || true)
     if [[ -n "$errors" ]]; then echo "$name round $round: $errors" >&2; fi
-    RPS[$name]+="$rps "; P50[$name]+="$p50 "; P99[$name]+="$p99 "
+    RPS[$name]+="$rps "; P50[$name]+="$p50 "; P99[$name]+="$p99 "; CPU[$name]+="$cpu "
     if [[ "$name" == "sidecar-1-hop" ]]; then
       wait "$SAMPLER"; rss=$(cat "$WORK/rss"); (( rss > RSS_MAX )) && RSS_MAX=$rss
     fi
-    echo "round $round $name: $rps req/s p50 ${p50}ms p99 ${p99}ms" >&2
+    echo "round $round $name: $rps req/s p50 ${p50}ms p99 ${p99}ms cpu ${cpu}us/req" >&2
   done
 done
 
@@ -166,14 +164,14 @@ median() { tr ' ' '\n' <<< "$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, medians; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 echo
-echo "| target | req/s | p50 ms | p99 ms | req/s vs nginx | req/s vs haproxy |"
-echo "|---|---|---|---|---|---|"
+echo "| target | req/s | p50 ms | p99 ms | req/s vs nginx | req/s vs haproxy | proxy CPU µs/req |"
+echo "|---|---|---|---|---|---|---|"
 NGX=$(median "${RPS[nginx]}"); HAP=$(median "${RPS[haproxy]}")
 for target in "${TARGETS[@]}"; do
   name=${target%%|*}
   r=$(median "${RPS[$name]}")
-  printf "| %s | %.0f | %.3f | %.3f | %.2f | %.2f |\n" "$name" "$r" "$(median "${P50[$name]}")" "$(median "${P99[$name]}")" \
-    "$(python3 -c "print($r/$NGX)")" "$(python3 -c "print($r/$HAP)")"
+  printf "| %s | %.0f | %.3f | %.3f | %.2f | %.2f | %.1f |\n" "$name" "$r" "$(median "${P50[$name]}")" "$(median "${P99[$name]}")" \
+    "$(python3 -c "print($r/$NGX)")" "$(python3 -c "print($r/$HAP)")" "$(median "${CPU[$name]}")"
 done
 DIRECT50=$(median "${P50[direct]}"); ONE50=$(median "${P50[sidecar-1-hop]}")
 echo

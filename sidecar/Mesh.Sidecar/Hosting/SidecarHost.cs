@@ -26,6 +26,7 @@ internal static partial class SidecarHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSidecar(options);
         builder.ConfigureSidecarKestrel(options);
+        builder.ConfigureSidecarTransport();
 
         await using var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.Sidecar");

@@ -39,12 +39,16 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, AccessLog accessLog
             UpstreamCluster = cluster,
             UpstreamHost = endpoint?.DestinationPrefix,
             Retries = retries,
-            TraceId = trace.TraceId,
-            SpanId = trace.SpanId,
-            ParentSpanId = trace.ParentSpanId,
         };
         metrics.Record(record);
-        accessLog.Write(record);
+        if (accessLog.Enabled)
+        {
+            record.TraceId = trace.TraceId;
+            record.SpanId = trace.SpanId;
+            record.ParentSpanId = trace.ParentSpanId;
+            accessLog.Write(record);
+        }
+
         if (trace.Activity is { } activity)
         {
             activity.SetTag("http.response.status_code", status);

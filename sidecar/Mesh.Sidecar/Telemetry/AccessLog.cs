@@ -31,6 +31,9 @@ internal sealed class AccessLog : BackgroundService
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>When off, callers skip formatting what only the log would use (hex trace ids).</summary>
+    public bool Enabled => _enabled;
+
     public void Write(in RequestRecord record)
     {
         if (_enabled && !_channel.Writer.TryWrite(record))
