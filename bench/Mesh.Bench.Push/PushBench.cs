@@ -27,7 +27,8 @@ internal static class PushBench
         var p99s = new List<double>();
         var alls = new List<double>();
         var p50s = new List<double>();
-        for (var round = 0; round < rounds; round++)
+        // Two unmeasured writes first: steady state, not tier-0 JIT code, is what the bar is about.
+        for (var round = -2; round < rounds; round++)
         {
             var started = Stopwatch.GetTimestamp();
             var service = new MeshResource
@@ -42,6 +43,11 @@ internal static class PushBench
             var revision = (await response.Content.ReadFromJsonAsync<MeshResource>(MeshJson.Options))!.Version;
             var latencies = await Task.WhenAll(clients.Select(c => c.WaitForRevisionAsync(revision, started)));
             Array.Sort(latencies);
+            if (round < 0)
+            {
+                continue;
+            }
+
             p50s.Add(latencies[latencies.Length / 2]);
             p99s.Add(latencies[(int)Math.Ceiling(latencies.Length * 0.99) - 1]);
             alls.Add(latencies[^1]);
@@ -136,20 +142,19 @@ internal sealed class PushClient : IAsyncDisposable
                 while (!result.EndOfMessage);
 
                 var at = Stopwatch.GetTimestamp();
-                var frame = JsonSerializer.Deserialize<SubscriptionFrame>(message.GetBuffer().AsSpan(0, (int)message.Length), MeshJson.Options);
-                if (frame is HeartbeatFrame heartbeat)
+                // A load generator only needs the frame's type and revision, which come first in every frame.
+                var (type, revision) = ReadHeader(message.GetBuffer().AsSpan(0, (int)message.Length));
+                if (type == "heartbeat")
                 {
                     // A real subscriber answers liveness; without it the silo rightly drops idle subscribers.
-                    await _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes<SubscriptionFrame>(new HeartbeatFrame(heartbeat.Revision), MeshJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
+                    await _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes<SubscriptionFrame>(new HeartbeatFrame(revision ?? 0), MeshJson.Options), WebSocketMessageType.Text, true, CancellationToken.None);
                     continue;
                 }
 
-                long? revision = frame switch
+                if (type is not ("snapshot" or "delta"))
                 {
-                    SnapshotFrame s => s.Revision,
-                    DeltaFrame d => d.Revision,
-                    _ => null,
-                };
+                    revision = null;
+                }
                 if (revision is { } rev)
                 {
                     TaskCompletionSource previous;
@@ -169,6 +174,29 @@ internal sealed class PushClient : IAsyncDisposable
         catch (WebSocketException)
         {
         }
+    }
+
+    private static (string? Type, long? Revision) ReadHeader(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        string? type = null;
+        long? revision = null;
+        while ((type is null || revision is null) && reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+            {
+                if (reader.ValueTextEquals("type"u8) && reader.Read())
+                {
+                    type = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("revision"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number)
+                {
+                    revision = reader.GetInt64();
+                }
+            }
+        }
+
+        return (type, revision);
     }
 
     public async ValueTask DisposeAsync()

@@ -8,6 +8,10 @@ namespace Mesh.Telemetry;
 internal sealed class InstrumentSeries
 {
     private readonly ConcurrentDictionary<LabelSet, SeriesValue> _values = new();
+
+    // Most measurements carry zero or one tag with a handful of values; skip rebuilding their label text each time.
+    private readonly ConcurrentDictionary<(string Key, object? Value), SeriesValue> _singleTag = new();
+    private SeriesValue? _untagged;
     private readonly double[]? _buckets;
     private readonly string _type;
     private readonly bool _cumulative;
@@ -29,10 +33,17 @@ internal sealed class InstrumentSeries
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = LabelSet.From(tags);
-        var series = _values.GetOrAdd(labels, static (_, buckets) => new SeriesValue(buckets), _buckets);
+        var series = tags.Length switch
+        {
+            0 => _untagged ??= SeriesFor(tags),
+            1 => _singleTag.TryGetValue((tags[0].Key, tags[0].Value), out var cached) ? cached : _singleTag.GetOrAdd((tags[0].Key, tags[0].Value), SeriesFor(tags)),
+            _ => SeriesFor(tags),
+        };
         series.Record(value, _cumulative);
     }
+
+    private SeriesValue SeriesFor(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        _values.GetOrAdd(LabelSet.From(tags), static (_, buckets) => new SeriesValue(buckets), _buckets);
 
     public void WriteTo(StringBuilder text)
     {

@@ -204,6 +204,11 @@ internal sealed partial class SubscriptionSession(
                 }
             }
 
+            if (FrameFastPath.TryRead(buffer.AsSpan(0, length), out var common))
+            {
+                return common;
+            }
+
             try
             {
                 return JsonSerializer.Deserialize<SubscriptionFrame>(buffer.AsSpan(0, length), MeshJson.Options)
