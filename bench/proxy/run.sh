@@ -2,7 +2,7 @@
 # One-hop proxy benchmark: direct vs one sidecar vs two sidecars vs nginx vs haproxy, all in ONE run, same machine.
 # Upstream: nginx serving a static 1 KB file (keep-alive). Load: wrk, HTTP/1.1 keep-alive.
 # Usage: bench/proxy/run.sh [duration_seconds=6] [rounds=3] [connections=32]
-# Results: medians over rounds, printed as a markdown table (paste into docs/benchmarks-proxy.md).
+# Results: medians over rounds, printed as a markdown table (paste into docs/benchmarks.md (section "Sidecar proxy")).
 set -euo pipefail
 
 DURATION=${1:-6}
