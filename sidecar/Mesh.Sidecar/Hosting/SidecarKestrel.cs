@@ -32,7 +32,19 @@ internal static class SidecarKestrel
             var tls = options.JoinToken is null ? null : kestrel.ApplicationServices.GetRequiredService<Security.InboundTls>();
             ListenWithH2c(kestrel, BindAddress(options.Address), options.InboundPort, l => inbound = l, tls);
             kestrel.Listen(IPAddress.Loopback, options.AdminPort, l => { l.Protocols = HttpProtocols.Http1; admin = l; });
-            ports.Bind(outbound!, inbound!, admin!);
+            ListenOptions? gatewayHttps = null;
+            if (options.Mode == SidecarMode.Gateway && options.GatewayHttpsPort is { } httpsPort)
+            {
+                var certificates = kestrel.ApplicationServices.GetRequiredService<Gateway.GatewayCertificates>();
+                kestrel.Listen(outboundAddress, httpsPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(https => https.ServerCertificateSelector = (_, serverName) => certificates.Select(serverName));
+                    gatewayHttps = l;
+                });
+            }
+
+            ports.Bind(outbound!, inbound!, admin!, gatewayHttps);
         });
     }
 

@@ -45,6 +45,9 @@ internal sealed record SidecarOptions
     /// </summary>
     public IReadOnlyList<string>? Dependencies { get; init; }
 
+    /// <summary>Gateway mode: port of the HTTPS listener that terminates TLS for Gateway servers with tls SIMPLE.</summary>
+    public int? GatewayHttpsPort { get; init; }
+
     /// <summary>Join token proving this workload's namespace and service account to the CA; never logged. Null: no mTLS.</summary>
     public string? JoinToken { get; init; }
 

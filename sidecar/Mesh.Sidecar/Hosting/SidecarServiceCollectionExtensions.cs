@@ -44,6 +44,7 @@ internal static class SidecarServiceCollectionExtensions
             Dependencies = options.Dependencies,
         });
         services.AddHttpForwarder();
+        services.AddSingleton<Gateway.GatewayCertificates>();
 
         services.AddSingleton(new StateFile(options.StateFile));
         services.AddSingleton<SharedStateRegistry>();
