@@ -48,6 +48,12 @@ internal sealed record SidecarOptions
     /// <summary>Gateway mode: port of the HTTPS listener that terminates TLS for Gateway servers with tls SIMPLE.</summary>
     public int? GatewayHttpsPort { get; init; }
 
+    /// <summary>PEM trust bundle that https:// silos must chain to (instead of the system trust store).</summary>
+    public string? SiloCaFile { get; init; }
+
+    /// <summary>SPIFFE ID the silo's certificate must carry when <see cref="SiloCaFile"/> is set.</summary>
+    public string? SiloIdentity { get; init; }
+
     /// <summary>Join token proving this workload's namespace and service account to the CA; never logged. Null: no mTLS.</summary>
     public string? JoinToken { get; init; }
 

@@ -16,7 +16,7 @@ internal static class SidecarOptionsParser
     [
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
         "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
-        "dependencies", "gateway-https-port",
+        "dependencies", "gateway-https-port", "silo-ca", "silo-identity",
         "join-token", "cert-ttl",
     ];
 
@@ -118,6 +118,8 @@ internal static class SidecarOptionsParser
                 var v => throw new SidecarOptionsException($"--access-log '{v}' must be stdout or off"),
             },
             DrainTimeout = TimeSpan.FromSeconds(PositiveInt("drain-timeout", Get(values, "drain-timeout") ?? "10")),
+            SiloCaFile = Get(values, "silo-ca") is { } siloCa ? (File.Exists(siloCa) ? siloCa : throw new SidecarOptionsException($"--silo-ca '{siloCa}' does not exist")) : null,
+            SiloIdentity = Get(values, "silo-identity"),
             GatewayHttpsPort = Get(values, "gateway-https-port") is { } httpsPort ? Port("gateway-https-port", httpsPort, allowZero: true) : null,
             Dependencies = Get(values, "dependencies") is { } dependencies
                 ? dependencies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -70,6 +70,7 @@ internal static class SidecarServiceCollectionExtensions
 
         services.AddSingleton<SubscriptionClient>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionClient>());
+        services.AddSingleton<Security.SiloTrust>();
         services.AddSingleton<SiloApiClient>();
         services.AddSingleton<EndpointRegistrar>();
         services.AddSidecarSecurity();

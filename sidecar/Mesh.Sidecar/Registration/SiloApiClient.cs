@@ -22,10 +22,15 @@ internal sealed class SiloApiClient : IDisposable
     private readonly SidecarOptions _options;
     private int _preferred;
 
-    public SiloApiClient(SidecarOptions options)
+    public SiloApiClient(SidecarOptions options, Security.SiloTrust trust)
     {
         _options = options;
-        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectTimeout = TimeSpan.FromSeconds(3),
+            SslOptions = { RemoteCertificateValidationCallback = trust.Callback },
+        })
         {
             Timeout = TimeSpan.FromSeconds(10),
         };

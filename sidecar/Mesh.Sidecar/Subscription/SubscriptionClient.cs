@@ -17,6 +17,7 @@ internal sealed partial class SubscriptionClient(
     SidecarOptions options,
     ConfigApplier applier,
     NodeInfo node,
+    Security.SiloTrust siloTrust,
     TimeProvider time,
     ILogger<SubscriptionClient> logger) : BackgroundService
 {
@@ -75,6 +76,7 @@ internal sealed partial class SubscriptionClient(
         }
 
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        socket.Options.RemoteCertificateValidationCallback = siloTrust.Callback;
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
         {
             connectTimeout.CancelAfter(TimeSpan.FromSeconds(5));
