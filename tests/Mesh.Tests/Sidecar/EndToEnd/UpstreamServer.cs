@@ -60,6 +60,14 @@ internal sealed class UpstreamServer : IAsyncDisposable
         response.Headers["x-seen-host"] = context.Request.Host.Value;
         response.Headers["x-seen-traceparent"] = context.Request.Headers.TraceParent.ToString();
         response.Headers["x-seen-protocol"] = context.Request.Protocol;
+        response.Headers["x-seen-path"] = context.Request.Path.Value + context.Request.QueryString.Value;
+        foreach (var (name, value) in context.Request.Headers)
+        {
+            if (name.StartsWith("x-", StringComparison.OrdinalIgnoreCase))
+            {
+                response.Headers["x-seen-req-" + name.ToLowerInvariant()] = value;
+            }
+        }
         if (Delay > TimeSpan.Zero)
         {
             await Task.Delay(Delay, context.RequestAborted);
