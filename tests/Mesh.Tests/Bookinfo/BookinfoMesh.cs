@@ -1,3 +1,4 @@
+using Mesh.Tests.Sidecar.Security;
 using System.Text.Json;
 using Mesh.Contracts.Domains;
 using Mesh.Tests.Cli;
@@ -62,8 +63,12 @@ public sealed class BookinfoMesh : IAsyncLifetime
             });
         }
 
-        Productpage = await Bed.StartSidecarAsync("productpage-v1", service: "productpage", appPort: App("productpage-v1").Port, labels: "app=productpage,version=v1");
-        ReviewsV1 = await Bed.StartSidecarAsync("reviews-v1", service: "reviews", appPort: App("reviews-v1").Port, labels: "app=reviews,version=v1");
+        // Workload identities (service account "default", which the Services imply), so destination-rule-all-mtls.yaml's
+        // ISTIO_MUTUAL has certificates to use, as in Istio.
+        Productpage = await Bed.StartSidecarAsync("productpage-v1", service: "productpage", appPort: App("productpage-v1").Port, labels: "app=productpage,version=v1",
+            extraArgs: ["--join-token", await Bed.Silo.JoinTokenAsync("default")]);
+        ReviewsV1 = await Bed.StartSidecarAsync("reviews-v1", service: "reviews", appPort: App("reviews-v1").Port, labels: "app=reviews,version=v1",
+            extraArgs: ["--join-token", await Bed.Silo.JoinTokenAsync("default")]);
         Gateway = await Bed.StartSidecarAsync("istio-ingressgateway", labels: "istio=ingressgateway", extraArgs: ["--mode", "gateway"]);
         await WaitForSidecarEndpointAsync(Productpage, ReviewsV1);
         await WaitForSidecarEndpointAsync(Gateway, Productpage);

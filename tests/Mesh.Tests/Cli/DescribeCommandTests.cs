@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Mesh.Contracts.Protocol;
 using Mesh.Tests.Infrastructure;
 
@@ -19,8 +20,13 @@ public sealed class DescribeCommandTests(CliSiloFixture fixture) : IClassFixture
         await using var sidecar = await TestSubscriber.ConnectAsync(fixture.Silo.BaseAddress,
             new NodeInfo { Id = "productpage-describe", Namespace = ns, Service = "productpage" });
         await sidecar.WaitForAsync(s => s.Revision >= revision, TimeSpan.FromSeconds(20), $"revision {revision}");
-        await Poll.UntilTrueAsync(async () => (await meshctl.RunAsync("get", "subscribers")).Stdout.Contains("productpage-describe", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(20), () => "the silo never listed the subscriber");
+        // The silo flushes ACKs in batches: wait until it records this subscriber's acknowledgement, not just its row.
+        await Poll.UntilTrueAsync(async () =>
+            {
+                var subscribers = await fixture.Silo.Admin.GetFromJsonAsync<List<Mesh.Contracts.Cluster.SubscriberStatus>>("/api/v1/subscribers", Mesh.Contracts.Json.MeshJson.Options);
+                return subscribers!.Any(s => s.Id == "productpage-describe" && s.AckedRevision >= revision);
+            },
+            TimeSpan.FromSeconds(20), () => "the silo never recorded the subscriber's acknowledgement");
 
         var result = await meshctl.RunAsync("describe", "service", "reviews", "-n", ns);
 

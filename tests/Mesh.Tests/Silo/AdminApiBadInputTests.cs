@@ -80,7 +80,10 @@ public sealed class AdminApiBadInputTests(AdminApiFixture fixture, ITestOutputHe
         var before = await fixture.Silo.StoreRevisionAsync();
         var huge = Vs("reviews").Replace("\"hosts\":[", "\"hosts\":[\"" + new string('a', 2 * 1024 * 1024) + "\",", StringComparison.Ordinal);
 
-        using var response = await fixture.Silo.Admin.PutAsync(VsPath, new StringContent(huge, Encoding.UTF8, "application/json"));
+        // Expect: 100-continue lets the silo refuse on the headers alone; without it a fast refusal races the upload.
+        using var request = new HttpRequestMessage(HttpMethod.Put, VsPath) { Content = new StringContent(huge, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        using var response = await fixture.Silo.Admin.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("limit", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -90,7 +93,8 @@ public sealed class AdminApiBadInputTests(AdminApiFixture fixture, ITestOutputHe
     [Fact]
     public async Task OversizedChunkedBody_Gets413()
     {
-        var huge = Encoding.UTF8.GetBytes(Vs("reviews").Replace("\"hosts\":[", "\"hosts\":[\"" + new string('a', 2 * 1024 * 1024) + "\",", StringComparison.Ordinal));
+        // Just over the 1 MiB limit, so the upload is in the socket buffers before the silo refuses it.
+        var huge = Encoding.UTF8.GetBytes(Vs("reviews").Replace("\"hosts\":[", "\"hosts\":[\"" + new string('a', 1024 * 1024 + 1024) + "\",", StringComparison.Ordinal));
         using var content = new StreamContent(new MemoryStream(huge));
         content.Headers.ContentType = new("application/json");
 
