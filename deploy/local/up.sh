@@ -61,8 +61,10 @@ for admin in 15100 15200 15300; do
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$admin/ready" >/dev/null && break; sleep 0.2; done
 done
 
-meshctl apply -f ../shared/istio-samples/destination-rule-all.yaml -f ../shared/istio-samples/virtual-service-reviews-90-10.yaml 2>/dev/null \
-  || meshctl apply -f "$root/../shared/istio-samples/destination-rule-all.yaml" -f "$root/../shared/istio-samples/virtual-service-reviews-90-10.yaml" || true
+# Istio's own samples, unchanged: the shared originals beside the repository, else the vendored copy.
+samples="$root/../shared/istio-samples"
+[ -f "$samples/destination-rule-all.yaml" ] || samples="$root/tests/Mesh.Tests/Samples/istio-samples"
+meshctl apply -f "$samples/destination-rule-all.yaml" -f "$samples/virtual-service-reviews-90-10.yaml"
 
 cat <<MSG
 Local mesh is up: PostgreSQL :15432, silos :5000 and :5001, productpage v1, reviews v1/v2 with sidecars.

@@ -3,7 +3,7 @@ namespace Mesh.Tests.Cli;
 /// <summary>Resource files the CLI tests apply, written to a temp directory per test.</summary>
 internal sealed class CliFiles : IDisposable
 {
-    public const string SamplesDirectory = "/work/shared/istio-samples";
+    public static readonly string SamplesDirectory = Mesh.Tests.Infrastructure.IstioSamples.Directory;
 
     public const string ReviewsService = """
         apiVersion: mesh.dev/v1

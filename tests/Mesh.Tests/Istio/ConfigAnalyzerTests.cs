@@ -19,7 +19,7 @@ public sealed class ConfigAnalyzerTests
     [Fact]
     public void Analyze_BookinfoSamplesWithRegistry_NoFindings()
     {
-        var text = string.Join("\n---\n", new[] { "destination-rule-all.yaml", "virtual-service-all-v1.yaml" }.Select(f => File.ReadAllText(Path.Combine("/work/shared/istio-samples", f))));
+        var text = string.Join("\n---\n", new[] { "destination-rule-all.yaml", "virtual-service-all-v1.yaml" }.Select(f => File.ReadAllText(Mesh.Tests.Infrastructure.IstioSamples.File(f))));
 
         Assert.Empty(Analyze(text));
     }

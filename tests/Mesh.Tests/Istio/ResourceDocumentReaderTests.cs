@@ -6,7 +6,7 @@ namespace Mesh.Tests.Istio;
 
 public sealed class ResourceDocumentReaderTests
 {
-    private const string SamplesDirectory = "/work/shared/istio-samples";
+    private static readonly string SamplesDirectory = Mesh.Tests.Infrastructure.IstioSamples.Directory;
 
     public static TheoryData<string> SampleFiles()
     {

@@ -13,7 +13,7 @@ public sealed class GatewayTranslationTests
         Labels = new Dictionary<string, string> { ["istio"] = "ingressgateway" },
     };
 
-    private static readonly string Bookinfo = File.ReadAllText("/work/shared/istio-samples/bookinfo-gateway.yaml");
+    private static readonly string Bookinfo = File.ReadAllText(Mesh.Tests.Infrastructure.IstioSamples.File("bookinfo-gateway.yaml"));
 
     private const string Https = """
         apiVersion: networking.istio.io/v1
