@@ -16,20 +16,7 @@ internal sealed class UpstreamClient : IDisposable
 
     public UpstreamClient(SidecarOptions options)
     {
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            MaxConnectionsPerServer = int.MaxValue,
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            // The sidecar writes traceparent itself (its own span id); the handler must not add a second one.
-            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
-        };
+        var handler = CreateHandler();
         Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
         Http11 = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = IdleStreamTimeout };
         Http2 = new ForwarderRequestConfig { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = IdleStreamTimeout };
@@ -59,4 +46,23 @@ internal sealed class UpstreamClient : IDisposable
     }
 
     public void Dispose() => Invoker.Dispose();
+
+    /// <summary>
+    /// The upstream connection pool settings every pool of the sidecar shares (plaintext here, mTLS in
+    /// <see cref="Security.MeshTlsConnector"/>): keep-alive reuse, no proxy/redirect/decompression/cookies.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler() => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        MaxConnectionsPerServer = int.MaxValue,
+        EnableMultipleHttp2Connections = true,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        // The sidecar writes traceparent itself (its own span id); the handler must not add a second one.
+        ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+    };
 }

@@ -30,20 +30,8 @@ internal sealed class MeshTlsConnector : IDisposable
     public MeshTlsConnector(CertificateStore store)
     {
         _store = store;
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            MaxConnectionsPerServer = int.MaxValue,
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
-            ConnectCallback = ConnectAsync,
-        };
+        var handler = Proxy.UpstreamClient.CreateHandler();
+        handler.ConnectCallback = ConnectAsync;
         Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
