@@ -21,15 +21,7 @@ public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        var port = ManagedProcess.FreePort();
-        _address = new Uri($"https://127.0.0.1:{port}");
-        _silo = ManagedProcess.StartDotnet("silo-tls", MeshPaths.Silo, ["--urls", _address.ToString()], new Dictionary<string, string?>
-        {
-            ["Mesh__AdminToken"] = SiloProcess.AdminToken,
-            ["Mesh__Tls__SelfIssued"] = "true",
-            ["Mesh__Postgres"] = null,
-            ["MESH_POSTGRES"] = null,
-        }, output);
+        (_silo, _address) = TlsSiloProcess.Start("silo-tls", output);
         return Task.CompletedTask;
     }
 

@@ -19,14 +19,7 @@ public sealed class SiloTlsSidecarTests(ITestOutputHelper output) : IAsyncLifeti
 
     public Task InitializeAsync()
     {
-        _address = new Uri($"https://127.0.0.1:{ManagedProcess.FreePort()}");
-        _silo = ManagedProcess.StartDotnet("silo-tls-only", MeshPaths.Silo, ["--urls", _address.ToString()], new Dictionary<string, string?>
-        {
-            ["Mesh__AdminToken"] = SiloProcess.AdminToken,
-            ["Mesh__Tls__SelfIssued"] = "true",
-            ["Mesh__Postgres"] = null,
-            ["MESH_POSTGRES"] = null,
-        }, output);
+        (_silo, _address) = TlsSiloProcess.Start("silo-tls-only", output);
         return Task.CompletedTask;
     }
 
