@@ -59,6 +59,8 @@ measure() { # label url host pid
       "$(awk '/Requests\/sec/ {print $2}' <<< "$out")" "$(awk '$1=="50%" {print $2}' <<< "$out")" \
       "$(python3 -c "print(round(($t1-$t0)*1e6/$(getconf CLK_TCK)/max($req,1), 1))")" "$rss" \
       "$(awk '/Threads/ {print $2}' /proc/$pid/status)"
+    # MEM_DETAIL=1: where the RSS is (anonymous = GC heap, stacks, JIT, native; file = mapped assemblies).
+    [[ "${MEM_DETAIL:-}" == 1 ]] && awk '/^(Rss|Anonymous|Shared_Clean|Private_Clean|Private_Dirty):/ {printf "  %s %d MB", $1, $2/1024} END {print ""}' /proc/$pid/smaps_rollup
   done
 }
 
