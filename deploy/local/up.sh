@@ -65,6 +65,8 @@ chmod 600 "$state/admin-token" "$state/ca-kek"
 export Mesh__AdminToken="$(cat "$state/admin-token")" MESH_CA_KEK="$(cat "$state/ca-kek")"
 
 silos=""
+# rotated_silos N: the silo list starting at the Nth silo, so that the sidecars' subscriptions spread over the silos.
+rotated_silos() { local urls=(${silos//,/ }) i out=""; for i in "${!urls[@]}"; do out="${out:+$out,}${urls[$(( (i + $1) % ${#urls[@]} ))]}"; done; echo "$out"; }
 for port in "${silo_ports[@]}"; do
   Mesh__SiloId="silo-$port" start "silo-$port" dotnet "$(bin silo/Mesh.Silo mesh-silo.dll)" --urls "http://127.0.0.1:$port"
   silos="${silos:+$silos,}http://127.0.0.1:$port"
@@ -79,7 +81,7 @@ start_workload() {
   HTTP_PROXY="http://127.0.0.1:$((at + 2))" start "$service-$version" dotnet "$(bin demo/Mesh.Demo mesh-demo.dll)" \
     --urls "http://127.0.0.1:$at" --role "$role" --version "$version" --token-delay-ms "${MESH_TOKEN_DELAY_MS:-40}"
   MESH_JOIN_TOKEN="$(join_token "$service")" start "sidecar-$service-$version" dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)" \
-    --silo "$silos" --namespace default --service "$service" \
+    --silo "$(rotated_silos $(($3 / 10)))" --namespace default --service "$service" \
     --labels "app=$service,version=$version" --id "$service-$version" --app-port "$at" --inbound-port $((at + 1)) \
     --outbound-port $((at + 2)) --admin-port $((at + 3)) --state-file "$state/$service-$version.state.json" \
     --drain-timeout 2 --access-log off
@@ -89,7 +91,7 @@ start_workload model v1 20
 start_workload model v2 40
 start_workload ranker v1 50
 MESH_JOIN_TOKEN="$(join_token ingressgateway)" start "ingressgateway" dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)" \
-  --mode gateway --silo "$silos" --namespace default --labels istio=ingressgateway \
+  --mode gateway --silo "$(rotated_silos 0)" --namespace default --labels istio=ingressgateway \
   --id ingressgateway --outbound-port "$ingress" --inbound-port $((ingress + 1)) --admin-port $((ingress + 3)) \
   --state-file "$state/ingressgateway.state.json" --drain-timeout 2 --access-log off
 for at in 10 20 40 50; do
