@@ -7,6 +7,6 @@ n=$((requests / 2))
 step "$n requests through the ingress"
 start_s=$SECONDS
 traffic "$n"
-echo "took $((SECONDS - start_s)) s (delays included). Expect about half HTTP-503 (injected; the model never saw them)."
+echo "took $((SECONDS - start_s)) s (delays included). Some HTTP-503: injected in the ranker's sidecar (the model never saw them); the gateway's default retries hide part of them (docs/demo.md)."
 step "the ranker keeps serving ranked completions from the calls that succeed"
 curl -s "$ingress/complete?prompt=the+model&candidates=4&maxTokens=8"; echo
