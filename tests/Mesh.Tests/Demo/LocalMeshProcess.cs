@@ -99,7 +99,8 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var candidate = Random.Shared.Next(200, 600) * 100;
+            // Below Linux's ephemeral range (32768+), where port-0 servers and outgoing connections take their ports.
+            var candidate = Random.Shared.Next(200, 320) * 100;
             if (PortOffsets.All(offset => IsPortFree(candidate + offset)))
             {
                 return candidate;
