@@ -3,9 +3,18 @@
 using Mesh.Demo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddDemo(builder.Configuration);
+builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Mesh.Demo", LogLevel.Information);
+try
+{
+    builder.Services.AddDemo(builder.Configuration);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
 
 var app = builder.Build();
 app.MapDemoRole();
-app.Run();
+await app.RunAsync();
+return 0;

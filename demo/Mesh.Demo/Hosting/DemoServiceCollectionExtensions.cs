@@ -41,6 +41,15 @@ internal static class DemoServiceCollectionExtensions
     public static WebApplication MapDemoRole(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<DemoOptions>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.Demo");
+        if (options.Role == "model")
+        {
+            // Trained here, before the first request, so that start-up (not a caller) pays for it.
+            var model = app.Services.GetRequiredService<NgramModel>();
+            DemoLog.ModelTrained(logger, model.Profile.Version, model.Profile.Order, model.Profile.Temperature, model.Contexts, string.Join('+', model.Profile.Corpora));
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() => DemoLog.Ready(logger, options.Role, options.Version));
         app.MapGet("/healthz", () => Results.Json(new { role = options.Role, version = options.Version }));
         _ = options.Role switch
         {

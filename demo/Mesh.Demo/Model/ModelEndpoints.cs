@@ -15,7 +15,7 @@ internal static class ModelEndpoints
             Results.Json(new { version = model.Profile.Version, order = model.Profile.Order, temperature = model.Profile.Temperature, contexts = model.Contexts, failing = failure.Failing }));
 
         // The demo's fault switch; the scripts call it on the app port itself, never through the mesh.
-        app.MapPost("/admin/fail", (string? enabled, FailureSwitch failure) =>
+        app.MapPost("/admin/fail", (string? enabled, FailureSwitch failure, NgramModel model, ILoggerFactory logs) =>
         {
             if (!bool.TryParse(enabled, out var on))
             {
@@ -23,6 +23,7 @@ internal static class ModelEndpoints
             }
 
             failure.Failing = on;
+            DemoLog.FaultSwitch(logs.CreateLogger("Mesh.Demo"), model.Profile.Version, on);
             return Results.Json(new { failing = on });
         });
         return app;

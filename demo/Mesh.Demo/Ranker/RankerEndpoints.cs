@@ -84,8 +84,7 @@ internal static class RankerEndpoints
         ServerSentEvents.Begin(context.Response);
         await foreach (var e in ServerSentEvents.ReadAsync(await response.Content.ReadAsStreamAsync(ct), ct))
         {
-            await context.Response.WriteAsync($"event: {e.Event}\ndata: {e.Data}\n\n", ct);
-            await context.Response.Body.FlushAsync(ct);
+            await ServerSentEvents.WriteAsync(context.Response, e, ct);
         }
     }
 }

@@ -16,9 +16,12 @@ internal static class ServerSentEvents
         response.Headers.CacheControl = "no-cache";
     }
 
-    public static async Task WriteAsync(HttpResponse response, string name, object payload, CancellationToken cancellationToken)
+    public static Task WriteAsync(HttpResponse response, string name, object payload, CancellationToken cancellationToken) =>
+        WriteAsync(response, new ServerSentEvent(name, JsonSerializer.Serialize(payload)), cancellationToken);
+
+    public static async Task WriteAsync(HttpResponse response, ServerSentEvent e, CancellationToken cancellationToken)
     {
-        await response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(payload)}\n\n", cancellationToken);
+        await response.WriteAsync($"event: {e.Event}\ndata: {e.Data}\n\n", cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 
