@@ -10,7 +10,8 @@
 #   --no-build   (MESH_SKIP_BUILD=1) use what is already built
 #   --embedded   (MESH_EMBEDDED=1)   no PostgreSQL: one silo with the in-memory store
 #   MESH_BASE_PORT (15400)  every port is base + offset (see ports below); MESH_STATE_DIR (.mesh) keeps data, logs,
-#   secrets and the "pids" file (name pid per line); MESH_CONFIGURATION (Release); MESH_TOKEN_DELAY_MS (40).
+#   secrets and the "pids" file (name pid per line); MESH_CONFIGURATION (Release); MESH_TOKEN_DELAY_MS (40);
+#   MESH_START_TIMEOUT (60) seconds each component may take to come up.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 headless="${MESH_HEADLESS:-0}" skip_build="${MESH_SKIP_BUILD:-0}" embedded="${MESH_EMBEDDED:-0}"
@@ -25,6 +26,7 @@ done
 base="${MESH_BASE_PORT:-15400}"
 state="$(mkdir -p "${MESH_STATE_DIR:-$root/.mesh}" && cd "${MESH_STATE_DIR:-$root/.mesh}" && pwd)"
 configuration="${MESH_CONFIGURATION:-Release}"
+start_timeout="${MESH_START_TIMEOUT:-60}"
 cd "$root"
 source "$root/deploy/local/lib.sh"
 
@@ -55,6 +57,7 @@ if [ "$embedded" != 1 ] && [ -n "$pgbin" ]; then
   store="PostgreSQL :$pg_port ($state/pg)"
 else
   silo_ports=("${silo_ports[0]}")
+  say "no PostgreSQL (binaries under /usr/lib/postgresql/*/bin, or --embedded): ONE silo with the embedded in-memory store"
   store="the embedded in-memory store (no PostgreSQL binaries or --embedded): ONE silo, nothing survives a restart"
 fi
 
@@ -71,7 +74,7 @@ for port in "${silo_ports[@]}"; do
   Mesh__SiloId="silo-$port" start "silo-$port" dotnet "$(bin silo/Mesh.Silo mesh-silo.dll)" --urls "http://127.0.0.1:$port"
   silos="${silos:+$silos,}http://127.0.0.1:$port"
 done
-for port in "${silo_ports[@]}"; do wait_http "http://127.0.0.1:$port/readyz" 60 "silo :$port"; done
+for port in "${silo_ports[@]}"; do wait_http "http://127.0.0.1:$port/readyz" "$start_timeout" "silo :$port"; done
 export MESH_SERVER="http://127.0.0.1:${silo_ports[0]}" MESH_TOKEN="$Mesh__AdminToken"
 meshctl apply -f deploy/local/mesh/services.yaml >"$state/logs/apply.log"
 
@@ -95,14 +98,14 @@ MESH_JOIN_TOKEN="$(join_token ingressgateway)" start "ingressgateway" dotnet "$(
   --id ingressgateway --outbound-port "$ingress" --inbound-port $((ingress + 1)) --admin-port $((ingress + 3)) \
   --state-file "$state/ingressgateway.state.json" --drain-timeout 2 --access-log off
 for at in 10 20 40 50; do
-  wait_http "http://127.0.0.1:$((base + at))/healthz" 60 "demo app :$((base + at))"
-  wait_http "http://127.0.0.1:$((base + at + 3))/ready" 60 "sidecar admin :$((base + at + 3))"
+  wait_http "http://127.0.0.1:$((base + at))/healthz" "$start_timeout" "demo app :$((base + at))"
+  wait_http "http://127.0.0.1:$((base + at + 3))/ready" "$start_timeout" "sidecar admin :$((base + at + 3))"
 done
-wait_http "http://127.0.0.1:$((ingress + 3))/ready" 60 "ingress gateway"
+wait_http "http://127.0.0.1:$((ingress + 3))/ready" "$start_timeout" "ingress gateway"
 
 meshctl apply -f deploy/local/mesh/model.yaml -f deploy/local/mesh/gateway.yaml >>"$state/logs/apply.log"
 # Ready when a request crosses the whole mesh: ingress -> ranker -> model (both sidecars' registrations have arrived).
-wait_http "http://127.0.0.1:$ingress/generate?prompt=ready&maxTokens=1" 60 "a request through the ingress"
+wait_http "http://127.0.0.1:$ingress/generate?prompt=ready&maxTokens=1" "$start_timeout" "a request through the ingress"
 
 cat >"$state/env" <<ENV
 export MESH_SERVER=$MESH_SERVER MESH_BASE_PORT=$base MESH_STATE_DIR=$state

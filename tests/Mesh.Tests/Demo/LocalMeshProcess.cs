@@ -49,6 +49,7 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
                 ["MESH_STATE_DIR"] = state,
                 ["MESH_CONFIGURATION"] = MeshPaths.Configuration,
                 ["MESH_TOKEN_DELAY_MS"] = "5",
+                ["MESH_START_TIMEOUT"] = "150",
             });
         return new LocalMeshProcess(script, basePort, state);
     }
