@@ -14,7 +14,7 @@ namespace Mesh.Tests.Demo;
 /// </summary>
 public sealed class LocalMeshTests(ITestOutputHelper output)
 {
-    private const int CanaryRequests = 200;
+    private const int CanaryRequests = 300;
 
     [Fact]
     public async Task UpScript_Headless_StreamsThroughIngressSplitsCanaryAndStopsEverythingOnSigint()
@@ -105,8 +105,10 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
         output.WriteLine($"canary over {CanaryRequests}: {string.Join(", ", versions.Select(v => $"{v.Key}={v.Value}"))}");
         var v2Share = versions.GetValueOrDefault("v2") / (double)CanaryRequests;
 
-        // 10% +- 5 points: far outside chance for a weighted random split of 200 (sd 2.1 points), exact for round robin.
-        Assert.InRange(v2Share, 0.05, 0.15);
+        // The sidecar draws each request's destination at random: over 300 the v2 share has a binomial sd of 1.7 points,
+        // so 3%..18% is more than 4 sd either side of 10% (a false failure about once in 20,000 runs), while 0% (no
+        // canary) or 50% (no weights) are far outside.
+        Assert.InRange(v2Share, 0.03, 0.18);
         Assert.Equal(CanaryRequests, versions.GetValueOrDefault("v1") + versions.GetValueOrDefault("v2"));
     }
 
