@@ -13,6 +13,12 @@
 #   secrets and the "pids" file (name pid per line); MESH_CONFIGURATION (Release); MESH_TOKEN_DELAY_MS (40);
 #   MESH_START_TIMEOUT (60) seconds each component may take to come up.
 set -euo pipefail
+# A shell started in the background by a non-interactive shell ("./up.sh --headless &" in a script) inherits SIGINT
+# as ignored, and bash cannot trap a signal ignored at entry: restart once with SIGINT at its default so the trap works.
+if [ -z "${MESH_UP_SIGNALS_RESET:-}" ] && env --default-signal=INT true 2>/dev/null; then
+  MESH_UP_SIGNALS_RESET=1 exec env --default-signal=INT bash "$0" "$@"
+fi
+unset MESH_UP_SIGNALS_RESET
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 headless="${MESH_HEADLESS:-0}" skip_build="${MESH_SKIP_BUILD:-0}" embedded="${MESH_EMBEDDED:-0}"
 for arg in "$@"; do
