@@ -40,23 +40,29 @@ join_token() {
 
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-# start_postgres BIN PORT: a cluster of our own under $state/pg (initdb on first use), on 127.0.0.1 only.
+# start_postgres BIN PORT: a cluster of our own under $state/pg (initdb on first use), on 127.0.0.1 only. As root the
+# server runs as the postgres user, which may not reach a checkout under /root: then the cluster lives in /var/tmp.
 start_postgres() {
-  local pgbin=$1 port=$2
+  local pgbin=$1 port=$2 pgdata="$state/pg" pglog="$state/logs/postgres.log"
   if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
   fi
-  if [ ! -f "$state/pg/PG_VERSION" ]; then
-    mkdir -p "$state/pg"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$state/pg"
-    as_pg "$pgbin/initdb" -D "$state/pg" -A trust -U postgres >"$state/logs/initdb.log"
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$state"; then
+    pgdata="/var/tmp/mesh-pg-$(echo "$state" | cksum | cut -d' ' -f1)" pglog="/var/tmp/mesh-pg-$(echo "$state" | cksum | cut -d' ' -f1).log"
+    say "the postgres user cannot reach $state; its database lives in $pgdata"
   fi
-  touch "$state/logs/postgres.log"
-  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$state/pg" "$state/logs/postgres.log"; fi
+  echo "$pgdata" >"$state/pgdata"
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    mkdir -p "$pgdata"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$pgdata"
+    as_pg "$pgbin/initdb" -D "$pgdata" -A trust -U postgres >"$state/logs/initdb.log"
+  fi
+  touch "$pglog"
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$pgdata" "$pglog"; fi
   echo "$pgbin" >"$state/pgbin"
-  as_pg "$pgbin/pg_ctl" -D "$state/pg" -l "$state/logs/postgres.log" -w -t 60 \
+  as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pglog" -w -t 60 \
     -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
-  echo "postgres $(head -1 "$state/pg/postmaster.pid")" >>"$state/pids"
+  echo "postgres $(head -1 "$pgdata/postmaster.pid")" >>"$state/pids"
 }
 
 # stop_all: SIGTERM to every recorded process (newest first), SIGKILL after 15 s, then pg_ctl stop. Idempotent.
@@ -72,8 +78,10 @@ stop_all() {
       kill -KILL "$pid" 2>/dev/null || true
     done
   fi
-  if [ -f "$state/pg/postmaster.pid" ] && [ -f "$state/pgbin" ]; then
-    as_pg "$(cat "$state/pgbin")/pg_ctl" -D "$state/pg" -m fast -w stop >/dev/null 2>&1 || true
+  local pgdata
+  pgdata=$(cat "$state/pgdata" 2>/dev/null || echo "$state/pg")
+  if [ -f "$pgdata/postmaster.pid" ] && [ -f "$state/pgbin" ]; then
+    as_pg "$(cat "$state/pgbin")/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
   fi
   rm -f "$state/pids"
   say "local mesh stopped"

@@ -60,7 +60,7 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ "$embedded" != 1 ] && [ -n "$pgbin" ]; then
   start_postgres "$pgbin" "$pg_port"
   export MESH_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
-  store="PostgreSQL :$pg_port ($state/pg)"
+  store="PostgreSQL :$pg_port ($(cat "$state/pgdata"))"
 else
   silo_ports=("${silo_ports[0]}")
   say "no PostgreSQL (binaries under /usr/lib/postgresql/*/bin, or --embedded): ONE silo with the embedded in-memory store"
