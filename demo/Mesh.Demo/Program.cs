@@ -1,30 +1,20 @@
-// A tiny workload for the local mesh: answers with its service name and version, and can call another service
-// through its sidecar's outbound port (HTTP_PROXY), the way an unmodified application would.
+// The demo AI application: one program, one role per process (tokenizer, model, ranker), each beside its own
+// sidecar. Calls to other services go through the sidecar's outbound port (HTTP_PROXY), like an unmodified app.
+using Mesh.Demo.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-var service = builder.Configuration["service"] ?? "demo";
-var version = builder.Configuration["version"] ?? "v1";
-var proxy = Environment.GetEnvironmentVariable("HTTP_PROXY");
-builder.Services.AddHttpClient("mesh").ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Mesh.Demo", LogLevel.Information);
+try
 {
-    UseProxy = proxy is not null,
-    Proxy = proxy is null ? null : new System.Net.WebProxy(proxy),
-});
+    builder.Services.AddDemo(builder.Configuration);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
 
 var app = builder.Build();
-app.MapGet("/", () => Results.Json(new { service, version }));
-app.MapGet("/call/{target}", async (string target, HttpRequest request, IHttpClientFactory clients) =>
-{
-    using var call = new HttpRequestMessage(HttpMethod.Get, $"http://{target}/");
-    foreach (var header in new[] { "end-user", "traceparent" })
-    {
-        if (request.Headers.TryGetValue(header, out var value))
-        {
-            call.Headers.TryAddWithoutValidation(header, value.ToString());
-        }
-    }
-
-    using var response = await clients.CreateClient("mesh").SendAsync(call);
-    return Results.Json(new { service, version, upstream = (int)response.StatusCode, body = await response.Content.ReadAsStringAsync() });
-});
-app.Run();
+app.MapDemoRole();
+await app.RunAsync();
+return 0;

@@ -1,76 +1,140 @@
 #!/usr/bin/env bash
-# Brings up a local mesh on 127.0.0.1: PostgreSQL (from the machine's binaries), two silos sharing it, and a small
-# Bookinfo-like workload (productpage v1, reviews v1 and v2), each beside its own sidecar. Then it applies Istio's
-# own sample YAML. Everything runs in the background; ./deploy/local/down.sh stops exactly what this started.
+# One command for the whole local mesh, in the foreground, on 127.0.0.1:
+#   PostgreSQL from the machine's binaries (else the silo's embedded store, and then only one silo), three silos,
+#   and the demo AI application (tokenizer, model v1 + v2, ranker) with every service behind its own sidecar
+#   holding a workload certificate, an ingress gateway (a sidecar in gateway mode), and the mesh configuration.
+# Ctrl-C (SIGINT) or SIGTERM stops everything it started, by PID, and its PostgreSQL with pg_ctl.
+#
+# Options (or environment):
+#   --headless   (MESH_HEADLESS=1)   print one "READY ..." line instead of the guide, then wait for a signal
+#   --no-build   (MESH_SKIP_BUILD=1) use what is already built
+#   --embedded   (MESH_EMBEDDED=1)   no PostgreSQL: one silo with the in-memory store
+#   MESH_BASE_PORT (15400)  every port is base + offset (see ports below); MESH_STATE_DIR (.mesh) keeps data, logs,
+#   secrets and the "pids" file (name pid per line); MESH_CONFIGURATION (Release); MESH_TOKEN_DELAY_MS (40);
+#   MESH_START_TIMEOUT (60) seconds each component may take to come up.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-state="$root/.mesh"
-mkdir -p "$state/logs"
-cd "$root"
-
-"$root/scripts/prerequisites.sh" >/dev/null
-dotnet build Mesh.sln -c Release -nologo -clp:ErrorsOnly >/dev/null
-bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
-remember() { echo "$1" >> "$state/pids"; }
-
-# PostgreSQL: a cluster of our own under .mesh/pg on port 15432.
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [ ! -f "$state/pg/PG_VERSION" ]; then
-  mkdir -p "$state/pg"
-  [ "$(id -u)" -eq 0 ] && chown postgres "$state/pg"
-  as_pg "$pgbin/initdb" -D "$state/pg" -A trust -U postgres >/dev/null
+# A shell started in the background by a non-interactive shell ("./up.sh --headless &" in a script) inherits SIGINT
+# as ignored, and bash cannot trap a signal ignored at entry: restart once with SIGINT at its default so the trap works.
+if [ -z "${MESH_UP_SIGNALS_RESET:-}" ] && env --default-signal=INT true 2>/dev/null; then
+  MESH_UP_SIGNALS_RESET=1 exec env --default-signal=INT bash "$0" "$@"
 fi
-if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$state/pg"; touch "$state/logs/postgres.log"; chown postgres "$state/logs/postgres.log"; fi
-as_pg "$pgbin/pg_ctl" -D "$state/pg" -l "$state/logs/postgres.log" -w -o "-p 15432 -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
-export MESH_POSTGRES="Host=127.0.0.1;Port=15432;Username=postgres;Database=postgres"
+unset MESH_UP_SIGNALS_RESET
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+headless="${MESH_HEADLESS:-0}" skip_build="${MESH_SKIP_BUILD:-0}" embedded="${MESH_EMBEDDED:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --headless) headless=1 ;;
+    --no-build) skip_build=1 ;;
+    --embedded) embedded=1 ;;
+    *) echo "unknown option '$arg' (use --headless, --no-build, --embedded)" >&2; exit 2 ;;
+  esac
+done
+base="${MESH_BASE_PORT:-15400}"
+state="$(mkdir -p "${MESH_STATE_DIR:-$root/.mesh}" && cd "${MESH_STATE_DIR:-$root/.mesh}" && pwd)"
+configuration="${MESH_CONFIGURATION:-Release}"
+start_timeout="${MESH_START_TIMEOUT:-60}"
+cd "$root"
+source "$root/deploy/local/lib.sh"
 
-# Secrets of this local mesh, created once and kept under .mesh (never printed).
-[ -f "$state/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$state/admin-token"
-[ -f "$state/ca-kek" ] || head -c 32 /dev/urandom | base64 > "$state/ca-kek"
+if [ -s "$state/pids" ]; then
+  echo "$state/pids lists processes of an earlier run; stop them with ./deploy/local/down.sh first" >&2
+  exit 1
+fi
+mkdir -p "$state/logs"
+chmod 755 "$state"
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+if [ "$skip_build" != 1 ]; then
+  say "building (dotnet build -c $configuration)..."
+  dotnet build Mesh.sln -c "$configuration" -nologo -clp:ErrorsOnly >"$state/logs/build.log" || { cat "$state/logs/build.log" >&2; exit 1; }
+fi
+
+# Ports: silos base+1..3, PostgreSQL base+32; per workload (tokenizer +10, model v1 +20, v2 +40,
+# ranker +50) app +0, sidecar inbound +1, outbound +2, admin +3; ingress gateway +80 (admin +83).
+silo_ports=($((base + 1)) $((base + 2)) $((base + 3)))
+pg_port=$((base + 32)) ingress=$((base + 80))
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ "$embedded" != 1 ] && [ -n "$pgbin" ]; then
+  start_postgres "$pgbin" "$pg_port"
+  export MESH_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+  store="PostgreSQL :$pg_port ($(cat "$state/pgdata"))"
+else
+  silo_ports=("${silo_ports[0]}")
+  say "no PostgreSQL (binaries under /usr/lib/postgresql/*/bin, or --embedded): ONE silo with the embedded in-memory store"
+  store="the embedded in-memory store (no PostgreSQL binaries or --embedded): ONE silo, nothing survives a restart"
+fi
+
+# Secrets of this local mesh, created once and kept under the state folder (never printed).
+[ -f "$state/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$state/admin-token"
+[ -f "$state/ca-kek" ] || head -c 32 /dev/urandom | base64 >"$state/ca-kek"
 chmod 600 "$state/admin-token" "$state/ca-kek"
 export Mesh__AdminToken="$(cat "$state/admin-token")" MESH_CA_KEK="$(cat "$state/ca-kek")"
 
-for port in 5000 5001; do
-  Mesh__SiloId="silo-$port" nohup dotnet "$(bin silo/Mesh.Silo mesh-silo.dll)" --urls "http://127.0.0.1:$port" > "$state/logs/silo-$port.log" 2>&1 &
-  remember $!
+silos=""
+# rotated_silos N: the silo list starting at the Nth silo, so that the sidecars' subscriptions spread over the silos.
+rotated_silos() { local urls=(${silos//,/ }) i out=""; for i in "${!urls[@]}"; do out="${out:+$out,}${urls[$(( (i + $1) % ${#urls[@]} ))]}"; done; echo "$out"; }
+for port in "${silo_ports[@]}"; do
+  Mesh__SiloId="silo-$port" start "silo-$port" dotnet "$(bin silo/Mesh.Silo mesh-silo.dll)" --urls "http://127.0.0.1:$port"
+  silos="${silos:+$silos,}http://127.0.0.1:$port"
 done
-for port in 5000 5001; do
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-done
+for port in "${silo_ports[@]}"; do wait_http "http://127.0.0.1:$port/readyz" "$start_timeout" "silo :$port"; done
+export MESH_SERVER="http://127.0.0.1:${silo_ports[0]}" MESH_TOKEN="$Mesh__AdminToken"
+meshctl apply -f deploy/local/mesh/services.yaml >"$state/logs/apply.log"
 
-meshctl() { MESH_SERVER=http://127.0.0.1:5000 MESH_TOKEN="$Mesh__AdminToken" dotnet "$(bin cli/Mesh.Cli meshctl.dll)" "$@"; }
-meshctl apply -f deploy/local/services.yaml
-
-# workload: name version app-port inbound outbound admin
+# workload: service version app-port-offset [role]; the model streams with a visible pause between tokens.
 start_workload() {
-  local name=$1 version=$2 app=$3 inbound=$4 outbound=$5 admin=$6
-  HTTP_PROXY="http://127.0.0.1:$outbound" nohup dotnet "$(bin demo/Mesh.Demo mesh-demo.dll)" --urls "http://127.0.0.1:$app" \
-    --service "$name" --version "$version" > "$state/logs/$name-$version.log" 2>&1 &
-  remember $!
-  nohup dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)" --silo http://127.0.0.1:5000,http://127.0.0.1:5001 \
-    --token "$Mesh__AdminToken" --namespace default --service "$name" --labels "version=$version" --id "$name-$version" \
-    --app-port "$app" --inbound-port "$inbound" --outbound-port "$outbound" --admin-port "$admin" \
-    --state-file "$state/$name-$version.state.json" > "$state/logs/sidecar-$name-$version.log" 2>&1 &
-  remember $!
+  local service=$1 version=$2 at=$((base + $3)) role=${4:-$1}
+  HTTP_PROXY="http://127.0.0.1:$((at + 2))" start "$service-$version" dotnet "$(bin demo/Mesh.Demo mesh-demo.dll)" \
+    --urls "http://127.0.0.1:$at" --role "$role" --version "$version" --token-delay-ms "${MESH_TOKEN_DELAY_MS:-40}"
+  MESH_JOIN_TOKEN="$(join_token "$service")" start "sidecar-$service-$version" dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)" \
+    --silo "$(rotated_silos $(($3 / 10)))" --namespace default --service "$service" \
+    --labels "app=$service,version=$version" --id "$service-$version" --app-port "$at" --inbound-port $((at + 1)) \
+    --outbound-port $((at + 2)) --admin-port $((at + 3)) --state-file "$state/$service-$version.state.json" \
+    --drain-timeout 2 --access-log off
 }
-start_workload productpage v1 9080 15106 15101 15100
-start_workload reviews v1 9081 15206 15201 15200
-start_workload reviews v2 9082 15306 15301 15300
-for admin in 15100 15200 15300; do
-  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$admin/ready" >/dev/null && break; sleep 0.2; done
+start_workload tokenizer v1 10
+start_workload model v1 20
+start_workload model v2 40
+start_workload ranker v1 50
+MESH_JOIN_TOKEN="$(join_token ingressgateway)" start "ingressgateway" dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)" \
+  --mode gateway --silo "$(rotated_silos 0)" --namespace default --labels istio=ingressgateway \
+  --id ingressgateway --outbound-port "$ingress" --inbound-port $((ingress + 1)) --admin-port $((ingress + 3)) \
+  --state-file "$state/ingressgateway.state.json" --drain-timeout 2 --access-log off
+for at in 10 20 40 50; do
+  wait_http "http://127.0.0.1:$((base + at))/healthz" "$start_timeout" "demo app :$((base + at))"
+  wait_http "http://127.0.0.1:$((base + at + 3))/ready" "$start_timeout" "sidecar admin :$((base + at + 3))"
 done
+wait_http "http://127.0.0.1:$((ingress + 3))/ready" "$start_timeout" "ingress gateway"
 
-# Istio's own samples, unchanged: the shared originals beside the repository, else the vendored copy.
-samples="$root/../shared/istio-samples"
-[ -f "$samples/destination-rule-all.yaml" ] || samples="$root/tests/Mesh.Tests/Samples/istio-samples"
-meshctl apply -f "$samples/destination-rule-all.yaml" -f "$samples/virtual-service-reviews-90-10.yaml"
+meshctl apply -f deploy/local/mesh/model.yaml -f deploy/local/mesh/gateway.yaml >>"$state/logs/apply.log"
+# Ready when a request crosses the whole mesh: ingress -> ranker -> model (both sidecars' registrations have arrived).
+wait_http "http://127.0.0.1:$ingress/generate?prompt=ready&maxTokens=1" "$start_timeout" "a request through the ingress"
 
-cat <<MSG
-Local mesh is up: PostgreSQL :15432, silos :5000 and :5001, productpage v1, reviews v1/v2 with sidecars.
-  curl http://127.0.0.1:9080/call/reviews          # productpage -> its sidecar -> reviews (90% v1, 10% v2)
-  http_proxy=http://127.0.0.1:15101 curl http://reviews:9080/    # curl reads the lowercase variable
-  MESH_TOKEN=\$(cat .mesh/admin-token) dotnet cli/Mesh.Cli/bin/Release/net10.0/meshctl.dll describe service reviews
-  curl http://127.0.0.1:15100/metrics              # Istio-named metrics of productpage's sidecar
-Stop it with ./deploy/local/down.sh (logs in .mesh/logs).
+cat >"$state/env" <<ENV
+export MESH_SERVER=$MESH_SERVER MESH_BASE_PORT=$base MESH_STATE_DIR=$state
+ENV
+if [ "$headless" = 1 ]; then
+  echo "READY ingress=http://127.0.0.1:$ingress silos=$silos pids=$state/pids"
+else
+  cat <<MSG
+
+Local mesh is up. Store: $store. Silos: $silos.
+Demo AI app: tokenizer, model v1 + v2 (word n-gram models trained at start), ranker; every service behind its own
+sidecar with a workload certificate; ingress gateway on http://127.0.0.1:$ingress.
+
+  curl -N 'http://127.0.0.1:$ingress/generate?prompt=the+sidecar&maxTokens=20'     # tokens stream back as SSE
+  curl 'http://127.0.0.1:$ingress/complete?prompt=the+model+streams&candidates=3'   # ranked by embedding similarity
+  curl 'http://127.0.0.1:$ingress/tokenize?text=Hello+mesh'
+  source $state/env; export MESH_TOKEN=\$(cat $state/admin-token)
+  dotnet cli/Mesh.Cli/bin/$configuration/net10.0/meshctl.dll describe service model
+  ./deploy/local/scenarios/canary.sh    # also: ab-test.sh, fault-injection.sh, circuit-breaking.sh,
+                                        #       mtls-authz.sh, kill-silo.sh, reset.sh (docs/demo.md)
+  curl http://127.0.0.1:$((base + 53))/metrics                                        # the ranker sidecar's metrics
+
+Logs in $state/logs. Press Ctrl-C to stop everything.
 MSG
+fi
+while :; do wait || true; sleep 1; done

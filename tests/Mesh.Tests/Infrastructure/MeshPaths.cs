@@ -17,6 +17,8 @@ internal static class MeshPaths
 
     public static string Cli => Program("cli/Mesh.Cli", "meshctl.dll");
 
+    public static string Demo => Program("demo/Mesh.Demo", "mesh-demo.dll");
+
     private static string Program(string projectDirectory, string dll)
     {
         var path = Path.Combine(RepositoryRoot, projectDirectory, "bin", Configuration, "net10.0", dll);
