@@ -15,6 +15,13 @@ internal static partial class SubscriptionEndpoint
 
     private static async Task HandleAsync(HttpContext context)
     {
+        // The stream carries the whole pushed configuration: with Mesh:ProtectReads it needs a token like any read.
+        if (context.RequestServices.GetRequiredService<AdminAuthorization>().Check(context.Request, ApiRole.ReadOnly) is { } refusal)
+        {
+            await ApiErrors.Write(context, refusal.Status, refusal.Message, "Authorization");
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await ApiErrors.Write(context, StatusCodes.Status400BadRequest, "this endpoint needs a WebSocket upgrade (see docs/protocol.md)", null);
