@@ -68,9 +68,9 @@ internal sealed partial class OutlierReporter(ProxyConfigHolder holder, TimeProv
     }
 
     /// <summary>Registry endpoints ejected in any cluster; the latest end of ejection wins.</summary>
-    private static Dictionary<(string, string), Ejection> Scan(RuntimeConfig config, long nowTicks)
+    private static Dictionary<(string Namespace, string Name), Ejection> Scan(RuntimeConfig config, long nowTicks)
     {
-        var ejected = new Dictionary<(string, string), Ejection>();
+        var ejected = new Dictionary<(string Namespace, string Name), Ejection>();
         foreach (var cluster in config.Clusters.Values)
         {
             if (cluster.Config.OutlierDetection is null)
