@@ -21,7 +21,7 @@ internal sealed class PostgresOutlierReports(PostgresConnections connections)
             p.AddWithValue("namespace", report.Namespace);
             p.AddWithValue("endpoint", report.Endpoint);
             p.AddWithValue("since", NpgsqlDbType.TimestampTz, report.Since.UtcDateTime);
-            p.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = ResourceRows.ToUtc(report.Until) });
+            p.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = report.Until is { } until ? (object)until.UtcDateTime : DBNull.Value });
             p.AddWithValue("reason", report.Reason);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
