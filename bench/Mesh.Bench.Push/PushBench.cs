@@ -82,6 +82,9 @@ internal sealed class PushClient : IAsyncDisposable
 
     public string Id { get; private init; } = "";
 
+    /// <summary>False once the silo closed the stream.</summary>
+    public bool IsOpen => !_loop.IsCompleted;
+
     public static async Task<PushClient> ConnectAsync(int port, string id, IReadOnlyList<string>? dependencies = null)
     {
         var client = new PushClient { Id = id };

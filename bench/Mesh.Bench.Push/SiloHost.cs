@@ -22,6 +22,8 @@ internal sealed class SiloHost : IAsyncDisposable
 
     public int Port { get; }
 
+    public bool IsAlive => !_process.HasExited;
+
     /// <summary>Resident set size of the silo process, from /proc (Linux).</summary>
     public long RssBytes
     {
