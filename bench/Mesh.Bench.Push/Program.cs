@@ -5,6 +5,14 @@ using Mesh.Contracts.Json;
 
 // Push latency from an admin write to N subscribers on one silo, then endpoint registrations/s through the API into
 // PostgreSQL. Starts its own silo processes and its own throwaway PostgreSQL; everything is bounded and stops by itself.
+if (args is ["scale", ..])
+{
+    // dotnet Mesh.Bench.Push.dll scale [services] [endpoints] [subscribers] [rounds]
+    int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index]) : fallback;
+    await ScaleBench.RunAsync(Path.Combine(FindRepo(), "silo/Mesh.Silo/bin/Release/net10.0/mesh-silo.dll"), Arg(1, 5_000), Arg(2, 100_000), Arg(3, 10_000), Arg(4, 5));
+    return;
+}
+
 var counts = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [100, 1000, 10000];
 var rounds = args.Length > 1 ? int.Parse(args[1]) : 5;
 var repo = FindRepo();

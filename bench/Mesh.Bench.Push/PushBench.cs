@@ -80,12 +80,18 @@ internal sealed class PushClient : IAsyncDisposable
 
     public Task Snapshot => _snapshot.Task;
 
-    public static async Task<PushClient> ConnectAsync(int port, string id)
+    public string Id { get; private init; } = "";
+
+    /// <summary>False once the silo closed the stream.</summary>
+    public bool IsOpen => !_loop.IsCompleted;
+
+    public static async Task<PushClient> ConnectAsync(int port, string id, IReadOnlyList<string>? dependencies = null)
     {
-        var client = new PushClient();
+        var client = new PushClient { Id = id };
         client._socket.Options.KeepAliveInterval = TimeSpan.Zero;
         await client._socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/api/v1/subscribe"), CancellationToken.None);
-        var hello = JsonSerializer.SerializeToUtf8Bytes<SubscriptionFrame>(new HelloFrame(new NodeInfo { Id = id, Namespace = "bench" }, 0), MeshJson.Options);
+        var node = new NodeInfo { Id = id, Namespace = "bench", Dependencies = dependencies };
+        var hello = JsonSerializer.SerializeToUtf8Bytes<SubscriptionFrame>(new HelloFrame(node, 0), MeshJson.Options);
         await client._socket.SendAsync(hello, WebSocketMessageType.Text, true, CancellationToken.None);
         client._loop = Task.Run(client.ReceiveAsync);
         return client;

@@ -22,9 +22,21 @@ internal sealed class SiloHost : IAsyncDisposable
 
     public int Port { get; }
 
+    public bool IsAlive => !_process.HasExited;
+
+    /// <summary>Resident set size of the silo process, from /proc (Linux).</summary>
+    public long RssBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
     public HttpClient Admin { get; }
 
-    public static async Task<SiloHost> StartAsync(string dll, string? postgres)
+    public static async Task<SiloHost> StartAsync(string dll, string? postgres, IReadOnlyDictionary<string, string>? settings = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -38,13 +50,17 @@ internal sealed class SiloHost : IAsyncDisposable
         info.Environment["Mesh__AdminToken"] = Token;
         info.Environment["Mesh__Postgres"] = postgres;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var host = new SiloHost(process, port);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             try

@@ -25,13 +25,15 @@ public static class MeshStorageServiceCollectionExtensions
     }
 
     private static IServiceCollection AddMeshStorageCore<TStore, TCaStore>(this IServiceCollection services)
-        where TStore : class, IMeshStore
+        where TStore : class, IMeshStore, IOutlierReportStore
         where TCaStore : class, ICaStore
     {
         services.AddSingleton<ICaStore, TCaStore>();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IMeshStore, TStore>();
+        services.AddSingleton<TStore>();
+        services.AddSingleton<IMeshStore>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<IOutlierReportStore>(sp => sp.GetRequiredService<TStore>());
         return services;
     }
 }

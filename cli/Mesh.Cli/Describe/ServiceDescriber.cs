@@ -36,12 +36,32 @@ internal static class ServiceDescriber
         output.WriteLine($"Endpoints:       {endpoints.Count} ({healthy} healthy)");
         if (endpoints.Count > 0)
         {
-            Table(output, ["ADDRESS", "WEIGHT", "HEALTH", "LABELS", "LEASE EXPIRES", "REGISTERED BY"], endpoints.Select(e => (IReadOnlyList<string>)
+            Table(output, ["ADDRESS", "WEIGHT", "HEALTH", "LABELS", "LEASE EXPIRES", "REGISTERED BY", "EJECTED BY"], endpoints.Select(e => (IReadOnlyList<string>)
             [
                 $"{e.Address}:{e.Port}", N(e.Weight), e.Health.ToString(), Labels(e.Labels),
                 e.LeaseExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never", e.RegisteredBy ?? "-",
+                e.OutlierReports is { Count: > 0 } reports ? string.Join(",", reports.Select(r => r.Reporter)) : "-",
             ]));
         }
+
+        OutlierReports(output, endpoints);
+    }
+
+    /// <summary>Passive health as the sidecars see it: who ejects which endpoint, why and until when.</summary>
+    private static void OutlierReports(TextWriter output, IReadOnlyList<EndpointView> endpoints)
+    {
+        var reports = endpoints.SelectMany(e => (e.OutlierReports ?? []).Select(r => (Endpoint: e, Report: r))).ToList();
+        if (reports.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine($"Outlier ejections: {reports.Count} (reported by sidecars; registry health unchanged)");
+        Table(output, ["ADDRESS", "EJECTED BY", "SINCE", "UNTIL", "REASON"], reports.Select(x => (IReadOnlyList<string>)
+        [
+            $"{x.Endpoint.Address}:{x.Endpoint.Port}", x.Report.Reporter, x.Report.Since.ToString("u", CultureInfo.InvariantCulture),
+            x.Report.Until?.ToString("u", CultureInfo.InvariantCulture) ?? "-", x.Report.Reason,
+        ]));
     }
 
     private static void Routes(TextWriter output, ServiceView view)

@@ -15,6 +15,7 @@ namespace Mesh.Contracts.Protocol;
 [JsonDerivedType(typeof(NackFrame), "nack")]
 [JsonDerivedType(typeof(HeartbeatFrame), "heartbeat")]
 [JsonDerivedType(typeof(ErrorFrame), "error")]
+[JsonDerivedType(typeof(OutlierFrame), "outlier")]
 public abstract record SubscriptionFrame;
 
 /// <summary>Client → silo, first frame: who the subscriber is and the revision it already holds (0 for none).</summary>
@@ -37,6 +38,13 @@ public sealed record HeartbeatFrame(long Revision) : SubscriptionFrame;
 
 /// <summary>Silo → client, just before the silo closes the stream for a protocol error.</summary>
 public sealed record ErrorFrame(string Error) : SubscriptionFrame;
+
+/// <summary>
+/// Client → silo: the subscriber's outlier detection ejected the registry endpoint <see cref="Namespace"/>/<see cref="Endpoint"/>
+/// (until <see cref="Until"/>), or, with <see cref="Ejected"/> false, returned it. Informational only: the silo records
+/// it for operators and never changes the endpoint's health or pushes anything because of it.
+/// </summary>
+public sealed record OutlierFrame(string Namespace, string Endpoint, bool Ejected, string? Reason, DateTimeOffset? Until) : SubscriptionFrame;
 
 /// <summary>The subscriber's identity.</summary>
 public sealed record NodeInfo

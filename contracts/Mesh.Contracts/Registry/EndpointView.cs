@@ -15,4 +15,7 @@ public sealed record EndpointView
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public long ResourceVersion { get; init; }
     public DateTimeOffset? LeaseExpiresAt { get; init; }
+
+    /// <summary>Sidecars whose outlier detection currently ejects this endpoint; null when none does.</summary>
+    public IReadOnlyList<OutlierReport>? OutlierReports { get; init; }
 }

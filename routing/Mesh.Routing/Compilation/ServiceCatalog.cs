@@ -75,9 +75,9 @@ internal sealed class ServiceCatalog
         return catalog;
     }
 
-    private static Dictionary<string, List<(EndpointSpec Spec, IReadOnlyDictionary<string, string> Labels)>> GroupEndpoints(ResourceIndex index, HostNames names)
+    private static Dictionary<string, List<Typed<EndpointSpec>>> GroupEndpoints(ResourceIndex index, HostNames names)
     {
-        var result = new Dictionary<string, List<(EndpointSpec, IReadOnlyDictionary<string, string>)>>(StringComparer.OrdinalIgnoreCase);
+        var result = new Dictionary<string, List<Typed<EndpointSpec>>>(StringComparer.OrdinalIgnoreCase);
         foreach (var endpoint in index.Endpoints)
         {
             // Endpoints name their service in their own namespace; a dotted name is taken as written (name.ns).
@@ -87,7 +87,7 @@ internal sealed class ServiceCatalog
                 result[fqdn] = list = [];
             }
 
-            list.Add((endpoint.Spec, endpoint.Resource.Metadata.Labels ?? Labels.Empty));
+            list.Add(endpoint);
         }
 
         return result;
@@ -98,11 +98,13 @@ internal sealed class ServiceCatalog
     /// every endpoint (workloads on plain machines listen wherever they were started), and a multi-port service takes
     /// the endpoints registered on the service port itself.
     /// </summary>
-    private static List<EndpointConfig> EndpointsForPort(ServiceSpec spec, ServicePort port, List<(EndpointSpec Spec, IReadOnlyDictionary<string, string> Labels)> endpoints, string identity)
+    private static List<EndpointConfig> EndpointsForPort(ServiceSpec spec, ServicePort port, List<Typed<EndpointSpec>> endpoints, string identity)
     {
         var result = new List<EndpointConfig>(endpoints.Count);
-        foreach (var (endpoint, labels) in endpoints)
+        foreach (var typed in endpoints)
         {
+            var endpoint = typed.Spec;
+            var labels = typed.Resource.Metadata.Labels ?? Labels.Empty;
             var belongs = port.TargetPort is { } target ? endpoint.Port == target : spec.Ports.Count == 1 || endpoint.Port == port.Port;
             if (!belongs)
             {
@@ -119,6 +121,8 @@ internal sealed class ServiceCatalog
                 Zone = Labels.Zone(labels),
                 SidecarPort = endpoint.SidecarPort,
                 Identity = identity,
+                RegistryNamespace = typed.Resource.Key.Namespace,
+                RegistryName = typed.Resource.Metadata.Name,
             });
         }
 

@@ -43,6 +43,12 @@ public sealed record EndpointConfig
 
     /// <summary>SPIFFE ID the endpoint's certificate must carry, when known.</summary>
     public string? Identity { get; init; }
+
+    /// <summary>Namespace of the registry Endpoint resource behind it; null for ServiceEntry endpoints.</summary>
+    public string? RegistryNamespace { get; init; }
+
+    /// <summary>Name of the registry Endpoint resource; sidecars name it in outlier reports.</summary>
+    public string? RegistryName { get; init; }
 }
 
 public enum LoadBalancerAlgorithm

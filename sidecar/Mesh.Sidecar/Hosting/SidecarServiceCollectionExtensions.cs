@@ -68,6 +68,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<AdminEndpoints>();
         services.AddSingleton<ListenerDispatcher>();
 
+        services.AddSingleton<OutlierReporter>();
         services.AddSingleton<SubscriptionClient>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionClient>());
         services.AddSingleton<Security.SiloTrust>();

@@ -47,6 +47,9 @@ internal sealed class EndpointState
     public int EjectionMultiplier;
     public int TotalEjections;
 
+    /// <summary>Why the current (or last) ejection happened, for the silo's outlier report.</summary>
+    public volatile string? EjectionReason;
+
     public bool IsEjected(long nowTicks)
     {
         var until = Volatile.Read(ref EjectedUntilTicks);

@@ -13,7 +13,7 @@ namespace Mesh.Sidecar.Proxy;
 /// caller: endpoint choice per attempt, retries on another endpoint within the retry budget, route and per-try
 /// timeouts, and passive outlier detection. Returns the Envoy response flag for telemetry.
 /// </summary>
-internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient upstream, Security.MeshTlsConnector mtls, TimeProvider time)
+internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient upstream, Security.MeshTlsConnector mtls, Subscription.OutlierReporter outliers, TimeProvider time)
 {
     public async Task<string> ForwardAsync(HttpContext context, ClusterRuntime cluster, ForwardAttempt attempt, TimeSpan? routeTimeout, TimeSpan? perTryTimeout)
     {
@@ -166,7 +166,7 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient
         }
     }
 
-    private static void RecordOutcome(ClusterRuntime cluster, EndpointRuntime endpoint, int status, bool localFailure, long now)
+    private void RecordOutcome(ClusterRuntime cluster, EndpointRuntime endpoint, int status, bool localFailure, long now)
     {
         if (cluster.Config.OutlierDetection is not { } outlier)
         {
@@ -175,7 +175,10 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient
 
         if (localFailure || status >= 500)
         {
-            OutlierDetector.RecordFailure(outlier, cluster.Endpoints, endpoint, isGatewayError: localFailure || status is 502 or 503 or 504, now);
+            if (OutlierDetector.RecordFailure(outlier, cluster.Endpoints, endpoint, isGatewayError: localFailure || status is 502 or 503 or 504, now))
+            {
+                outliers.Wake();
+            }
         }
         else
         {

@@ -53,6 +53,9 @@ internal static class OutlierDetector
             state.EjectionMultiplier = decayed + 1;
             state.TotalEjections++;
             Volatile.Write(ref state.EjectedUntilTicks, nowTicks + EjectionTime(config.BaseEjectionTime, state.EjectionMultiplier).Ticks);
+            state.EjectionReason = config.ConsecutiveGatewayErrors > 0 && gateway >= config.ConsecutiveGatewayErrors
+                ? $"{gateway} consecutive gateway errors (consecutiveGatewayErrors {config.ConsecutiveGatewayErrors})"
+                : $"{fivexx} consecutive 5xx responses (consecutive5xxErrors {config.Consecutive5xxErrors})";
             state.Consecutive5xx = 0;
             state.ConsecutiveGatewayErrors = 0;
             return true;

@@ -18,6 +18,7 @@ internal sealed partial class SubscriptionClient(
     ConfigApplier applier,
     NodeInfo node,
     Security.SiloTrust siloTrust,
+    OutlierReporter outliers,
     TimeProvider time,
     ILogger<SubscriptionClient> logger) : BackgroundService
 {
@@ -36,7 +37,8 @@ internal sealed partial class SubscriptionClient(
         }
 
         var failures = 0;
-        var index = 0;
+        // Sidecars given the same silo list spread over it instead of all landing on the first silo.
+        var index = (int)(LoadBalancing.StableHash.Hash(node.Id) % (ulong)options.Silos.Count);
         while (!stoppingToken.IsCancellationRequested)
         {
             var silo = options.Silos[index % options.Silos.Count];
@@ -90,6 +92,7 @@ internal sealed partial class SubscriptionClient(
         _connected = true;
         Log.Connected(logger, silo, revision);
         var heartbeats = SendHeartbeatsAsync(channel, session.Token);
+        Task? reports = null;
         var applied = false;
         try
         {
@@ -126,12 +129,22 @@ internal sealed partial class SubscriptionClient(
                     default:
                         break; // heartbeats only prove liveness, which the receive deadline already tracks
                 }
+
+                // Outlier reports name endpoints of the configuration this silo sent, so they start after the first update.
+                if (applied && reports is null)
+                {
+                    reports = outliers.RunAsync(channel.SendAsync, session.Token);
+                }
             }
         }
         finally
         {
             await session.CancelAsync();
             await heartbeats.ContinueWith(static _ => { }, TaskScheduler.Default);
+            if (reports is not null)
+            {
+                await reports.ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
             if (socket.State == WebSocketState.Open)
             {
                 using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));

@@ -45,7 +45,7 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         CaException ca => (400, ca.Message, null, null),
         PolicyValidationException p => (400, p.Message, "spec", [.. p.Errors.Select(e => new FieldError("spec", e))]),
         StoreConflictException c => (409, c.Message, "metadata.resourceVersion", null),
-        StoreUnavailableException => (503, "the configuration store is unavailable; retry later (the data plane is unaffected)", null, null),
+        StoreUnavailableException => (503, "the configuration store is unavailable (PostgreSQL database unreachable); retry later (the data plane is unaffected)", null, null),
         OperationCanceledException => (499, "request cancelled", null, null),
         _ => null,
     };

@@ -2,6 +2,7 @@ using Mesh.Contracts.Domains;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
 using Mesh.Silo.Registry;
+using Mesh.Storage.Abstractions;
 
 namespace Mesh.Silo.Api;
 
@@ -33,6 +34,12 @@ internal static class RegistryApi
         api.MapGet("/namespaces/{ns}/endpoints", (string ns, string? service, ServiceRegistry registry, CancellationToken ct) => registry.ListEndpointsAsync(ns, service, ct));
         api.MapGet("/namespaces/{ns}/endpoints/{name}", async (string ns, string name, ServiceRegistry registry, CancellationToken ct) =>
             await registry.GetEndpointAsync(ns, name, ct) is { } view ? Results.Ok(view) : NotFound(ResourceKinds.Endpoint, ns, name));
+
+        api.MapGet("/outliers", (string? @namespace, string? endpoint, IOutlierReportStore outliers, CancellationToken ct) =>
+                outliers.ListOutlierReportsAsync(@namespace, endpoint, ct))
+            .WithSummary("Endpoints that sidecars' outlier detection currently ejects, one row per reporting sidecar")
+            .WithDescription("Passive health: informational only, never changes an endpoint's registry health or pushes configuration.")
+            .Produces<IReadOnlyList<OutlierReport>>();
 
         writes.MapPost("/namespaces/{ns}/endpoints", async (string ns, HttpRequest request, ServiceRegistry registry, SiloOptions options, CancellationToken ct) =>
         {

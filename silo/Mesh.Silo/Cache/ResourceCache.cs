@@ -95,6 +95,15 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
         }
     }
 
+    /// <summary>Whether the resource exists at the current revision.</summary>
+    public bool Contains(ResourceKey key)
+    {
+        lock (_gate)
+        {
+            return _resources.ContainsKey(key);
+        }
+    }
+
     /// <summary>Every resource at the current revision.</summary>
     public (long Revision, IReadOnlyList<MeshResource> Resources) Snapshot()
     {

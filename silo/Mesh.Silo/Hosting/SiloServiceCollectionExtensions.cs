@@ -45,6 +45,8 @@ internal static class SiloServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatClock>());
         services.AddSingleton<SubscriberStatusFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriberStatusFlusher>());
+        services.AddSingleton<Health.OutlierReportWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Health.OutlierReportWriter>());
 
         services.AddSingleton<ServiceRegistry>();
         services.AddSingleton<Mesh.Contracts.Domains.IServiceRegistry>(sp => sp.GetRequiredService<ServiceRegistry>());

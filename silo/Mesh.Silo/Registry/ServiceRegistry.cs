@@ -9,7 +9,7 @@ using Mesh.Storage.Abstractions;
 namespace Mesh.Silo.Registry;
 
 /// <summary>Services and endpoints, stored as <c>Service</c> and <c>Endpoint</c> resources so they flow through the same log.</summary>
-internal sealed class ServiceRegistry(IMeshStore store, ResourceWriter writer, SiloOptions options, TimeProvider timeProvider)
+internal sealed class ServiceRegistry(IMeshStore store, IOutlierReportStore outliers, ResourceWriter writer, SiloOptions options, TimeProvider timeProvider)
     : IServiceRegistry, IEndpointHealth
 {
     public async Task<MeshResource> UpsertServiceAsync(MeshResource service, bool createOnly, CancellationToken cancellationToken)
@@ -82,8 +82,10 @@ internal sealed class ServiceRegistry(IMeshStore store, ResourceWriter writer, S
     public async Task<IReadOnlyList<EndpointView>> ListEndpointsAsync(string? @namespace, string? service, CancellationToken cancellationToken)
     {
         var stored = await store.ListAsync(ResourceKinds.Endpoint, @namespace, cancellationToken);
+        var reports = (await outliers.ListOutlierReportsAsync(@namespace, null, cancellationToken))
+            .ToLookup(r => (r.Namespace, r.Endpoint));
         return stored
-            .Select(s => ToView(s.Resource, s.LeaseExpiresAt))
+            .Select(s => WithReports(ToView(s.Resource, s.LeaseExpiresAt), reports[(s.Resource.Key.Namespace, s.Resource.Metadata.Name)]))
             .Where(v => service is null || v.Service == service)
             .ToList();
     }
@@ -91,7 +93,14 @@ internal sealed class ServiceRegistry(IMeshStore store, ResourceWriter writer, S
     public async Task<EndpointView?> GetEndpointAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(new ResourceKey(ResourceKinds.Endpoint, @namespace, name), cancellationToken);
-        return stored is null ? null : ToView(stored.Resource, stored.LeaseExpiresAt);
+        return stored is null ? null : WithReports(ToView(stored.Resource, stored.LeaseExpiresAt), await outliers.ListOutlierReportsAsync(@namespace, name, cancellationToken));
+    }
+
+    /// <summary>Sidecars' ejections ride along for operators; they never change <see cref="EndpointView.Health"/>.</summary>
+    private static EndpointView WithReports(EndpointView view, IEnumerable<OutlierReport> reports)
+    {
+        var list = reports.ToList();
+        return list.Count == 0 ? view : view with { OutlierReports = list };
     }
 
     public async Task<bool> ReportAsync(string @namespace, string endpointName, EndpointHealth health, CancellationToken cancellationToken)

@@ -32,6 +32,13 @@ internal sealed class FrameBuilder(ResourceCache cache)
             return Cached((fromRevision, to, scope.Key), () => Delta(fromRevision, to, changes, scope));
         }
 
+        // Copying every resource costs O(mesh) per subscriber (a large-object allocation at 100k resources); a
+        // reconnect storm of thousands of subscribers in few scopes must reuse the frame instead.
+        if (_frames.TryGetValue((-1, cache.Revision, scope.Key), out var snapshotFrame) && snapshotFrame.IsValueCreated)
+        {
+            return snapshotFrame.Value;
+        }
+
         var snapshot = cache.Snapshot();
         return Cached((-1, snapshot.Revision, scope.Key), () => Snapshot(snapshot.Revision, snapshot.Resources, scope));
     }

@@ -53,7 +53,8 @@ internal static partial class SubscriptionEndpoint
         var node = hello.Frame!.Node;
         var state = new SubscriberState(services.GetRequiredService<SiloIdentity>().Id, node, timeProvider.GetUtcNow());
         var session = new SubscriptionSession(socket, node, hello.Frame.Revision, state, cache,
-            services.GetRequiredService<FrameBuilder>(), services.GetRequiredService<HeartbeatClock>(), metrics, options, timeProvider, flusher.FlushSoon, logger);
+            services.GetRequiredService<FrameBuilder>(), services.GetRequiredService<HeartbeatClock>(), metrics, options, timeProvider, flusher.FlushSoon,
+            services.GetRequiredService<Health.OutlierReportWriter>(), logger);
         registry.Add(session);
         LogConnected(logger, node.Id, hello.Frame.Revision);
         try

@@ -24,6 +24,7 @@ internal sealed partial class SubscriptionSession(
     SiloOptions options,
     TimeProvider timeProvider,
     Action onNack,
+    Health.OutlierReportWriter outliers,
     ILogger logger)
 {
     private readonly CancellationTokenSource _stop = new();
@@ -164,6 +165,15 @@ internal sealed partial class SubscriptionSession(
                     onNack();
                     break;
                 case HeartbeatFrame:
+                    state.Update(s => s with { LastSeen = now });
+                    break;
+                case OutlierFrame outlier:
+                    if (Health.OutlierFrameValidator.Check(outlier, cache) is { } problem)
+                    {
+                        throw new ProtocolViolationException(problem);
+                    }
+
+                    outliers.Enqueue(Id, outlier);
                     state.Update(s => s with { LastSeen = now });
                     break;
                 default:

@@ -9,7 +9,7 @@ namespace Mesh.Storage.InMemory;
 /// The embedded store of a single silo started without a database. Same contract as the Postgres store, nothing
 /// survives a restart. One lock serializes writes, which is what gives revisions their order.
 /// </summary>
-internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
+internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore, IOutlierReportStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKey, StoredResource> _resources = [];
@@ -311,6 +311,7 @@ internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
             foreach (var subscriber in _subscribers.Values.Where(s => stale.Contains(s.SiloId)).ToList())
             {
                 _subscribers.Remove(subscriber.Id);
+                DropReportsLocked(subscriber.Id);
             }
 
             return Task.FromResult(stale.Count);
@@ -325,6 +326,7 @@ internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
             foreach (var subscriber in _subscribers.Values.Where(s => s.SiloId == siloId).ToList())
             {
                 _subscribers.Remove(subscriber.Id);
+                DropReportsLocked(subscriber.Id);
             }
         }
 
@@ -351,6 +353,7 @@ internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
             foreach (var id in subscriberIds)
             {
                 _subscribers.Remove(id);
+                DropReportsLocked(id);
             }
         }
 

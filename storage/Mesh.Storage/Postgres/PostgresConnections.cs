@@ -69,6 +69,7 @@ internal sealed class PostgresConnections : IAsyncDisposable
         PostgresException pg => pg.IsTransient
             || pg.SqlState.StartsWith("08", StringComparison.Ordinal)   // connection exceptions
             || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)  // admin shutdown, crash shutdown, cannot connect now
+            || pg.SqlState.StartsWith("28", StringComparison.Ordinal)   // login refused (role locked out, pg_hba reject): unreachable to us
             || pg.SqlState == PostgresErrorCodes.TooManyConnections,
         NpgsqlException => true, // not a server error: the client failed to talk to the server
         SocketException or TimeoutException or IOException => true,

@@ -12,7 +12,7 @@ namespace Mesh.Storage.Postgres;
 /// revision-creating transaction locks the revision counter first, so revisions commit in order across silos and
 /// a reader that has seen revision N never sees a smaller one appear later.
 /// </summary>
-internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
+internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyncDisposable
 {
     private readonly PostgresConnections _connections;
     private readonly GroupCommitWriter _writer;
@@ -21,7 +21,9 @@ internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
     private readonly PostgresMembership _membership;
     private readonly PostgresChangeWatcher _watcher;
     private readonly PostgresMigrator _migrator;
+    private readonly PostgresOutlierReports _outliers;
     private volatile bool _initialized;
+    private int _disposed;
 
     public PostgresMeshStore(PostgresStoreOptions options, TimeProvider timeProvider, ILogger<PostgresMeshStore> logger)
     {
@@ -32,6 +34,7 @@ internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
         _membership = new PostgresMembership(_connections);
         _watcher = new PostgresChangeWatcher(_connections, options, timeProvider, logger);
         _migrator = new PostgresMigrator(logger);
+        _outliers = new PostgresOutlierReports(_connections);
     }
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -109,8 +112,23 @@ internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
     public Task<IReadOnlyList<SubscriberStatus>> ListSubscribersAsync(CancellationToken cancellationToken) =>
         _membership.ListSubscribersAsync(cancellationToken);
 
+    public Task UpsertOutlierReportAsync(Mesh.Contracts.Registry.OutlierReport report, CancellationToken cancellationToken) =>
+        _outliers.UpsertAsync(report, cancellationToken);
+
+    public Task RemoveOutlierReportAsync(string reporter, string @namespace, string endpoint, CancellationToken cancellationToken) =>
+        _outliers.RemoveAsync(reporter, @namespace, endpoint, cancellationToken);
+
+    public Task<IReadOnlyList<Mesh.Contracts.Registry.OutlierReport>> ListOutlierReportsAsync(string? @namespace, string? endpoint, CancellationToken cancellationToken) =>
+        _outliers.ListAsync(@namespace, endpoint, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
+        // Resolved under both IMeshStore and IOutlierReportStore, so the container may dispose it more than once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _writer.DisposeAsync();
         await _connections.DisposeAsync();
     }

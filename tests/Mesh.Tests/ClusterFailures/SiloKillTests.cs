@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Mesh.Tests.Infrastructure;
+using Mesh.Tests.Sidecar.EndToEnd;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.ClusterFailures;
+
+/// <summary>kill -9 of one silo of three while sidecars carry traffic.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    /// <summary>The issue's bound for a subscriber of a dead silo to be subscribed to a live one.</summary>
+    private static readonly TimeSpan ResubscribeBound = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task KillOneSiloOfThree_UnderTraffic_ZeroFailuresAndSubscribersMoveWithin5s()
+    {
+        var database = await postgres.CreateDatabaseAsync("silo_kill");
+        await using var mesh = await MeshTestBed.StartAsync(output, silos: 3, postgres: database);
+        var client = await ClusterMesh.StartTrafficAsync(mesh, mesh.Silo);
+        var sidecars = new[] { "productpage", "reviews-v1", "reviews-v2" };
+        var placement = await Poll.UntilAsync(async () =>
+        {
+            var subscribers = await ClusterMesh.SubscribersAsync(mesh.Silo);
+            return sidecars.All(id => subscribers.Any(s => s.Id == id)) ? subscribers.Where(s => sidecars.Contains(s.Id)).ToList() : null;
+        }, TimeSpan.FromSeconds(20), () => "not every sidecar showed up as a subscriber");
+
+        await using var load = new LoadLoop(client.Proxy, "http://reviews:9080/");
+        await load.WaitForMoreAsync(200);
+
+        // Kill the silo holding the most subscribers (sidecars spread over the silo list by id).
+        var victim = mesh.Silos.MaxBy(silo => placement.Count(s => s.SiloId == silo.SiloId))!;
+        var moved = placement.Where(s => s.SiloId == victim.SiloId).Select(s => s.Id).ToList();
+        var survivors = mesh.Silos.Where(s => s != victim).ToList();
+        var survivorIds = survivors.Select(s => s.SiloId).ToHashSet();
+        var clock = Stopwatch.StartNew();
+        victim.Kill();
+
+        await Poll.UntilTrueAsync(async () =>
+        {
+            var subscribers = await ClusterMesh.SubscribersAsync(survivors[0]);
+            return moved.All(id => subscribers.Any(s => s.Id == id && survivorIds.Contains(s.SiloId)));
+        }, ResubscribeBound, () => $"subscribers {string.Join(",", moved)} of {victim.SiloId} were not on a surviving silo within {ResubscribeBound.TotalSeconds} s");
+        output.WriteLine($"{moved.Count} subscriber(s) of {victim.SiloId} re-subscribed in {clock.ElapsedMilliseconds} ms");
+
+        await load.WaitForMoreAsync(300);
+        // A change written through a survivor still reaches the client sidecar.
+        await survivors[^1].Admin.PutResourceAsync(IstioResources.Subsets("reviews"));
+        await client.WaitForRevisionAsync(await survivors[^1].StoreRevisionAsync(), TimeSpan.FromSeconds(20));
+        await load.StopAsync();
+
+        Assert.NotEmpty(moved);
+        Assert.Empty(load.Failures);
+        Assert.True(load.Succeeded >= 500, $"only {load.Succeeded} requests went through");
+    }
+}
