@@ -105,13 +105,36 @@ internal sealed class MembershipService(IMeshStore store, SiloIdentity silo, Res
 internal sealed class LeaseSweeper(IMeshStore store, ChangeFeedService feed, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<LeaseSweeper> logger)
     : PeriodicService(cache, timeProvider, logger)
 {
+    // Null until the database has been seen reachable (at start and again after every outage). While the database
+    // was down nobody could renew, so leases that ran out meanwhile get LeaseSweepGraceAfterOutage before they count.
+    private DateTimeOffset? _reachableSince;
+
     protected override TimeSpan Interval => options.LeaseSweepInterval;
 
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        while ((await store.ExpireLeasesAsync(Clock.GetUtcNow(), 1000, cancellationToken)).Count > 0)
+        try
         {
-            feed.Wake();
+            if (_reachableSince is null)
+            {
+                await store.GetRevisionAsync(cancellationToken);
+                _reachableSince = Clock.GetUtcNow();
+            }
+
+            if (Clock.GetUtcNow() - _reachableSince < options.LeaseSweepGraceAfterOutage)
+            {
+                return;
+            }
+
+            while ((await store.ExpireLeasesAsync(Clock.GetUtcNow(), 1000, cancellationToken)).Count > 0)
+            {
+                feed.Wake();
+            }
+        }
+        catch (StoreUnavailableException)
+        {
+            _reachableSince = null;
+            throw;
         }
     }
 }

@@ -46,6 +46,12 @@ internal sealed record SiloOptions
 
     public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// After the silo starts or its database comes back, no lease is expired for this long: renewals were impossible
+    /// while the database was down, and sidecars need a renewal period to catch up.
+    /// </summary>
+    public TimeSpan LeaseSweepGraceAfterOutage { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Silence after which the silo sends a heartbeat frame.</summary>
     public TimeSpan SubscriberHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 

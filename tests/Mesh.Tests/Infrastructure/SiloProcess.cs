@@ -45,6 +45,8 @@ internal sealed class SiloProcess : IAsyncDisposable
             ["Mesh__SiloId"] = id,
             ["Mesh__Postgres"] = postgres is null ? null : postgres + $";Application Name={id}",
             ["MESH_POSTGRES"] = null,
+            // Tests that expire leases on purpose should not wait the production grace after start.
+            ["Mesh__LeaseSweepGraceAfterOutage"] = "00:00:01",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
