@@ -25,13 +25,14 @@ public static class MeshStorageServiceCollectionExtensions
     }
 
     private static IServiceCollection AddMeshStorageCore<TStore, TCaStore>(this IServiceCollection services)
-        where TStore : class, IMeshStore
+        where TStore : class, IMeshStore, IShardLeaseStore
         where TCaStore : class, ICaStore
     {
         services.AddSingleton<ICaStore, TCaStore>();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IMeshStore, TStore>();
+        services.AddSingleton<IShardLeaseStore>(sp => (IShardLeaseStore)sp.GetRequiredService<IMeshStore>());
         return services;
     }
 }

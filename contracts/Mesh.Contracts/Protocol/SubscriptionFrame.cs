@@ -15,6 +15,7 @@ namespace Mesh.Contracts.Protocol;
 [JsonDerivedType(typeof(NackFrame), "nack")]
 [JsonDerivedType(typeof(HeartbeatFrame), "heartbeat")]
 [JsonDerivedType(typeof(ErrorFrame), "error")]
+[JsonDerivedType(typeof(ReconnectFrame), "reconnect")]
 public abstract record SubscriptionFrame;
 
 /// <summary>Client → silo, first frame: who the subscriber is and the revision it already holds (0 for none).</summary>
@@ -37,6 +38,12 @@ public sealed record HeartbeatFrame(long Revision) : SubscriptionFrame;
 
 /// <summary>Silo → client, just before the silo closes the stream for a protocol error.</summary>
 public sealed record ErrorFrame(string Error) : SubscriptionFrame;
+
+/// <summary>
+/// Silo → client, when the silo is shutting down: connect to another silo now, without backoff, resuming from the
+/// held revision. The silo closes the stream right after.
+/// </summary>
+public sealed record ReconnectFrame(string Reason) : SubscriptionFrame;
 
 /// <summary>The subscriber's identity.</summary>
 public sealed record NodeInfo

@@ -49,6 +49,11 @@ internal static partial class SubscriptionEndpoint
             services.GetRequiredService<FrameBuilder>(), services.GetRequiredService<HeartbeatClock>(), metrics, options, timeProvider, flusher.FlushSoon, logger);
         registry.Add(session);
         LogConnected(logger, node.Id, hello.Frame.Revision);
+        if (registry.DrainReason is { } reason)
+        {
+            _ = session.ReconnectAsync(reason, context.RequestAborted);
+        }
+
         try
         {
             await session.RunAsync(context.RequestAborted);

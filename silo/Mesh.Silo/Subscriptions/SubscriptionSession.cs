@@ -39,6 +39,23 @@ internal sealed partial class SubscriptionSession(
     /// <summary>A newer connection with the same id took over.</summary>
     public void Replace() => _stop.Cancel();
 
+    /// <summary>Tells the subscriber to move to another silo now (this one is shutting down), then ends the session.</summary>
+    public async Task ReconnectAsync(string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(FrameBuilder.Serialize(new ReconnectFrame(reason)), cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // The subscriber is gone or too slow; it will fail over through its own deadline.
+        }
+        finally
+        {
+            _stop.Cancel();
+        }
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);

@@ -9,7 +9,7 @@ namespace Mesh.Storage.InMemory;
 /// The embedded store of a single silo started without a database. Same contract as the Postgres store, nothing
 /// survives a restart. One lock serializes writes, which is what gives revisions their order.
 /// </summary>
-internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
+internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKey, StoredResource> _resources = [];
@@ -24,17 +24,21 @@ internal sealed class InMemoryMeshStore(TimeProvider timeProvider) : IMeshStore
 
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
-    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
+    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken) =>
+        WriteAsync(writes, fence: null);
+
+    private Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, ShardFence? fence)
     {
         WriteResult result;
         try
         {
             lock (_gate)
             {
+                CheckFenceLocked(fence);
                 result = ApplyLocked(writes);
             }
         }
-        catch (Exception e) when (e is StoreConflictException or ArgumentException)
+        catch (Exception e) when (e is StoreConflictException or ArgumentException or ShardLeaseLostException)
         {
             // Like any async store: a refused write is a faulted task, never a synchronous throw.
             return Task.FromException<WriteResult>(e);

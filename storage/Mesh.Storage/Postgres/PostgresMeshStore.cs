@@ -12,7 +12,7 @@ namespace Mesh.Storage.Postgres;
 /// revision-creating transaction locks the revision counter first, so revisions commit in order across silos and
 /// a reader that has seen revision N never sees a smaller one appear later.
 /// </summary>
-internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
+internal sealed class PostgresMeshStore : IMeshStore, IShardLeaseStore, IAsyncDisposable
 {
     private readonly PostgresConnections _connections;
     private readonly GroupCommitWriter _writer;
@@ -21,7 +21,10 @@ internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
     private readonly PostgresMembership _membership;
     private readonly PostgresChangeWatcher _watcher;
     private readonly PostgresMigrator _migrator;
+    private readonly PostgresShardLeases _shards;
+    private readonly WriteBatchExecutor _fencedWrites;
     private volatile bool _initialized;
+    private int _disposed;
 
     public PostgresMeshStore(PostgresStoreOptions options, TimeProvider timeProvider, ILogger<PostgresMeshStore> logger)
     {
@@ -32,6 +35,8 @@ internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
         _membership = new PostgresMembership(_connections);
         _watcher = new PostgresChangeWatcher(_connections, options, timeProvider, logger);
         _migrator = new PostgresMigrator(logger);
+        _shards = new PostgresShardLeases(_connections);
+        _fencedWrites = new WriteBatchExecutor(options, timeProvider);
     }
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -109,8 +114,36 @@ internal sealed class PostgresMeshStore : IMeshStore, IAsyncDisposable
     public Task<IReadOnlyList<SubscriberStatus>> ListSubscribersAsync(CancellationToken cancellationToken) =>
         _membership.ListSubscribersAsync(cancellationToken);
 
+    public Task<ShardBalance> BalanceShardsAsync(ShardClaim claim, CancellationToken cancellationToken) =>
+        _shards.BalanceAsync(claim, cancellationToken);
+
+    public Task ReleaseShardsAsync(string owner, CancellationToken cancellationToken) =>
+        _shards.ReleaseAsync(owner, cancellationToken);
+
+    public Task<IReadOnlyList<ShardLease>> ListShardsAsync(int shardCount, CancellationToken cancellationToken) =>
+        _shards.ListAsync(shardCount, cancellationToken);
+
+    /// <summary>Its own small transaction rather than a group-commit batch: a lost lease must refuse only this write.</summary>
+    public async Task<WriteResult> WriteFencedAsync(IReadOnlyList<ResourceWrite> writes, ShardFence fence, CancellationToken cancellationToken)
+    {
+        var request = new WriteRequest(writes, cancellationToken);
+        var plan = await _connections.RunAsync(connection => _fencedWrites.ExecuteAsync(connection, [request], cancellationToken, fence), cancellationToken);
+        if (plan.Refused.Count > 0)
+        {
+            throw plan.Refused[0].Error;
+        }
+
+        return plan.Accepted[0].Result;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        // Registered under two service types, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _writer.DisposeAsync();
         await _connections.DisposeAsync();
     }

@@ -1,0 +1,34 @@
+namespace Mesh.Silo.Health;
+
+internal static class HealthServiceCollectionExtensions
+{
+    /// <summary>Registers shard leases, probing and fenced health writes (unless <c>Mesh:Health:Enabled</c> is false).</summary>
+    public static IServiceCollection AddMeshHealth(this IServiceCollection services, SiloOptions options)
+    {
+        services.AddSingleton<ShardOwnership>();
+        if (!options.Health.Enabled)
+        {
+            return services;
+        }
+
+        services.AddHttpClient(Prober.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Probes reuse connections like any client, but recycle them so DNS and endpoint changes are seen.
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+                MaxConnectionsPerServer = 4,
+                AllowAutoRedirect = false,
+                UseProxy = false,
+                UseCookies = false,
+            });
+        services.AddSingleton<Prober>();
+        services.AddSingleton<ShardLeaseService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShardLeaseService>());
+        services.AddSingleton<HealthWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthWriter>());
+        services.AddSingleton<HealthChecker>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthChecker>());
+        return services;
+    }
+}
