@@ -9,8 +9,8 @@ public interface IShardLeaseStore
 {
     /// <summary>
     /// One balancing step for <see cref="ShardClaim.Owner"/>: renews its live leases, counts the live silos (fresh
-    /// heartbeat, a live lease, or the caller), releases what it holds beyond its share (ceil(shards / silos)) and
-    /// acquires free or expired shards up to that share, each acquisition with a new fencing token.
+    /// heartbeat, a live lease, or the caller), releases what it holds beyond its share and
+    /// acquires free or expired shards up to that share (see <see cref="ShardShare"/>), each acquisition with a new fencing token.
     /// </summary>
     Task<ShardBalance> BalanceShardsAsync(ShardClaim claim, CancellationToken cancellationToken);
 

@@ -31,8 +31,8 @@ internal sealed partial class InMemoryMeshStore : IShardLeaseStore
                 .Concat(leases.Where(l => l.Owner is not null && l.ExpiresAt > now).Select(l => l.Owner!))
                 .Append(claim.Owner)
                 .Distinct(StringComparer.Ordinal)
-                .Count();
-            var target = (claim.ShardCount + live - 1) / live;
+                .ToList();
+            var target = ShardShare.Of(claim, live);
             foreach (var shard in held.OrderDescending().Take(Math.Max(0, held.Count - target)))
             {
                 _shards[shard] = _shards[shard] with { Owner = null, ExpiresAt = now };
@@ -46,7 +46,7 @@ internal sealed partial class InMemoryMeshStore : IShardLeaseStore
             }
 
             var mine = _shards.Values.Where(l => l.Owner == claim.Owner && l.ExpiresAt > now && l.Shard < claim.ShardCount).OrderBy(l => l.Shard).ToList();
-            return Task.FromResult(new ShardBalance(mine, now, live, target));
+            return Task.FromResult(new ShardBalance(mine, now, live.Count, target));
         }
     }
 

@@ -31,7 +31,7 @@ internal sealed class PostgresShardLeases(PostgresConnections connections)
                 RETURNING shard
                 """, claim, static _ => { }, cancellationToken);
             var live = await LiveMembersAsync(connection, transaction, claim, cancellationToken);
-            var target = (claim.ShardCount + live - 1) / live;
+            var target = ShardShare.Of(claim, live);
             if (held.Count > target)
             {
                 // Free the excess at once so a silo that just joined can take it on its next step.
@@ -58,7 +58,7 @@ internal sealed class PostgresShardLeases(PostgresConnections connections)
             var (leases, now) = await ReadAsync(connection, transaction, "l.owner = @owner AND l.expires_at > now() AND l.shard < @n", claim, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             Volatile.Write(ref _seededShards, Math.Max(Volatile.Read(ref _seededShards), claim.ShardCount));
-            return new ShardBalance(leases, now, live, target);
+            return new ShardBalance(leases, now, live.Count, target);
         }, cancellationToken);
 
     public Task ReleaseAsync(string owner, CancellationToken cancellationToken) =>
@@ -81,15 +81,21 @@ internal sealed class PostgresShardLeases(PostgresConnections connections)
         }, cancellationToken);
 
     /// <summary>Silos with a fresh heartbeat or a live lease, plus the caller (which may not have heartbeated yet).</summary>
-    private static async Task<int> LiveMembersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ShardClaim claim, CancellationToken cancellationToken)
+    private static async Task<List<string>> LiveMembersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ShardClaim claim, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, """
-            SELECT count(*)::int FROM (
-              SELECT id FROM mesh_members WHERE last_heartbeat > now() - @liveness
-              UNION SELECT owner FROM mesh_shard_leases WHERE owner IS NOT NULL AND expires_at > now() AND shard < @n
-              UNION SELECT @owner) live
+            SELECT id FROM mesh_members WHERE last_heartbeat > now() - @liveness
+            UNION SELECT owner FROM mesh_shard_leases WHERE owner IS NOT NULL AND expires_at > now() AND shard < @n
+            UNION SELECT @owner
             """, claim);
-        return Math.Max(1, (int)(await command.ExecuteScalarAsync(cancellationToken))!);
+        var live = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            live.Add(reader.GetString(0));
+        }
+
+        return live;
     }
 
     private static async Task<List<int>> ShardsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, ShardClaim claim, Action<NpgsqlParameterCollection> parameters, CancellationToken cancellationToken)
