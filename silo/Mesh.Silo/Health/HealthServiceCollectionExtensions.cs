@@ -6,7 +6,18 @@ internal static class HealthServiceCollectionExtensions
     public static IServiceCollection AddMeshHealth(this IServiceCollection services, SiloOptions options)
     {
         services.AddSingleton<ShardOwnership>();
-        if (!options.Health.Enabled)
+        var health = options.Health;
+        if (health.Shards is < 1 or > 65536)
+        {
+            throw new InvalidOperationException($"Mesh:Health:Shards is {health.Shards}; it must be 1..65536");
+        }
+
+        if (health.LeaseDuration < TimeSpan.FromMilliseconds(300))
+        {
+            throw new InvalidOperationException($"Mesh:Health:LeaseDuration is {health.LeaseDuration}; it must be at least 300 ms");
+        }
+
+        if (!health.Enabled)
         {
             return services;
         }
