@@ -24,7 +24,11 @@ internal sealed class SiloHost : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
-    public static async Task<SiloHost> StartAsync(string dll, string? postgres)
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<SiloHost> StartAsync(string dll, string? postgres, IReadOnlyDictionary<string, string>? settings = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -38,6 +42,11 @@ internal sealed class SiloHost : IAsyncDisposable
         info.Environment["Mesh__AdminToken"] = Token;
         info.Environment["Mesh__Postgres"] = postgres;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
