@@ -35,7 +35,16 @@ internal sealed partial class HealthChecker(
             while (true)
             {
                 var changed = Task.WhenAny(cache.Changed, ownership.Changed, Task.Delay(options.Health.RenewInterval, timeProvider, stoppingToken));
-                Rescan();
+                try
+                {
+                    Rescan();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Probing must never take the silo down; the next change or tick rescans.
+                    LogRescanFailed(logger, ex);
+                }
+
                 await changed.WaitAsync(stoppingToken);
                 await Task.Delay(RescanPause, timeProvider, stoppingToken);
             }
@@ -98,6 +107,9 @@ internal sealed partial class HealthChecker(
             Volatile.Write(ref _probing, _loops.Count);
         }
     }
+
+    [LoggerMessage(EventId = 621, Level = LogLevel.Error, Message = "Health-check rescan failed")]
+    private static partial void LogRescanFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 620, Level = LogLevel.Information, Message = "Probing {Endpoints} endpoints in {Shards} held shards")]
     private static partial void LogProbing(ILogger logger, int endpoints, int shards);

@@ -78,24 +78,24 @@ internal sealed partial class HealthWriter(
             return true;
         }
 
-        var writes = new List<ResourceWrite>();
-        foreach (var (key, (_, health)) in changes)
-        {
-            if (cache.Get(key) is not { } resource || MeshJson.FromElement<EndpointSpec>(resource.Spec) is not { } spec || spec.Health == health)
-            {
-                continue;
-            }
-
-            writes.Add(ResourceWrite.Upsert(resource with { Spec = MeshJson.ToElement(spec with { Health = health }) }, resource.Version));
-        }
-
-        if (writes.Count == 0)
-        {
-            return true;
-        }
-
         try
         {
+            var writes = new List<ResourceWrite>();
+            foreach (var (key, (_, health)) in changes)
+            {
+                if (cache.Get(key) is not { } resource || MeshJson.FromElement<EndpointSpec>(resource.Spec) is not { } spec || spec.Health == health)
+                {
+                    continue;
+                }
+
+                writes.Add(ResourceWrite.Upsert(resource with { Spec = MeshJson.ToElement(spec with { Health = health }) }, resource.Version));
+            }
+
+            if (writes.Count == 0)
+            {
+                return true;
+            }
+
             var result = await store.WriteFencedAsync(writes, new ShardFence(shard, silo.Id, token), cancellationToken);
             feed.Wake();
             LogWritten(logger, writes.Count, shard, result.Revision);
@@ -103,13 +103,19 @@ internal sealed partial class HealthWriter(
         }
         catch (ShardLeaseLostException)
         {
-            LogLeaseLost(logger, shard, writes.Count);
+            LogLeaseLost(logger, shard, changes.Count);
             return true;
         }
         catch (Exception ex) when (ex is StoreConflictException or StoreUnavailableException)
         {
             LogRetry(logger, shard, ex.Message);
             return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Never let one bad batch stop health writes; the probes enqueue the verdicts again.
+            LogWriteFailed(logger, shard, ex);
+            return true;
         }
     }
 
@@ -131,6 +137,9 @@ internal sealed partial class HealthWriter(
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Shard {Shard} was lost before {Count} health changes were written; its new owner takes over")]
     private static partial void LogLeaseLost(ILogger logger, int shard, int count);
+
+    [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "Health changes of shard {Shard} could not be written")]
+    private static partial void LogWriteFailed(ILogger logger, int shard, Exception exception);
 
     [LoggerMessage(EventId = 612, Level = LogLevel.Warning, Message = "Health changes of shard {Shard} will be retried: {Reason}")]
     private static partial void LogRetry(ILogger logger, int shard, string reason);

@@ -23,8 +23,9 @@ internal sealed class Prober(IHttpClientFactory clients, SiloIdentity silo, Time
                 ? await HttpAsync(target, port, linked.Token)
                 : await TcpAsync(target.Address, port, linked.Token);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or HttpRequestException or SocketException or IOException)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
+            // Whatever stops a probe (timeout, refused, reset, an address the client cannot use) is a failed probe.
             return false;
         }
     }
