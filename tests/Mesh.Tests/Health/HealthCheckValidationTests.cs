@@ -86,3 +86,22 @@ public sealed class HealthCheckValidationTests(HealthCheckValidationFixture fixt
     private static string ServiceJson(string name, string healthCheck) =>
         $$$"""{"apiVersion":"mesh.dev/v1","kind":"Service","metadata":{"name":"{{{name}}}"},"spec":{"ports":[{"name":"http","port":8080}],"healthCheck":{{{healthCheck}}}}}""";
 }
+
+/// <summary><c>meshctl get shards</c> against the same single silo (embedded store: it owns every shard).</summary>
+public sealed class MeshctlShardsTests(HealthCheckValidationFixture fixture) : IClassFixture<HealthCheckValidationFixture>
+{
+    [Fact]
+    public async Task GetShards_SingleSilo_TableShowsItOwningEveryShard()
+    {
+        var lines = await Poll.UntilAsync(async () =>
+        {
+            var result = await Cli.Meshctl.For(fixture.Silo).RunAsync("get", "shards");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var rows = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return rows.Skip(1).All(l => l.Contains($" {fixture.Silo.SiloId} ", StringComparison.Ordinal)) ? rows : null;
+        }, TimeSpan.FromSeconds(20), () => "the silo never owned every shard");
+
+        Assert.StartsWith("SHARD ", lines[0], StringComparison.Ordinal);
+        Assert.Equal(64, lines.Length - 1);
+    }
+}
