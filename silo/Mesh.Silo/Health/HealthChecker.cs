@@ -13,6 +13,7 @@ internal sealed partial class HealthChecker(
     ShardOwnership ownership,
     Prober prober,
     HealthWriter writer,
+    HealthMetrics metrics,
     SiloOptions options,
     TimeProvider timeProvider,
     ILogger<HealthChecker> logger) : BackgroundService
@@ -70,6 +71,7 @@ internal sealed partial class HealthChecker(
 
             _loops.Clear();
             Volatile.Write(ref _probing, 0);
+            metrics.SetEndpointsProbed(0);
         }
     }
 
@@ -105,6 +107,7 @@ internal sealed partial class HealthChecker(
             }
 
             Volatile.Write(ref _probing, _loops.Count);
+            metrics.SetEndpointsProbed(_loops.Count);
         }
     }
 

@@ -33,6 +33,7 @@ internal static class HealthServiceCollectionExtensions
                 UseProxy = false,
                 UseCookies = false,
             });
+        services.AddSingleton<HealthMetrics>();
         services.AddSingleton<Prober>();
         services.AddSingleton<ShardLeaseService>();
         services.AddHostedService(sp => sp.GetRequiredService<ShardLeaseService>());

@@ -18,6 +18,7 @@ internal sealed partial class HealthWriter(
     ChangeFeedService feed,
     ShardOwnership ownership,
     SiloIdentity silo,
+    HealthMetrics metrics,
     TimeProvider timeProvider,
     ILogger<HealthWriter> logger) : BackgroundService
 {
@@ -98,22 +99,26 @@ internal sealed partial class HealthWriter(
 
             var result = await store.WriteFencedAsync(writes, new ShardFence(shard, silo.Id, token), cancellationToken);
             feed.Wake();
+            metrics.RecordWrites(writes.Count, "written");
             LogWritten(logger, writes.Count, shard, result.Revision);
             return true;
         }
         catch (ShardLeaseLostException)
         {
+            metrics.RecordWrites(changes.Count, "lease_lost");
             LogLeaseLost(logger, shard, changes.Count);
             return true;
         }
         catch (Exception ex) when (ex is StoreConflictException or StoreUnavailableException)
         {
+            metrics.RecordWrites(changes.Count, "retry");
             LogRetry(logger, shard, ex.Message);
             return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Never let one bad batch stop health writes; the probes enqueue the verdicts again.
+            metrics.RecordWrites(changes.Count, "failed");
             LogWriteFailed(logger, shard, ex);
             return true;
         }

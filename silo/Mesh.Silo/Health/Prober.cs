@@ -7,12 +7,19 @@ namespace Mesh.Silo.Health;
 /// Runs one probe: an HTTP GET (healthy when the status is expected) or a TCP connect, bounded by the check's
 /// timeout. Requests carry <c>x-mesh-prober: &lt;silo id&gt;</c> so an endpoint's owner can tell who probed it.
 /// </summary>
-internal sealed class Prober(IHttpClientFactory clients, SiloIdentity silo, TimeProvider timeProvider)
+internal sealed class Prober(IHttpClientFactory clients, SiloIdentity silo, HealthMetrics metrics, TimeProvider timeProvider)
 {
     public const string ClientName = "mesh-health-probe";
     public const string ProberHeader = "x-mesh-prober";
 
     public async Task<bool> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
+    {
+        var healthy = await RunAsync(target, cancellationToken);
+        metrics.RecordProbe(healthy);
+        return healthy;
+    }
+
+    private async Task<bool> RunAsync(ProbeTarget target, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(target.Policy.Timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

@@ -39,6 +39,10 @@ public sealed class ActiveHealthCheckTests(PostgresFixture postgres, ITestOutput
             var prober = await HealthCluster.ProberAsync(_cluster.Silos[1], endpoint.Name);
             Assert.Equal([prober.Owner!], upstream.ProbesBySilo.Keys);
         }
+
+        var metrics = await _cluster.Silos[0].Admin.GetStringAsync("/metrics");
+        Assert.Contains($"mesh_silo_health_shards_held {HealthCluster.Shards / 2}", metrics, StringComparison.Ordinal);
+        Assert.Contains("mesh_silo_health_probes_total{result=\"healthy\"}", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
