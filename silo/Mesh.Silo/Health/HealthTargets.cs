@@ -6,12 +6,13 @@ namespace Mesh.Silo.Health;
 
 /// <summary>
 /// Finds the endpoints to probe in a cache snapshot: endpoints whose service (same namespace, <c>spec.service</c>)
-/// has a health check. Parsed specs are remembered by resource version, so a rescan parses only what changed.
+/// has a health check. Shards and parsed specs are remembered by resource version, so a rescan hashes and parses
+/// only what changed, and parses only endpoints in included shards.
 /// </summary>
 internal sealed class HealthTargets(int shards)
 {
     private Dictionary<ResourceKey, (long Version, HealthCheckPolicy? Policy)> _policies = [];
-    private Dictionary<ResourceKey, (long Version, EndpointSpec Spec)> _endpoints = [];
+    private Dictionary<ResourceKey, EndpointEntry> _endpoints = [];
 
     public int Shards => shards;
 
@@ -27,27 +28,30 @@ internal sealed class HealthTargets(int shards)
         }
 
         _policies = policies;
-        var endpoints = new Dictionary<ResourceKey, (long, EndpointSpec)>();
+        var endpoints = new Dictionary<ResourceKey, EndpointEntry>();
         var targets = new List<ProbeTarget>();
         foreach (var endpoint in resources.Where(r => r.Kind == ResourceKinds.Endpoint))
         {
-            var shard = ShardHash.Of(endpoint.Key.Namespace, endpoint.Key.Name, shards);
-            if (!include(shard))
+            var entry = _endpoints.TryGetValue(endpoint.Key, out var known) && known.Version == endpoint.Version
+                ? known
+                : new EndpointEntry(endpoint.Version, ShardHash.Of(endpoint.Key.Namespace, endpoint.Key.Name, shards));
+            endpoints[endpoint.Key] = entry;
+            if (!include(entry.Shard))
             {
                 continue;
             }
 
-            var spec = _endpoints.TryGetValue(endpoint.Key, out var known) && known.Version == endpoint.Version ? known.Spec : Parse<EndpointSpec>(endpoint);
-            if (spec is null)
+            if (!entry.Parsed)
             {
-                continue;
+                entry.Spec = Parse<EndpointSpec>(endpoint);
+                entry.Parsed = true;
             }
 
-            endpoints[endpoint.Key] = (endpoint.Version, spec);
-            var serviceKey = new ResourceKey(ResourceKinds.Service, endpoint.Key.Namespace, spec.Service);
-            if (policies.TryGetValue(serviceKey, out var service) && service.Item2 is { } policy)
+            if (entry.Spec is { } spec
+                && policies.TryGetValue(new ResourceKey(ResourceKinds.Service, endpoint.Key.Namespace, spec.Service), out var service)
+                && service.Item2 is { } policy)
             {
-                targets.Add(new ProbeTarget(endpoint.Key, shard, spec.Address, spec.Port, spec.Health, policy));
+                targets.Add(new ProbeTarget(endpoint.Key, entry.Shard, spec.Address, spec.Port, spec.Health, policy));
             }
         }
 
@@ -67,5 +71,16 @@ internal sealed class HealthTargets(int shards)
             // Validated on the way in; a malformed stored spec just isn't probed.
             return null;
         }
+    }
+
+    private sealed class EndpointEntry(long version, int shard)
+    {
+        public long Version { get; } = version;
+
+        public int Shard { get; } = shard;
+
+        public EndpointSpec? Spec { get; set; }
+
+        public bool Parsed { get; set; }
     }
 }

@@ -22,7 +22,10 @@ internal static class ShardHash
 
     private static void Mix(ref ulong hash, string text)
     {
-        foreach (var b in Encoding.UTF8.GetBytes(text))
+        // Resource names are short; longer text (never seen in practice) falls back to the heap.
+        Span<byte> buffer = text.Length <= 128 ? stackalloc byte[384] : new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
+        var count = Encoding.UTF8.GetBytes(text, buffer);
+        foreach (var b in buffer[..count])
         {
             hash = (hash ^ b) * Prime;
         }
