@@ -23,9 +23,6 @@ internal sealed partial class HealthChecker(
     private readonly HealthTargets _targets = new(options.Health.Shards);
     private readonly SemaphoreSlim _concurrency = new(Math.Max(1, options.Health.MaxConcurrentProbes));
 
-    /// <summary>Endpoints being probed by this silo right now.</summary>
-    public int Probing => Volatile.Read(ref _probing);
-
     private int _probing;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

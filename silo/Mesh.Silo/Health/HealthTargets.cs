@@ -14,8 +14,6 @@ internal sealed class HealthTargets(int shards)
     private Dictionary<ResourceKey, (long Version, HealthCheckPolicy? Policy)> _policies = [];
     private Dictionary<ResourceKey, EndpointEntry> _endpoints = [];
 
-    public int Shards => shards;
-
     /// <summary>Targets whose shard passes <paramref name="include"/>.</summary>
     public List<ProbeTarget> Find(IReadOnlyList<MeshResource> resources, Func<int, bool> include)
     {
