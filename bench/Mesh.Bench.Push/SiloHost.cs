@@ -36,6 +36,8 @@ internal sealed class SiloHost : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
+    public int ProcessId => _process.Id;
+
     public static async Task<SiloHost> StartAsync(string dll, string? postgres, IReadOnlyDictionary<string, string>? settings = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -54,6 +56,7 @@ internal sealed class SiloHost : IAsyncDisposable
         {
             info.Environment[key] = value;
         }
+
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -10,6 +10,7 @@ internal enum KindApi
     Config,
     Subscriber,
     Member,
+    Shard,
 }
 
 /// <summary>One kind meshctl knows: its names on the command line and where the admin API keeps it.</summary>
@@ -26,6 +27,7 @@ internal sealed record KindInfo(string Kind, string Group, KindApi Api, IReadOnl
         KindApi.Endpoint => "/api/v1/endpoints" + Query(ns),
         KindApi.Config => $"/api/v1/resources/{Kind}" + Query(ns),
         KindApi.Subscriber => "/api/v1/subscribers",
+        KindApi.Shard => "/api/v1/shards",
         _ => "/api/v1/members",
     };
 
@@ -35,6 +37,7 @@ internal sealed record KindInfo(string Kind, string Group, KindApi Api, IReadOnl
         KindApi.Endpoint => $"/api/v1/namespaces/{Escape(ns)}/endpoints/{Escape(name)}",
         KindApi.Config => $"/api/v1/namespaces/{Escape(ns)}/resources/{Kind}/{Escape(name)}",
         KindApi.Subscriber => $"/api/v1/subscribers/{Escape(name)}",
+        KindApi.Shard => throw new CliException(ExitCodes.UserError, "shards cannot be fetched by number; use 'meshctl get shards'"),
         _ => throw new CliException(ExitCodes.UserError, "members cannot be fetched by name; use 'meshctl get members'"),
     };
 

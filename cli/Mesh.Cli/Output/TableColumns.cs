@@ -19,6 +19,8 @@ internal static class TableColumns
                     S(e, "ackedRevision"), Or(S(e, "nackedRevision"), "-"), Or(S(e, "lastNackError"), "-")]),
             KindApi.Member => (["ID", "ADDRESS", "REVISION", "STARTED", "LAST HEARTBEAT"],
                 e => [S(e, "id"), S(e, "address"), S(e, "revision"), S(e, "startedAt"), S(e, "lastHeartbeat")]),
+            KindApi.Shard => (["SHARD", "OWNER", "TOKEN", "EXPIRES", "ENDPOINTS"],
+                e => [S(e, "shard"), Or(S(e, "owner"), "-"), S(e, "fencingToken"), S(e, "expiresAt"), S(e, "endpoints")]),
             _ => Resource(kind.Kind),
         };
 

@@ -15,6 +15,7 @@ namespace Mesh.Contracts.Protocol;
 [JsonDerivedType(typeof(NackFrame), "nack")]
 [JsonDerivedType(typeof(HeartbeatFrame), "heartbeat")]
 [JsonDerivedType(typeof(ErrorFrame), "error")]
+[JsonDerivedType(typeof(ReconnectFrame), "reconnect")]
 [JsonDerivedType(typeof(OutlierFrame), "outlier")]
 public abstract record SubscriptionFrame;
 
@@ -38,6 +39,12 @@ public sealed record HeartbeatFrame(long Revision) : SubscriptionFrame;
 
 /// <summary>Silo → client, just before the silo closes the stream for a protocol error.</summary>
 public sealed record ErrorFrame(string Error) : SubscriptionFrame;
+
+/// <summary>
+/// Silo → client, when the silo is shutting down: connect to another silo now, without backoff, resuming from the
+/// held revision. The silo closes the stream right after.
+/// </summary>
+public sealed record ReconnectFrame(string Reason) : SubscriptionFrame;
 
 /// <summary>
 /// Client → silo: the subscriber's outlier detection ejected the registry endpoint <see cref="Namespace"/>/<see cref="Endpoint"/>

@@ -7,6 +7,9 @@ public sealed record ServiceSpec
 
     /// <summary>Service account workloads of this service run as; it forms their SPIFFE identity.</summary>
     public string? ServiceAccount { get; init; }
+
+    /// <summary>Active health check of the service's endpoints; none when null.</summary>
+    public HealthCheckSpec? HealthCheck { get; init; }
 }
 
 /// <summary>One port of a service. Protocol is one of HTTP, HTTP2, GRPC, TCP, TLS, HTTPS.</summary>

@@ -38,6 +38,11 @@ internal static class RegistryValidator
         {
             context.Error("spec.serviceAccount", $"\"{account}\" must be a DNS-1123 subdomain");
         }
+
+        if (spec.HealthCheck is { } healthCheck)
+        {
+            HealthCheckValidator.Check(healthCheck, "spec.healthCheck", context);
+        }
     }
 
     public static void Endpoint(EndpointSpec spec, ValidationContext context)

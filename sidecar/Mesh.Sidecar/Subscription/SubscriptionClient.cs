@@ -26,6 +26,7 @@ internal sealed partial class SubscriptionClient(
     internal static readonly TimeSpan DeadAfter = TimeSpan.FromSeconds(15);
     private volatile bool _connected;
     private bool _forceSnapshot;
+    private bool _reconnectNow;
 
     public bool Connected => _connected;
 
@@ -64,6 +65,14 @@ internal sealed partial class SubscriptionClient(
             }
 
             index++;
+            if (_reconnectNow)
+            {
+                // The silo is shutting down and said so: go to the next one at once, not after a backoff.
+                _reconnectNow = false;
+                failures = 0;
+                continue;
+            }
+
             await Task.Delay(Backoff.Delay(failures++, Random.Shared), time, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
         }
     }
@@ -125,6 +134,10 @@ internal sealed partial class SubscriptionClient(
                         break;
                     case ErrorFrame error:
                         Log.SiloError(logger, silo, error.Error);
+                        return applied;
+                    case ReconnectFrame reconnect:
+                        Log.SiloLeaving(logger, silo, reconnect.Reason);
+                        _reconnectNow = true;
                         return applied;
                     default:
                         break; // heartbeats only prove liveness, which the receive deadline already tracks
@@ -193,5 +206,8 @@ internal sealed partial class SubscriptionClient(
 
         [LoggerMessage(12, LogLevel.Warning, "Silo {Silo} reported an error: {Error}")]
         public static partial void SiloError(ILogger logger, Uri silo, string error);
+
+        [LoggerMessage(13, LogLevel.Information, "Silo {Silo} asked to reconnect elsewhere: {Reason}")]
+        public static partial void SiloLeaving(ILogger logger, Uri silo, string reason);
     }
 }

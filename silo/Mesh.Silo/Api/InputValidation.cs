@@ -123,6 +123,11 @@ internal static class InputValidation
         {
             errors.Add(new FieldError("spec.serviceAccount", problem));
         }
+
+        if (spec.HealthCheck is { } healthCheck)
+        {
+            errors.AddRange(Istio.Validation.HealthCheckValidator.Validate(healthCheck, "spec.healthCheck").Select(m => new FieldError(m.Path, m.Message)));
+        }
     }
 
     public static void CheckRegistration(EndpointRegistration registration, int maxTtlSeconds, List<FieldError> errors)

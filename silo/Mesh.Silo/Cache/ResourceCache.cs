@@ -95,6 +95,15 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
         }
     }
 
+    /// <summary>One resource at the current revision, or null.</summary>
+    public MeshResource? Get(ResourceKey key)
+    {
+        lock (_gate)
+        {
+            return _resources.GetValueOrDefault(key);
+        }
+    }
+
     /// <summary>Whether the resource exists at the current revision.</summary>
     public bool Contains(ResourceKey key)
     {

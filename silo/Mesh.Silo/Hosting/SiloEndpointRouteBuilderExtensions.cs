@@ -23,6 +23,7 @@ internal static class SiloEndpointRouteBuilderExtensions
         api.MapRegistryApi(writes);
         api.MapResourcesApi(writes);
         api.MapClusterApi();
+        api.MapShardsApi();
         api.MapCertificatesApi(writes, app.MapGroup("/api/v1"));
         app.MapSubscriptions();
 

@@ -71,6 +71,9 @@ internal sealed record SiloOptions
     /// <summary>The built-in certificate authority (section <c>Mesh:Ca</c>).</summary>
     public Certificates.CaSettings Ca { get; init; } = new();
 
+    /// <summary>Active health checking: shards, leases, damping (section <c>Mesh:Health</c>).</summary>
+    public Health.HealthOptions Health { get; init; } = new();
+
     /// <summary>TLS of the silo's endpoints (section <c>Mesh:Tls</c>).</summary>
     public Certificates.SiloTlsSettings Tls { get; init; } = new();
 }

@@ -3,6 +3,7 @@ using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
 using Mesh.Silo.Certificates;
 using Mesh.Silo.Cluster;
+using Mesh.Silo.Health;
 using Mesh.Silo.Observability;
 using Mesh.Silo.Policy;
 using Mesh.Silo.Registry;
@@ -61,6 +62,8 @@ internal static class SiloServiceCollectionExtensions
         services.AddHostedService<MembershipService>();
         services.AddHostedService<LeaseSweeper>();
         services.AddHostedService<CompactionService>();
+        services.AddMeshHealth(options);
+        services.AddMeshGracefulShutdown();
 
         services.AddSingleton<SiloMetrics>();
         services.AddPrometheusExporter(SiloMetrics.MeterName);

@@ -12,6 +12,16 @@ internal sealed class SubscriberRegistry
 
     public IEnumerable<SubscriptionSession> Sessions => _sessions.Values;
 
+    /// <summary>Set when the silo is shutting down: sessions that arrive from then on are told to reconnect elsewhere.</summary>
+    public string? DrainReason { get; private set; }
+
+    /// <summary>Sends every subscriber a reconnect frame and ends its session.</summary>
+    public Task DrainAsync(string reason, CancellationToken cancellationToken)
+    {
+        DrainReason = reason;
+        return Task.WhenAll(_sessions.Values.Select(s => s.ReconnectAsync(reason, cancellationToken)));
+    }
+
     public void Add(SubscriptionSession session)
     {
         SubscriptionSession? previous = null;

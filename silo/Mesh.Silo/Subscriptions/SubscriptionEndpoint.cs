@@ -57,6 +57,11 @@ internal static partial class SubscriptionEndpoint
             services.GetRequiredService<Health.OutlierReportWriter>(), logger);
         registry.Add(session);
         LogConnected(logger, node.Id, hello.Frame.Revision);
+        if (registry.DrainReason is { } reason)
+        {
+            _ = session.ReconnectAsync(reason, context.RequestAborted);
+        }
+
         try
         {
             await session.RunAsync(context.RequestAborted);

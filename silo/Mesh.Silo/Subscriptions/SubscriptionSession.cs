@@ -29,6 +29,7 @@ internal sealed partial class SubscriptionSession(
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SubscriptionScope _scope = SubscriptionScope.For(node);
     private long _lastReceived = timeProvider.GetTimestamp();
     private long _lastSent = timeProvider.GetTimestamp();
@@ -40,7 +41,50 @@ internal sealed partial class SubscriptionSession(
     /// <summary>A newer connection with the same id took over.</summary>
     public void Replace() => _stop.Cancel();
 
+    /// <summary>
+    /// Tells the subscriber to move to another silo now (this one is shutting down): the reconnect frame, then a
+    /// normal close, then a short wait for the subscriber's close so the frame is delivered before the socket goes.
+    /// </summary>
+    public async Task ReconnectAsync(string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(FrameBuilder.Serialize(new ReconnectFrame(reason)), cancellationToken);
+            await _sendLock.WaitAsync(cancellationToken);
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "silo shutting down", cancellationToken);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+
+            await _ended.Task.WaitAsync(TimeSpan.FromSeconds(1), timeProvider, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or WebSocketException or IOException or ObjectDisposedException)
+        {
+            // The subscriber is gone or too slow; it will fail over through its own deadline.
+        }
+        finally
+        {
+            _stop.Cancel();
+        }
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunSessionAsync(cancellationToken);
+        }
+        finally
+        {
+            _ended.TrySetResult();
+        }
+    }
+
+    private async Task RunSessionAsync(CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var token = linked.Token;

@@ -24,17 +24,21 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
 
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
-    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
+    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken) =>
+        WriteAsync(writes, fence: null);
+
+    private Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, ShardFence? fence)
     {
         WriteResult result;
         try
         {
             lock (_gate)
             {
+                CheckFenceLocked(fence);
                 result = ApplyLocked(writes);
             }
         }
-        catch (Exception e) when (e is StoreConflictException or ArgumentException)
+        catch (Exception e) when (e is StoreConflictException or ArgumentException or ShardLeaseLostException)
         {
             // Like any async store: a refused write is a faulted task, never a synchronous throw.
             return Task.FromException<WriteResult>(e);

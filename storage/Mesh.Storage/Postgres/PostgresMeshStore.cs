@@ -12,7 +12,7 @@ namespace Mesh.Storage.Postgres;
 /// revision-creating transaction locks the revision counter first, so revisions commit in order across silos and
 /// a reader that has seen revision N never sees a smaller one appear later.
 /// </summary>
-internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyncDisposable
+internal sealed class PostgresMeshStore : IMeshStore, IShardLeaseStore, IOutlierReportStore, IAsyncDisposable
 {
     private readonly PostgresConnections _connections;
     private readonly GroupCommitWriter _writer;
@@ -21,6 +21,8 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
     private readonly PostgresMembership _membership;
     private readonly PostgresChangeWatcher _watcher;
     private readonly PostgresMigrator _migrator;
+    private readonly PostgresShardLeases _shards;
+    private readonly WriteBatchExecutor _fencedWrites;
     private readonly PostgresOutlierReports _outliers;
     private volatile bool _initialized;
     private int _disposed;
@@ -34,6 +36,8 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
         _membership = new PostgresMembership(_connections);
         _watcher = new PostgresChangeWatcher(_connections, options, timeProvider, logger);
         _migrator = new PostgresMigrator(logger);
+        _shards = new PostgresShardLeases(_connections);
+        _fencedWrites = new WriteBatchExecutor(options, timeProvider);
         _outliers = new PostgresOutlierReports(_connections);
     }
 
@@ -112,6 +116,28 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
     public Task<IReadOnlyList<SubscriberStatus>> ListSubscribersAsync(CancellationToken cancellationToken) =>
         _membership.ListSubscribersAsync(cancellationToken);
 
+    public Task<ShardBalance> BalanceShardsAsync(ShardClaim claim, CancellationToken cancellationToken) =>
+        _shards.BalanceAsync(claim, cancellationToken);
+
+    public Task ReleaseShardsAsync(string owner, CancellationToken cancellationToken) =>
+        _shards.ReleaseAsync(owner, cancellationToken);
+
+    public Task<IReadOnlyList<ShardLease>> ListShardsAsync(int shardCount, CancellationToken cancellationToken) =>
+        _shards.ListAsync(shardCount, cancellationToken);
+
+    /// <summary>Its own small transaction rather than a group-commit batch: a lost lease must refuse only this write.</summary>
+    public async Task<WriteResult> WriteFencedAsync(IReadOnlyList<ResourceWrite> writes, ShardFence fence, CancellationToken cancellationToken)
+    {
+        var request = new WriteRequest(writes, cancellationToken);
+        var plan = await _connections.RunAsync(connection => _fencedWrites.ExecuteAsync(connection, [request], cancellationToken, fence), cancellationToken);
+        if (plan.Refused.Count > 0)
+        {
+            throw plan.Refused[0].Error;
+        }
+
+        return plan.Accepted[0].Result;
+    }
+
     public Task UpsertOutlierReportAsync(Mesh.Contracts.Registry.OutlierReport report, CancellationToken cancellationToken) =>
         _outliers.UpsertAsync(report, cancellationToken);
 
@@ -123,7 +149,7 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
 
     public async ValueTask DisposeAsync()
     {
-        // Resolved under both IMeshStore and IOutlierReportStore, so the container may dispose it more than once.
+        // Resolved under several service types, so the container may dispose it more than once.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;

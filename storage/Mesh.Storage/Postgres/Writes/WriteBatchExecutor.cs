@@ -1,4 +1,5 @@
 using Mesh.Contracts.Resources;
+using Mesh.Storage.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,12 +12,16 @@ namespace Mesh.Storage.Postgres.Writes;
 /// </summary>
 internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvider timeProvider)
 {
-    public async Task<WriteBatchPlan> ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
+    /// <summary>
+    /// With a <paramref name="fence"/>, the shard lease is checked and share-locked in the same transaction (a
+    /// takeover waits for this commit), and <see cref="ShardLeaseLostException"/> ends it when the lease is gone.
+    /// </summary>
+    public async Task<WriteBatchPlan> ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken, ShardFence? fence = null)
     {
         // BEGIN and COMMIT are sent as SQL so they ride along with the reads and the writes: two round trips.
         try
         {
-            var plan = await PlanAsync(connection, requests, cancellationToken);
+            var plan = await PlanAsync(connection, requests, fence, cancellationToken);
             await using var write = new NpgsqlBatch(connection);
             if (plan.HasChanges)
             {
@@ -50,11 +55,24 @@ internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvi
         }
     }
 
-    private static async Task<WriteBatchPlan> PlanAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
+    private static async Task<WriteBatchPlan> PlanAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, ShardFence? fence, CancellationToken cancellationToken)
     {
         var keys = requests.SelectMany(r => r.Writes).Select(w => w.Key).Distinct().ToList();
         await using var read = new NpgsqlBatch(connection);
         read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        if (fence is not null)
+        {
+            var check = new NpgsqlBatchCommand("""
+                SELECT shard FROM mesh_shard_leases
+                WHERE shard = @shard AND owner = @owner AND fencing_token = @token AND expires_at > now()
+                FOR SHARE
+                """);
+            check.Parameters.AddWithValue("shard", fence.Shard);
+            check.Parameters.AddWithValue("owner", fence.Owner);
+            check.Parameters.AddWithValue("token", fence.FencingToken);
+            read.BatchCommands.Add(check);
+        }
+
         read.BatchCommands.Add(new NpgsqlBatchCommand(ChangeLogSql.LockRevision));
         var current = new NpgsqlBatchCommand("""
             SELECT r.kind, r.namespace, r.name, r.version, r.lease_expires_at
@@ -68,6 +86,16 @@ internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvi
         read.BatchCommands.Add(current);
 
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        if (fence is not null)
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new ShardLeaseLostException(fence);
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+        }
+
         if (!await reader.ReadAsync(cancellationToken))
         {
             throw new InvalidOperationException("mesh_meta has no 'revision' row: the schema is not initialized");

@@ -1,0 +1,99 @@
+using System.Net.Http.Json;
+using Mesh.Contracts.Cluster;
+using Mesh.Contracts.Json;
+using Mesh.Contracts.Protocol;
+using Mesh.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Health;
+
+/// <summary>
+/// What happens to a silo's shards when it dies (kill -9) or leaves (SIGTERM). Durations are judged on the
+/// database's own lease timestamps, never on the test's clock.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ShardTakeoverTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Kill9_OneOfThreeSilos_OthersTakeItsShardsWithinTwoLeasesAndKeepProbing()
+    {
+        await using var cluster = await HealthCluster.StartAsync(await postgres.CreateDatabaseAsync("takeover"), output, silos: 3);
+        await cluster.Admin.PutServiceAsync(HealthCluster.Service("web", HealthCluster.Http()));
+        await cluster.WaitBalancedAsync(cluster.Silos[0], ["silo-a", "silo-b", "silo-c"], Deadline);
+        var endpoints = await cluster.AddEndpointsAsync("web", 9);
+        await HealthCluster.WaitProbedAsync(endpoints.Select(e => e.Upstream), 2, Deadline);
+
+        // The victim is whichever of b and c probes more endpoints, so there is probing to take over.
+        var probers = new List<string?>();
+        foreach (var (_, endpoint) in endpoints)
+        {
+            probers.Add((await HealthCluster.ProberAsync(cluster.Silos[0], endpoint.Name)).Owner);
+        }
+
+        var victim = cluster.Silos.Skip(1).MaxBy(s => probers.Count(p => p == s.SiloId))!;
+        var survivors = cluster.Silos.Where(s => s != victim).Select(s => s.SiloId).ToList();
+        var before = (await HealthCluster.ShardsAsync(cluster.Silos[0])).Where(s => s.Owner == victim.SiloId).ToDictionary(s => s.Shard);
+        victim.Kill();
+
+        var after = await Poll.UntilAsync(async () =>
+        {
+            var shards = await HealthCluster.ShardsAsync(cluster.Silos[0]);
+            return before.Keys.All(s => survivors.Contains(shards[s].Owner!)) ? shards : null;
+        }, Deadline, () => "the killed silo's shards were never taken over");
+
+        foreach (var (shard, old) in before)
+        {
+            // The victim died after its last renewal (old expiry - lease); the new lease began at new expiry - lease.
+            Assert.True(after[shard].FencingToken > old.FencingToken);
+            Assert.InRange(after[shard].ExpiresAt - old.ExpiresAt, TimeSpan.Zero, 2 * cluster.Lease);
+        }
+
+        var orphaned = new List<ProbeUpstream>();
+        foreach (var (upstream, endpoint) in endpoints)
+        {
+            if (before.ContainsKey((await HealthCluster.ProberAsync(cluster.Silos[0], endpoint.Name)).Shard))
+            {
+                upstream.ResetCounts();
+                orphaned.Add(upstream);
+            }
+        }
+
+        await HealthCluster.WaitProbedAsync(orphaned, 2, Deadline);
+        Assert.NotEmpty(orphaned);
+        Assert.All(orphaned, u => Assert.DoesNotContain(victim.SiloId, u.ProbesBySilo.Keys));
+    }
+
+    [Fact]
+    public async Task SigTerm_Silo_SendsReconnectReleasesLeasesAndLeavesMembershipBeforeExit()
+    {
+        // A long lease, so "taken over before the old lease expired" can only mean the leases were released.
+        await using var cluster = await HealthCluster.StartAsync(await postgres.CreateDatabaseAsync("sigterm"), output, silos: 2, lease: TimeSpan.FromSeconds(6));
+        var (leaving, staying) = (cluster.Silos[0], cluster.Silos[1]);
+        await cluster.WaitBalancedAsync(staying, ["silo-a", "silo-b"], Deadline);
+        await using var subscriber = await TestSubscriber.ConnectAsync(leaving.BaseAddress, new NodeInfo { Id = "drained", Namespace = "default" });
+        await subscriber.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        var held = (await HealthCluster.ShardsAsync(staying)).Where(s => s.Owner == leaving.SiloId).ToDictionary(s => s.Shard);
+
+        Assert.Equal(0, await leaving.Process.StopGracefullyAsync(Deadline));
+
+        var frames = new List<SubscriptionFrame>();
+        await foreach (var frame in subscriber.Frames.ReadAllAsync())
+        {
+            frames.Add(frame);
+        }
+
+        Assert.Contains(frames, f => f is ReconnectFrame { Reason.Length: > 0 });
+        var members = await staying.Admin.GetFromJsonAsync<List<SiloMember>>("/api/v1/members", MeshJson.Options);
+        Assert.DoesNotContain(members!, m => m.Id == leaving.SiloId);
+        Assert.DoesNotContain(await HealthCluster.ShardsAsync(staying), s => s.Owner == leaving.SiloId);
+
+        var taken = await Poll.UntilAsync(async () =>
+        {
+            var shards = await HealthCluster.ShardsAsync(staying);
+            return held.Keys.All(s => shards[s].Owner == staying.SiloId) ? shards : null;
+        }, Deadline, () => "the stopped silo's shards were never taken over");
+        Assert.All(held, h => Assert.True(taken[h.Key].ExpiresAt - cluster.Lease < h.Value.ExpiresAt, $"shard {h.Key} was only taken after its old lease expired"));
+    }
+}

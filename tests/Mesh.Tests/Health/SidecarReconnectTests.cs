@@ -1,0 +1,50 @@
+using System.Net.Http.Json;
+using Mesh.Contracts.Cluster;
+using Mesh.Contracts.Json;
+using Mesh.Tests.Infrastructure;
+using Mesh.Tests.Sidecar;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Health;
+
+/// <summary>A real sidecar told by a stopping silo to reconnect moves to the next silo and keeps its configuration.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SidecarReconnectTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task SubscriptionClient_SiloSendsReconnect_ResubscribesToNextSiloResumingItsRevision()
+    {
+        await using var cluster = await HealthCluster.StartAsync(await postgres.CreateDatabaseAsync("reconnect"), output, silos: 2);
+        var (leaving, staying) = (cluster.Silos[0], cluster.Silos[1]);
+        await leaving.Admin.PutServiceAsync(TestResources.Service("reviews"));
+        var revision = await leaving.StoreRevisionAsync();
+        var directory = Directory.CreateTempSubdirectory("mesh-reconnect-");
+        try
+        {
+            await using var sidecar = await SidecarProcess.StartAsync("moving", [leaving.BaseAddress.ToString(), staying.BaseAddress.ToString()], Path.Combine(directory.FullName, "state.json"), output);
+            await sidecar.WaitForRevisionAsync(revision);
+            await WaitSubscribedAsync(staying, "moving", leaving.SiloId);
+
+            Assert.Equal(0, await leaving.Process.StopGracefullyAsync(Deadline));
+
+            await WaitSubscribedAsync(staying, "moving", staying.SiloId);
+            await sidecar.Process.WaitForOutputAsync("asked to reconnect elsewhere", Deadline);
+            var resumed = await sidecar.Process.WaitForOutputAsync($"Subscribed to {staying.BaseAddress}", Deadline);
+            Assert.EndsWith($"resuming from revision {revision}", resumed, StringComparison.Ordinal);
+            Assert.Equal(revision, await sidecar.RevisionAsync());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static Task WaitSubscribedAsync(SiloProcess via, string subscriber, string silo) =>
+        Poll.UntilTrueAsync(async () =>
+        {
+            var list = await via.Admin.GetFromJsonAsync<List<SubscriberStatus>>("/api/v1/subscribers", MeshJson.Options);
+            return list!.Any(s => s.Id == subscriber && s.SiloId == silo);
+        }, Deadline, () => $"{subscriber} never showed as subscribed to {silo}");
+}
