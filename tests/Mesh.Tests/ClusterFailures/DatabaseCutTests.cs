@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Mesh.Contracts.Json;
+using Mesh.Tests.Health;
 using Mesh.Tests.Infrastructure;
 using Mesh.Tests.Sidecar.EndToEnd;
 using Npgsql;
@@ -22,6 +23,7 @@ public sealed class DatabaseCutTests(PostgresFixture postgres, ITestOutputHelper
         ["Mesh__MemberHeartbeatInterval"] = "00:00:00.250",
         ["Mesh__MemberExpiry"] = "00:00:03",
         ["Mesh__ChangePollInterval"] = "00:00:00.250",
+        ["Mesh__Health__LeaseDuration"] = "00:00:03",
     };
 
     [Fact]
@@ -58,6 +60,10 @@ public sealed class DatabaseCutTests(PostgresFixture postgres, ITestOutputHelper
                 return (await ClusterMesh.MembersAsync(siloA)).All(m => m.Id != "silo-cut");
             }, Deadline, () => "the cut silo was never declared dead by the other");
 
+            // Its health-check shard leases run out and the silo that still has the database takes every shard.
+            await Poll.UntilTrueAsync(async () => (await HealthCluster.ShardsAsync(siloA)).All(s => s.Owner == "silo-keeps-db"), Deadline,
+                () => "the cut silo's shards were never taken over");
+
             using (var refused = await siloB.Admin.PutAsJsonAsync("/api/v1/namespaces/default/services/during-cut", TestResources.Service("during-cut"), MeshJson.Options))
             {
                 Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -69,6 +75,8 @@ public sealed class DatabaseCutTests(PostgresFixture postgres, ITestOutputHelper
             await Poll.UntilTrueAsync(async () => (await ClusterMesh.MembersAsync(siloA)).Any(m => m.Id == "silo-cut"), Deadline,
                 () => "the restored silo never rejoined the membership table");
             await siloB.WaitReadyAsync(Deadline);
+            await Poll.UntilTrueAsync(async () => (await HealthCluster.ShardsAsync(siloA)).Any(s => s.Owner == "silo-cut"), Deadline,
+                () => "the restored silo never got its share of the shards back");
             await Poll.UntilAsync(async () =>
             {
                 using var response = await siloB.Admin.PutAsJsonAsync("/api/v1/namespaces/default/services/after-cut", TestResources.Service("after-cut"), MeshJson.Options);
