@@ -17,15 +17,21 @@ public sealed class SidecarReconnectTests(PostgresFixture postgres, ITestOutputH
     public async Task SubscriptionClient_SiloSendsReconnect_ResubscribesToNextSiloResumingItsRevision()
     {
         await using var cluster = await HealthCluster.StartAsync(await postgres.CreateDatabaseAsync("reconnect"), output, silos: 2);
-        var (leaving, staying) = (cluster.Silos[0], cluster.Silos[1]);
-        await leaving.Admin.PutServiceAsync(TestResources.Service("reviews"));
-        var revision = await leaving.StoreRevisionAsync();
+        await cluster.Silos[0].Admin.PutServiceAsync(TestResources.Service("reviews"));
+        var revision = await cluster.Silos[0].StoreRevisionAsync();
         var directory = Directory.CreateTempSubdirectory("mesh-reconnect-");
         try
         {
-            await using var sidecar = await SidecarProcess.StartAsync("moving", [leaving.BaseAddress.ToString(), staying.BaseAddress.ToString()], Path.Combine(directory.FullName, "state.json"), output);
+            await using var sidecar = await SidecarProcess.StartAsync("moving", [.. cluster.Silos.Select(s => s.BaseAddress.ToString())], Path.Combine(directory.FullName, "state.json"), output);
             await sidecar.WaitForRevisionAsync(revision);
-            await WaitSubscribedAsync(staying, "moving", leaving.SiloId);
+            // Sidecars start at a position in their silo list derived from their id: stop whichever silo it chose.
+            var chosen = await Poll.UntilAsync(async () =>
+            {
+                var list = await cluster.Silos[0].Admin.GetFromJsonAsync<List<SubscriberStatus>>("/api/v1/subscribers", MeshJson.Options);
+                return list!.FirstOrDefault(s => s.Id == "moving")?.SiloId;
+            }, Deadline, () => "moving never showed as subscribed");
+            var leaving = cluster.Silos.Single(s => s.SiloId == chosen);
+            var staying = cluster.Silos.Single(s => s.SiloId != chosen);
 
             Assert.Equal(0, await leaving.Process.StopGracefullyAsync(Deadline));
 
