@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mesh.Tests.Health;
 using Mesh.Tests.Infrastructure;
 using Mesh.Tests.Sidecar.EndToEnd;
 using Xunit.Abstractions;
@@ -13,7 +14,7 @@ public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper ou
     private static readonly TimeSpan ResubscribeBound = TimeSpan.FromSeconds(5);
 
     [Fact]
-    public async Task KillOneSiloOfThree_UnderTraffic_ZeroFailuresAndSubscribersMoveWithin5s()
+    public async Task KillOneSiloOfThree_UnderTraffic_ZeroFailures_SubscribersMoveWithin5s_ShardsTakenOver()
     {
         var database = await postgres.CreateDatabaseAsync("silo_kill");
         await using var mesh = await MeshTestBed.StartAsync(output, silos: 3, postgres: database);
@@ -33,6 +34,12 @@ public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper ou
         var moved = placement.Where(s => s.SiloId == victim.SiloId).Select(s => s.Id).ToList();
         var survivors = mesh.Silos.Where(s => s != victim).ToList();
         var survivorIds = survivors.Select(s => s.SiloId).ToHashSet();
+        // Its health-check shards, once the three silos have split them.
+        var victimShards = await Poll.UntilAsync(async () =>
+        {
+            var held = (await HealthCluster.ShardsAsync(survivors[0])).Where(s => s.Owner == victim.SiloId).ToList();
+            return held.Count > 0 ? held : null;
+        }, TimeSpan.FromSeconds(20), () => $"{victim.SiloId} never held a health-check shard");
         var clock = Stopwatch.StartNew();
         victim.Kill();
 
@@ -42,6 +49,15 @@ public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper ou
             return moved.All(id => subscribers.Any(s => s.Id == id && survivorIds.Contains(s.SiloId)));
         }, ResubscribeBound, () => $"subscribers {string.Join(",", moved)} of {victim.SiloId} were not on a surviving silo within {ResubscribeBound.TotalSeconds} s");
         output.WriteLine($"{moved.Count} subscriber(s) of {victim.SiloId} re-subscribed in {clock.ElapsedMilliseconds} ms");
+
+        // Its shards go to the survivors, each with a higher fencing token (the bound of two lease periods is asserted
+        // precisely in Health/ShardTakeoverTests; here the point is that it happens under traffic).
+        await Poll.UntilTrueAsync(async () =>
+        {
+            var shards = (await HealthCluster.ShardsAsync(survivors[0])).ToDictionary(s => s.Shard);
+            return victimShards.All(old => shards[old.Shard] is { Owner: { } owner } now && survivorIds.Contains(owner) && now.FencingToken > old.FencingToken);
+        }, TimeSpan.FromSeconds(30), () => $"the shards of {victim.SiloId} were not taken over by the survivors");
+        output.WriteLine($"{victimShards.Count} shard(s) of {victim.SiloId} taken over {clock.ElapsedMilliseconds} ms after the kill");
 
         await load.WaitForMoreAsync(300);
         // A change written through a survivor still reaches the client sidecar.
