@@ -60,7 +60,9 @@ measure() { # label url host pid
       "$(python3 -c "print(round(($t1-$t0)*1e6/$(getconf CLK_TCK)/max($req,1), 1))")" "$rss" \
       "$(awk '/Threads/ {print $2}' /proc/$pid/status)"
     # MEM_DETAIL=1: where the RSS is (anonymous = GC heap, stacks, JIT, native; file = mapped assemblies).
-    [[ "${MEM_DETAIL:-}" == 1 ]] && awk '/^(Rss|Anonymous|Shared_Clean|Private_Clean|Private_Dirty):/ {printf "  %s %d MB", $1, $2/1024} END {print ""}' /proc/$pid/smaps_rollup
+    if [[ "${MEM_DETAIL:-}" == 1 ]]; then
+      awk '/^(Rss|Anonymous|Shared_Clean|Private_Clean|Private_Dirty):/ {printf "  %s %d MB", $1, $2/1024} END {print ""}' /proc/$pid/smaps_rollup
+    fi
   done
 }
 
