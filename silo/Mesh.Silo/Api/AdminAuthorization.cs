@@ -79,17 +79,31 @@ internal static class AuthorizationEndpointExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
-            var auth = context.HttpContext.RequestServices.GetRequiredService<AdminAuthorization>();
-            if (auth.Check(context.HttpContext.Request, role) is { } refusal)
+            if (!await context.HttpContext.TryAuthorizeAsync(role))
             {
-                if (refusal.Status == 401)
-                {
-                    context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-                }
-
-                return Results.Json(new ErrorResponse(refusal.Message, "Authorization", null), statusCode: refusal.Status);
+                return Results.Empty;
             }
 
             return await next(context);
         });
+
+    /// <summary>
+    /// Checks the request's bearer token for <paramref name="role"/>; when refused, writes the 401/403 (with
+    /// <c>WWW-Authenticate</c> on 401) and returns false. Shared by the API groups and the subscription upgrade.
+    /// </summary>
+    public static async Task<bool> TryAuthorizeAsync(this HttpContext context, ApiRole role)
+    {
+        if (context.RequestServices.GetRequiredService<AdminAuthorization>().Check(context.Request, role) is not { } refusal)
+        {
+            return true;
+        }
+
+        if (refusal.Status == 401)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        await ApiErrors.Write(context, refusal.Status, refusal.Message, "Authorization");
+        return false;
+    }
 }

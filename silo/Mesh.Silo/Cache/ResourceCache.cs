@@ -105,13 +105,7 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
     }
 
     /// <summary>Whether the resource exists at the current revision.</summary>
-    public bool Contains(ResourceKey key)
-    {
-        lock (_gate)
-        {
-            return _resources.ContainsKey(key);
-        }
-    }
+    public bool Contains(ResourceKey key) => Get(key) is not null;
 
     /// <summary>Every resource at the current revision.</summary>
     public (long Revision, IReadOnlyList<MeshResource> Resources) Snapshot()

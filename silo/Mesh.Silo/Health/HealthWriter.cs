@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
@@ -23,7 +22,7 @@ internal sealed partial class HealthWriter(
     ILogger<HealthWriter> logger) : BackgroundService
 {
     private readonly Lock _gate = new();
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _wake = new();
     private Dictionary<ResourceKey, (int Shard, EndpointHealth Health)> _pending = [];
 
     public void Enqueue(ResourceKey key, int shard, EndpointHealth health)
@@ -33,16 +32,16 @@ internal sealed partial class HealthWriter(
             _pending[key] = (shard, health);
         }
 
-        _signal.Writer.TryWrite(true);
+        _wake.Set();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            while (await _signal.Reader.WaitToReadAsync(stoppingToken))
+            while (true)
             {
-                _signal.Reader.TryRead(out _);
+                await _wake.WaitAsync(Timeout.InfiniteTimeSpan, stoppingToken);
                 Dictionary<ResourceKey, (int Shard, EndpointHealth Health)> batch;
                 lock (_gate)
                 {
@@ -134,7 +133,7 @@ internal sealed partial class HealthWriter(
             }
         }
 
-        _signal.Writer.TryWrite(true);
+        _wake.Set();
     }
 
     [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Wrote {Count} health changes of shard {Shard} at revision {Revision}")]

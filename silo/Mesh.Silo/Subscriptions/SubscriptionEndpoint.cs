@@ -16,9 +16,8 @@ internal static partial class SubscriptionEndpoint
     private static async Task HandleAsync(HttpContext context)
     {
         // The stream carries the whole pushed configuration: with Mesh:ProtectReads it needs a token like any read.
-        if (context.RequestServices.GetRequiredService<AdminAuthorization>().Check(context.Request, ApiRole.ReadOnly) is { } refusal)
+        if (!await context.TryAuthorizeAsync(ApiRole.ReadOnly))
         {
-            await ApiErrors.Write(context, refusal.Status, refusal.Message, "Authorization");
             return;
         }
 

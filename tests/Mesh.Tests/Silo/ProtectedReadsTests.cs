@@ -22,6 +22,7 @@ public sealed class ProtectedReadsTests(ITestOutputHelper output) : IAsyncLifeti
         using var anonymous = _silo.CreateClient(null);
         using var refused = await anonymous.GetAsync("/api/v1/services");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("Bearer", refused.Headers.WwwAuthenticate.ToString());
 
         using var reader = _silo.CreateClient(SiloProcess.ReadOnlyToken);
         using var allowed = await reader.GetAsync("/api/v1/services");
@@ -43,6 +44,7 @@ public sealed class ProtectedReadsTests(ITestOutputHelper output) : IAsyncLifeti
         var uri = new Uri($"ws://127.0.0.1:{_silo.Port}/api/v1/subscribe");
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None));
         Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+        Assert.Equal("Bearer", Assert.Single(socket.HttpResponseHeaders!["WWW-Authenticate"]));
     }
 
     [Fact]
