@@ -26,36 +26,7 @@ echo "building sidecar (Release)..." >&2
 dotnet build -c Release "$ROOT/sidecar/Mesh.Sidecar/Mesh.Sidecar.csproj" -v q -nologo >/dev/null
 SIDECAR="$ROOT/sidecar/Mesh.Sidecar/bin/Release/net10.0/mesh-sidecar.dll"
 
-head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k.txt"
-mkdir -p "$WORK/nginx-up" "$WORK/nginx-proxy" "$WORK/logs"
-
-cat > "$WORK/nginx-up/nginx.conf" <<CONF
-worker_processes 1;
-error_log $WORK/logs/up-error.log;
-pid $WORK/nginx-up/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UPSTREAM; location / { root $WORK; try_files /1k.txt =404; } }
-}
-CONF
-
-cat > "$WORK/nginx-proxy/nginx.conf" <<CONF
-worker_processes 2;
-error_log $WORK/logs/proxy-error.log;
-pid $WORK/nginx-proxy/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream app { server 127.0.0.1:$UPSTREAM; keepalive 128; }
-  server {
-    listen 127.0.0.1:$NGINX;
-    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
+mkdir -p "$WORK/logs"
 
 cat > "$WORK/haproxy.cfg" <<CONF
 global
@@ -73,26 +44,11 @@ backend be
   server app 127.0.0.1:$UPSTREAM
 CONF
 
-# Sidecar state files: the routing config a silo would push (Service + Endpoint), loaded at start with no silo.
-state() { # file sidecarPort(or empty)
-  python3 - "$1" "$UPSTREAM" "${2:-}" <<'PY'
-import json, sys
-path, port, sidecar = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-endpoint = {"service": "upstream", "address": "127.0.0.1", "port": port}
-if sidecar: endpoint["sidecarPort"] = int(sidecar)
-doc = {"revision": 1, "resources": [
-  {"apiVersion": "mesh.dev/v1", "kind": "Service", "metadata": {"name": "upstream", "namespace": "default"},
-   "spec": {"ports": [{"name": "http", "port": 80}]}},
-  {"apiVersion": "mesh.dev/v1", "kind": "Endpoint", "metadata": {"name": "upstream-1", "namespace": "default",
-   "labels": {"app": "upstream", "version": "v1"}}, "spec": endpoint}]}
-json.dump(doc, open(path, "w"))
-PY
-}
-state "$WORK/sc1.json"
-state "$WORK/sc2.json" "$SC3_IN"
+write_sidecar_state "$WORK/sc1.json" "$UPSTREAM"
+write_sidecar_state "$WORK/sc2.json" "$UPSTREAM" "$SC3_IN"
 
-nginx -c "$WORK/nginx-up/nginx.conf" -g 'daemon off;' & PIDS+=($!); UP_PID=$!
-nginx -c "$WORK/nginx-proxy/nginx.conf" -g 'daemon off;' & PIDS+=($!); NGINX_PID=$!
+start_upstream_nginx "$UPSTREAM"
+start_proxy_nginx "$NGINX" "$UPSTREAM"
 haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!); HAPROXY_PID=$!
 
 start_sidecar() { # id out in admin state [extra...]
@@ -145,7 +101,7 @@ for round in $(seq "$ROUNDS"); do
     # shellcheck disable=SC2086
     ticks1=$(cpu_ticks $pids)
     requests=$(awk '/requests in/ {print $1}' <<< "$out")
-    cpu=$(python3 -c "print(round(($ticks1-$ticks0)*1e6/$(getconf CLK_TCK)/max($requests,1), 1))")
+    cpu=$(cpu_per_request "$ticks0" "$ticks1" "$requests")
     rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
     p50=$(to_ms "$(awk '$1=="50%" {print $2}' <<< "$out")")
     p99=$(to_ms "$(awk '$1=="99%" {print $2}' <<< "$out")")

@@ -16,35 +16,9 @@ source "$ROOT/bench/proxy/common.sh"
 UPSTREAM=18280; NGINX=18281; SC_OUT=18291; SC_IN=18292; SC_ADMIN=18293
 [[ "${SKIP_BUILD:-}" == 1 ]] || dotnet build -c Release "$ROOT/sidecar/Mesh.Sidecar/Mesh.Sidecar.csproj" -v q -nologo >/dev/null
 SIDECAR="$ROOT/sidecar/Mesh.Sidecar/bin/Release/net10.0/mesh-sidecar.dll"
-head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k.txt"
-mkdir -p "$WORK/up" "$WORK/px" "$WORK/logs"
-cat > "$WORK/up/nginx.conf" <<CONF
-worker_processes 1;
-error_log $WORK/logs/up.log;
-pid $WORK/up/nginx.pid;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$UPSTREAM; location / { root $WORK; try_files /1k.txt =404; } } }
-CONF
-cat > "$WORK/px/nginx.conf" <<CONF
-worker_processes 2;
-error_log $WORK/logs/px.log;
-pid $WORK/px/nginx.pid;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000; upstream app { server 127.0.0.1:$UPSTREAM; keepalive 128; }
-  server { listen 127.0.0.1:$NGINX; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-CONF
-python3 - "$WORK/state.json" "$UPSTREAM" <<'PY'
-import json, sys
-doc = {"revision": 1, "resources": [
-  {"apiVersion": "mesh.dev/v1", "kind": "Service", "metadata": {"name": "upstream", "namespace": "default"},
-   "spec": {"ports": [{"name": "http", "port": 80}]}},
-  {"apiVersion": "mesh.dev/v1", "kind": "Endpoint", "metadata": {"name": "upstream-1", "namespace": "default",
-   "labels": {"app": "upstream", "version": "v1"}}, "spec": {"service": "upstream", "address": "127.0.0.1", "port": int(sys.argv[2])}}]}
-json.dump(doc, open(sys.argv[1], "w"))
-PY
-nginx -c "$WORK/up/nginx.conf" -g 'daemon off;' & PIDS+=($!)
-nginx -c "$WORK/px/nginx.conf" -g 'daemon off;' & PIDS+=($!); NGINX_PID=$!
+start_upstream_nginx "$UPSTREAM"
+start_proxy_nginx "$NGINX" "$UPSTREAM"
+write_sidecar_state "$WORK/state.json" "$UPSTREAM"
 
 measure() { # label url host pid
   local label=$1 url=$2 host=$3 pid=$4 t0 t1 out
@@ -57,7 +31,7 @@ measure() { # label url host pid
     local req; req=$(awk '/requests in/ {print $1}' <<< "$out")
     printf "%-28s round %s: %8s req/s  p50 %8s  cpu %6s us/req  rss %s MB  threads %s\n" "$label" "$round" \
       "$(awk '/Requests\/sec/ {print $2}' <<< "$out")" "$(awk '$1=="50%" {print $2}' <<< "$out")" \
-      "$(python3 -c "print(round(($t1-$t0)*1e6/$(getconf CLK_TCK)/max($req,1), 1))")" "$rss" \
+      "$(cpu_per_request "$t0" "$t1" "$req")" "$rss" \
       "$(awk '/Threads/ {print $2}' /proc/$pid/status)"
     # MEM_DETAIL=1: where the RSS is (anonymous = GC heap, stacks, JIT, native; file = mapped assemblies).
     if [[ "${MEM_DETAIL:-}" == 1 ]]; then
