@@ -1,6 +1,8 @@
 using System.Collections;
 using Mesh.Sidecar.Hosting;
 
+SidecarTransport.PreferInlineSocketCompletions();
+
 SidecarOptions options;
 try
 {

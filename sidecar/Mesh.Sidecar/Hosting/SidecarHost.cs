@@ -23,6 +23,9 @@ internal static partial class SidecarHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // YARP logs every failed upstream attempt; the sidecar reports those through metrics and the access log.
         builder.Logging.AddFilter("Yarp", LogLevel.None);
+        // With any logger enabled for this category, ASP.NET Core starts an Activity and a logging scope for every
+        // request; the sidecar has its own spans, access log and metrics, so that is pure per-request cost.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSidecar(options);
         builder.ConfigureSidecarKestrel(options);

@@ -63,6 +63,9 @@ internal sealed class FrameChannel(WebSocket socket) : IDisposable
             }
         }
 
+        // Socket completions run inline on the event threads that also carry proxied traffic (SidecarRuntime), so
+        // parsing and compiling a possibly large snapshot moves to the thread pool instead of stalling those sockets.
+        await Task.Yield();
         try
         {
             return JsonSerializer.Deserialize<SubscriptionFrame>(_buffer.AsSpan(0, length), MeshJson.Options)
