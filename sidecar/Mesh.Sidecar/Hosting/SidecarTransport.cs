@@ -30,5 +30,8 @@ internal static class SidecarTransport
             // because nothing on the request path blocks (config is read lock-free, logs and metrics only enqueue)
             // and the one heavy job, compiling a pushed configuration, hops to the thread pool (FrameChannel).
             sockets.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable(InlineCompletionsVariable) != "0";
+            // Read straight into a pooled buffer instead of a zero-byte read first: one receive syscall per request
+            // instead of two, for 4 KB held per idle downstream connection.
+            sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
 }

@@ -28,6 +28,10 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
                     ("mesh_sidecar_config_revision", "Revision of the configuration in force.", current.Revision),
                     ("mesh_sidecar_subscription_connected", "1 while subscribed to a silo.", subscription.Connected ? 1 : 0),
                     ("mesh_sidecar_access_log_dropped_total", "Access log lines dropped because the writer fell behind.", accessLog.Dropped),
+                    ("process_resident_memory_bytes", "Resident memory size in bytes.", Environment.WorkingSet),
+                    ("process_cpu_seconds_total", "User and system CPU time spent in seconds.", Environment.CpuUsage.TotalTime.TotalSeconds),
+                    ("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes()),
+                    ("dotnet_gc_heap_size_bytes", "Managed heap size after the last collection.", GC.GetGCMemoryInfo().HeapSizeBytes),
                 ]), context.RequestAborted);
                 break;
             case "/ready":

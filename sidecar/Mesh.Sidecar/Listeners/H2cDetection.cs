@@ -19,7 +19,11 @@ internal static class H2cDetection
         var input = connection.Transport.Input;
         while (true)
         {
-            var result = await input.ReadAsync(connection.ConnectionClosed);
+            if (await ConnectionPeek.ReadAsync(connection) is not { } result)
+            {
+                return;
+            }
+
             var buffer = result.Buffer;
             var prefix = Math.Min(buffer.Length, Preface.Length);
             var matches = StartsWithPreface(buffer.Slice(0, prefix));

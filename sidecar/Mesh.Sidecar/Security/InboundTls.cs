@@ -40,7 +40,11 @@ internal sealed class InboundTls(CertificateStore store, SecurityConfig security
     public async Task RouteAsync(ConnectionContext connection, ConnectionDelegate tls, ConnectionDelegate plaintext)
     {
         var input = connection.Transport.Input;
-        var result = await input.ReadAsync(connection.ConnectionClosed);
+        if (await Listeners.ConnectionPeek.ReadAsync(connection) is not { } result)
+        {
+            return;
+        }
+
         var isTls = !result.Buffer.IsEmpty && result.Buffer.FirstSpan[0] == TlsHandshakeRecord;
         input.AdvanceTo(result.Buffer.Start);
         if (result.Buffer.IsEmpty)

@@ -11,6 +11,7 @@ internal static class PrometheusWriter
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
+    /// <param name="gauges">Single-value series; a name ending in <c>_total</c> is exposed as a counter.</param>
     public static string Write(IstioMetrics metrics, IReadOnlyList<(string Name, string Help, double Value)> gauges)
     {
         var series = metrics.Snapshot().ToList();
@@ -28,7 +29,7 @@ internal static class PrometheusWriter
         WriteHistograms(text, metrics, series, "istio_response_bytes", "Response body size in bytes.", s => s.ResponseBytes);
         foreach (var (name, help, value) in gauges)
         {
-            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" gauge\n")
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(name.EndsWith("_total", StringComparison.Ordinal) ? " counter\n" : " gauge\n")
                 .Append(name).Append(' ').Append(Number(value)).Append('\n');
         }
 

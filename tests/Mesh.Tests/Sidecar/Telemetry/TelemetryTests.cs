@@ -36,7 +36,7 @@ public sealed class TelemetryTests
         metrics.Record(Record(200, 70));
         metrics.Record(Record(503, 1) with { ResponseFlags = "UH" });
 
-        var text = PrometheusWriter.Write(metrics, [("mesh_sidecar_config_revision", "rev", 7)]);
+        var text = PrometheusWriter.Write(metrics, [("mesh_sidecar_config_revision", "rev", 7), ("process_cpu_seconds_total", "cpu", 1.5)]);
 
         Assert.Contains("# TYPE istio_requests_total counter", text);
         Assert.Contains("istio_requests_total{reporter=\"source\",source_workload=\"productpage-v1\",source_workload_namespace=\"default\",destination_service=\"reviews.default.svc.cluster.local\",destination_service_name=\"reviews\",destination_service_namespace=\"default\",destination_version=\"v2\",destination_workload=\"reviews-v2\",destination_workload_namespace=\"default\",request_protocol=\"http\",response_code=\"200\",response_flags=\"-\"} 2", text);
@@ -47,7 +47,8 @@ public sealed class TelemetryTests
         Assert.Contains("le=\"+Inf\"} 2", text);
         Assert.Contains("istio_request_bytes_count{", text);
         Assert.Contains("istio_response_bytes_sum{", text);
-        Assert.Contains("mesh_sidecar_config_revision 7", text);
+        Assert.Contains("# TYPE mesh_sidecar_config_revision gauge\nmesh_sidecar_config_revision 7", text);
+        Assert.Contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5", text);
     }
 
     [Fact]
