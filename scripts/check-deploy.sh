@@ -26,6 +26,18 @@ fi
 
 if command -v systemd-analyze >/dev/null; then
   for unit in "$root"/deploy/systemd/*.service; do
+    if grep -q '^ExecStart=/opt/mesh/sidecar/mesh-sidecar' "$unit"; then
+      # verify wants the ExecStart program to exist: check a copy that names the locally published sidecar.
+      if [ -x "$root/artifacts/sidecar/mesh-sidecar" ]; then
+        copy="$(mktemp -d)/$(basename "$unit")"
+        sed "s#/opt/mesh/sidecar/mesh-sidecar#$root/artifacts/sidecar/mesh-sidecar#" "$unit" > "$copy"
+        run "systemd-analyze verify $(basename "$unit")" systemd-analyze verify "$copy"
+        rm -rf "$(dirname "$copy")"
+      else
+        skipped+=("$(basename "$unit") (sidecar not published: scripts/publish-sidecar.sh)")
+      fi
+      continue
+    fi
     run "systemd-analyze verify $(basename "$unit")" systemd-analyze verify "$unit"
   done
 else

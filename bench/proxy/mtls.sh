@@ -25,10 +25,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   dotnet build -c "$CONFIG" -v q "$ROOT/silo/Mesh.Silo/Mesh.Silo.csproj" >/dev/null
-  dotnet build -c "$CONFIG" -v q "$ROOT/sidecar/Mesh.Sidecar/Mesh.Sidecar.csproj" >/dev/null
+  "$ROOT/scripts/publish-sidecar.sh" >/dev/null
 fi
 SILO_DLL=$ROOT/silo/Mesh.Silo/bin/$CONFIG/net10.0/mesh-silo.dll
-SIDECAR_DLL=$ROOT/sidecar/Mesh.Sidecar/bin/$CONFIG/net10.0/mesh-sidecar.dll
+SIDECAR=$ROOT/artifacts/sidecar/mesh-sidecar   # as it ships: self-contained, trimmed
 
 # The app: nginx answering 1 KB on every path.
 APP=$(free_port)
@@ -56,7 +56,7 @@ join_token() { api -X POST "http://127.0.0.1:$SILO/api/v1/join-tokens" -d "{\"na
 
 sidecar() { # name outbound-port extra-args...
   local name=$1 out=$2; shift 2
-  dotnet "$SIDECAR_DLL" --id "$name" --silo "http://127.0.0.1:$SILO" --token "$TOKEN" --state-file "$WORK/$name.json" \
+  "$SIDECAR" --id "$name" --silo "http://127.0.0.1:$SILO" --token "$TOKEN" --state-file "$WORK/$name.json" \
     --outbound-port "$out" --inbound-port 0 --admin-port 0 --access-log off "$@" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
 }

@@ -17,14 +17,15 @@ for tool in wrk nginx haproxy h2load dotnet python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx haproxy nghttp2-client)"; exit 1; }
 done
 
-UPSTREAM=18080; NGINX=18081; HAPROXY=18082
+UPSTREAM=18080; NGINX=18081; HAPROXY=18082; BARE=18083
 SC1_OUT=18101; SC1_IN=18102; SC1_ADMIN=18103
 SC2_OUT=18111; SC2_IN=18112; SC2_ADMIN=18113   # client sidecar of the two-hop chain
 SC3_OUT=18121; SC3_IN=18122; SC3_ADMIN=18123   # server sidecar of the two-hop chain
 
-echo "building sidecar (Release)..." >&2
-dotnet build -c Release "$ROOT/sidecar/Mesh.Sidecar/Mesh.Sidecar.csproj" -v q -nologo >/dev/null
-SIDECAR="$ROOT/sidecar/Mesh.Sidecar/bin/Release/net10.0/mesh-sidecar.dll"
+echo "publishing the sidecar and building the bare YARP floor (Release)..." >&2
+SIDECAR=$("$ROOT/scripts/publish-sidecar.sh")   # as it ships: self-contained, trimmed
+dotnet build -c Release "$ROOT/bench/Mesh.Bench.BareYarp/Mesh.Bench.BareYarp.csproj" -v q -nologo >/dev/null
+BARE_YARP="$ROOT/bench/Mesh.Bench.BareYarp/bin/Release/net10.0/Mesh.Bench.BareYarp.dll"
 
 mkdir -p "$WORK/logs"
 
@@ -53,17 +54,19 @@ haproxy -f "$WORK/haproxy.cfg" -db >/dev/null 2>&1 & PIDS+=($!); HAPROXY_PID=$!
 
 start_sidecar() { # id out in admin state [extra...]
   local id=$1 out=$2 in=$3 admin=$4 statefile=$5; shift 5
-  dotnet "$SIDECAR" --id "$id" --outbound-port "$out" --inbound-port "$in" --admin-port "$admin" \
+  "$SIDECAR" --id "$id" --outbound-port "$out" --inbound-port "$in" --admin-port "$admin" \
     --state-file "$statefile" --access-log off "$@" > "$WORK/logs/$id.log" 2>&1 &
   PIDS+=($!)
 }
 start_sidecar one $SC1_OUT $SC1_IN $SC1_ADMIN "$WORK/sc1.json"; SC1_PID=$!
 start_sidecar two-client $SC2_OUT $SC2_IN $SC2_ADMIN "$WORK/sc2.json"; SC2_PID=$!
 start_sidecar two-server $SC3_OUT $SC3_IN $SC3_ADMIN "$WORK/sc3.json" --service upstream --app-port $UPSTREAM; SC3_PID=$!
+# YARP's forwarder and nothing else, with the sidecar's runtime settings: the floor of any YARP-based proxy here.
+dotnet "$BARE_YARP" "$BARE" "http://127.0.0.1:$UPSTREAM" > "$WORK/logs/bare-yarp.log" 2>&1 & PIDS+=($!); BARE_PID=$!
 for admin in $SC1_ADMIN $SC2_ADMIN $SC3_ADMIN; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$admin/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 done
-for port in $UPSTREAM $NGINX $HAPROXY; do
+for port in $UPSTREAM $NGINX $HAPROXY $BARE; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 curl -sf -o /dev/null -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" || { echo "sidecar does not route"; curl -si -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" | head -5; curl -si "http://127.0.0.1:$UPSTREAM/" | head -3; cat "$WORK/logs/"*error.log; exit 1; }
@@ -76,6 +79,7 @@ TARGETS=(
   "sidecar-2-hops|http://127.0.0.1:$SC2_OUT/|upstream|$SC2_PID $SC3_PID"
   "nginx|http://127.0.0.1:$NGINX/||$NGINX_PID"
   "haproxy|http://127.0.0.1:$HAPROXY/||$HAPROXY_PID"
+  "bare-yarp|http://127.0.0.1:$BARE/||$BARE_PID"
 )
 
 
@@ -91,7 +95,7 @@ for round in $(seq "$ROUNDS"); do
     args=(-t$THREADS -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ -n "$host" ]] && args+=(-H "Host: $host")
     # Warm-up: the sidecar needs a few seconds of traffic for tiered JIT (tier-1 + PGO) and connection pools.
-    wrk -t1 -c"$CONNECTIONS" -d"$([[ $round == 1 && -n "$host" ]] && echo 4 || echo 1)s" ${host:+-H "Host: $host"} "$url" >/dev/null
+    wrk -t1 -c"$CONNECTIONS" -d"$([[ $round == 1 && ( -n "$host" || $name == bare-yarp ) ]] && echo 4 || echo 1)s" ${host:+-H "Host: $host"} "$url" >/dev/null
     if [[ "$name" == "sidecar-1-hop" ]]; then
       ( sleep $((DURATION / 2)); awk '/VmRSS/ {print $2}' /proc/$SC1_PID/status > "$WORK/rss" ) & SAMPLER=$!
     fi

@@ -14,8 +14,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/bench/proxy/common.sh"
 
 UPSTREAM=18280; NGINX=18281; SC_OUT=18291; SC_IN=18292; SC_ADMIN=18293
-[[ "${SKIP_BUILD:-}" == 1 ]] || dotnet build -c Release "$ROOT/sidecar/Mesh.Sidecar/Mesh.Sidecar.csproj" -v q -nologo >/dev/null
-SIDECAR="$ROOT/sidecar/Mesh.Sidecar/bin/Release/net10.0/mesh-sidecar.dll"
+[[ "${SKIP_BUILD:-}" == 1 ]] || "$ROOT/scripts/publish-sidecar.sh" >/dev/null
+SIDECAR="$ROOT/artifacts/sidecar/mesh-sidecar"   # as it ships: self-contained, trimmed (scripts/publish-sidecar.sh)
 start_upstream_nginx "$UPSTREAM"
 start_proxy_nginx "$NGINX" "$UPSTREAM"
 write_sidecar_state "$WORK/state.json" "$UPSTREAM"
@@ -44,7 +44,7 @@ for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$NGINX/" && break
 for variant in "${VARIANTS[@]}"; do
   name=${variant%%:*}; envs=${variant#*:}
   # shellcheck disable=SC2086
-  env $envs dotnet "$SIDECAR" --id v --outbound-port $SC_OUT --inbound-port $SC_IN --admin-port $SC_ADMIN \
+  env $envs "$SIDECAR" --id v --outbound-port $SC_OUT --inbound-port $SC_IN --admin-port $SC_ADMIN \
     --state-file "$WORK/state.json" --access-log off > "$WORK/logs/$name.log" 2>&1 & pid=$!; PIDS+=($pid)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$SC_ADMIN/ready" >/dev/null 2>&1 && break; sleep 0.1; done
   wrk -t1 -c"$CONNECTIONS" -d3s -H "Host: upstream" "http://127.0.0.1:$SC_OUT/" >/dev/null   # tiered JIT warm-up

@@ -11,7 +11,8 @@
 #   --embedded   (MESH_EMBEDDED=1)   no PostgreSQL: one silo with the in-memory store
 #   MESH_BASE_PORT (15400)  every port is base + offset (see ports below); MESH_STATE_DIR (.mesh) keeps data, logs,
 #   secrets and the "pids" file (name pid per line); MESH_CONFIGURATION (Release); MESH_TOKEN_DELAY_MS (40);
-#   MESH_START_TIMEOUT (60) seconds each component may take to come up.
+#   MESH_START_TIMEOUT (60) seconds each component may take to come up; MESH_SIDECAR the command that runs a sidecar
+#   (default: the published sidecar in artifacts/sidecar, see scripts/publish-sidecar.sh).
 set -euo pipefail
 # A shell started in the background by a non-interactive shell ("./up.sh --headless &" in a script) inherits SIGINT
 # as ignored, and bash cannot trap a signal ignored at entry: restart once with SIGINT at its default so the trap works.
@@ -49,6 +50,16 @@ trap 'stop_all' EXIT
 if [ "$skip_build" != 1 ]; then
   say "building (dotnet build -c $configuration)..."
   dotnet build Mesh.sln -c "$configuration" -nologo -clp:ErrorsOnly >"$state/logs/build.log" || { cat "$state/logs/build.log" >&2; exit 1; }
+  say "publishing the sidecar (scripts/publish-sidecar.sh)..."
+  "$root/scripts/publish-sidecar.sh" >/dev/null 2>>"$state/logs/build.log" || { cat "$state/logs/build.log" >&2; exit 1; }
+fi
+# The sidecar as it ships (self-contained, trimmed); the framework-dependent build when it was never published.
+if [ -n "${MESH_SIDECAR:-}" ]; then
+  read -r -a sidecar <<< "$MESH_SIDECAR"
+elif [ -x "$root/artifacts/sidecar/mesh-sidecar" ]; then
+  sidecar=("$root/artifacts/sidecar/mesh-sidecar")
+else
+  sidecar=(dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)")
 fi
 
 # Ports: silos base+1..3, PostgreSQL base+32; per workload (tokenizer +10, model v1 +20, v2 +40,
@@ -89,7 +100,7 @@ start_workload() {
   local service=$1 version=$2 at=$((base + $3)) role=${4:-$1}
   HTTP_PROXY="http://127.0.0.1:$((at + 2))" start "$service-$version" dotnet "$(bin demo/Mesh.Demo mesh-demo.dll)" \
     --urls "http://127.0.0.1:$at" --role "$role" --version "$version" --token-delay-ms "${MESH_TOKEN_DELAY_MS:-40}"
-  MESH_JOIN_TOKEN="$(join_token "$service")" start "sidecar-$service-$version" dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)" \
+  MESH_JOIN_TOKEN="$(join_token "$service")" start "sidecar-$service-$version" "${sidecar[@]}" \
     --silo "$(rotated_silos $(($3 / 10)))" --namespace default --service "$service" \
     --labels "app=$service,version=$version" --id "$service-$version" --app-port "$at" --inbound-port $((at + 1)) \
     --outbound-port $((at + 2)) --admin-port $((at + 3)) --state-file "$state/$service-$version.state.json" \
@@ -99,7 +110,7 @@ start_workload tokenizer v1 10
 start_workload model v1 20
 start_workload model v2 40
 start_workload ranker v1 50
-MESH_JOIN_TOKEN="$(join_token ingressgateway)" start "ingressgateway" dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)" \
+MESH_JOIN_TOKEN="$(join_token ingressgateway)" start "ingressgateway" "${sidecar[@]}" \
   --mode gateway --silo "$(rotated_silos 0)" --namespace default --labels istio=ingressgateway \
   --id ingressgateway --outbound-port "$ingress" --inbound-port $((ingress + 1)) --admin-port $((ingress + 3)) \
   --state-file "$state/ingressgateway.state.json" --drain-timeout 2 --access-log off

@@ -50,6 +50,7 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
                 ["MESH_CONFIGURATION"] = MeshPaths.Configuration,
                 ["MESH_TOKEN_DELAY_MS"] = "5",
                 ["MESH_START_TIMEOUT"] = "150",
+                ["MESH_SIDECAR"] = MeshPaths.PublishedSidecar ?? $"dotnet {MeshPaths.Sidecar}",
             });
         return new LocalMeshProcess(script, basePort, state);
     }

@@ -87,19 +87,24 @@ public sealed class DeployArtifactsTests
         {
             var text = File.ReadAllText(file);
             Assert.True(Regex.Count(text, @"^FROM ", RegexOptions.Multiline | RegexOptions.NonBacktracking) >= 2, $"{file} is not multi-stage");
-            var project = Regex.Match(text, @"dotnet publish (\S+\.csproj)", RegexOptions.NonBacktracking).Groups[1].Value;
+            // The sidecar ships self-contained (scripts/publish-sidecar.sh) and starts as its own executable.
+            var selfContained = text.Contains("RUN scripts/publish-sidecar.sh", StringComparison.Ordinal);
+            var project = selfContained ? "sidecar/Mesh.Sidecar/Mesh.Sidecar.csproj" : Regex.Match(text, @"dotnet publish (\S+\.csproj)", RegexOptions.NonBacktracking).Groups[1].Value;
             var csproj = Path.Combine(MeshPaths.RepositoryRoot, project);
             Assert.True(File.Exists(csproj), $"{file}: {project} does not exist");
             var assembly = Regex.Match(File.ReadAllText(csproj), "<AssemblyName>([^<]+)</AssemblyName>", RegexOptions.NonBacktracking).Groups[1].Value;
-            Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{assembly}.dll\"]", text, StringComparison.Ordinal);
+            Assert.Contains(selfContained ? $"ENTRYPOINT [\"./{assembly}\"]" : $"ENTRYPOINT [\"dotnet\", \"{assembly}.dll\"]", text, StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public void SystemdUnits_ExecStart_NamesTheBuiltAssemblies()
+    public void SystemdUnits_ExecStart_NamesTheBuiltPrograms()
     {
         Assert.Contains("ExecStart=/usr/bin/dotnet /opt/mesh/silo/mesh-silo.dll", File.ReadAllText(Path.Combine(Deploy, "systemd", "mesh-silo.service")), StringComparison.Ordinal);
-        Assert.Contains("ExecStart=/usr/bin/dotnet /opt/mesh/sidecar/mesh-sidecar.dll", File.ReadAllText(Path.Combine(Deploy, "systemd", "mesh-sidecar@.service")), StringComparison.Ordinal);
+        Assert.Contains("ExecStart=/opt/mesh/sidecar/mesh-sidecar", File.ReadAllText(Path.Combine(Deploy, "systemd", "mesh-sidecar@.service")), StringComparison.Ordinal);
+        var sidecarProject = File.ReadAllText(Path.Combine(MeshPaths.RepositoryRoot, "sidecar", "Mesh.Sidecar", "Mesh.Sidecar.csproj"));
+        Assert.Contains("<AssemblyName>mesh-sidecar</AssemblyName>", sidecarProject, StringComparison.Ordinal);
+        Assert.Contains("<SelfContained>true</SelfContained>", sidecarProject, StringComparison.Ordinal);
     }
 
     private static IEnumerable<YamlNode> Load(string file)

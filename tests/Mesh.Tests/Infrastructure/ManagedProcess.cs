@@ -35,6 +35,12 @@ internal sealed class ManagedProcess : IAsyncDisposable
     public static ManagedProcess StartDotnet(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, ITestOutputHelper? log = null) =>
         Start(name, "dotnet", [dll, .. args], environment, log);
 
+    /// <summary>Starts the sidecar: the published executable when there is one (<see cref="MeshPaths.PublishedSidecar"/>).</summary>
+    public static ManagedProcess StartSidecar(string name, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, ITestOutputHelper? log = null) =>
+        MeshPaths.PublishedSidecar is { } executable
+            ? Start(name, executable, args, environment, log)
+            : StartDotnet(name, MeshPaths.Sidecar, args, environment, log);
+
     public static ManagedProcess Start(string name, string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, ITestOutputHelper? log = null)
     {
         var info = new ProcessStartInfo(fileName)

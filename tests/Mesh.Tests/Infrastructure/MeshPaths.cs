@@ -15,6 +15,14 @@ internal static class MeshPaths
 
     public static string Sidecar => Program("sidecar/Mesh.Sidecar", "mesh-sidecar.dll");
 
+    /// <summary>
+    /// The sidecar as deployed (self-contained, trimmed; scripts/publish-sidecar.sh) when MESH_TEST_SIDECAR names it,
+    /// as scripts/test.sh does, so the suite proves the artifact that ships; null runs the framework-dependent build.
+    /// </summary>
+    public static string? PublishedSidecar { get; } = Environment.GetEnvironmentVariable("MESH_TEST_SIDECAR") is { Length: > 0 } path
+        ? File.Exists(path) ? path : throw new FileNotFoundException($"MESH_TEST_SIDECAR names {path}, which does not exist; run scripts/publish-sidecar.sh", path)
+        : null;
+
     public static string Cli => Program("cli/Mesh.Cli", "meshctl.dll");
 
     public static string Demo => Program("demo/Mesh.Demo", "mesh-demo.dll");

@@ -61,7 +61,7 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
         }
 
         args.AddRange(extraArgs ?? []);
-        var process = ManagedProcess.StartDotnet(id, MeshPaths.Sidecar, args, null, log);
+        var process = ManagedProcess.StartSidecar(id, args, null, log);
         try
         {
             var line = await process.WaitForOutputAsync("sidecar ready", TimeSpan.FromSeconds(30));

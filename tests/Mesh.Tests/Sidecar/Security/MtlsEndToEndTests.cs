@@ -158,7 +158,7 @@ public sealed class MtlsEndToEndTests(ITestOutputHelper output)
     public async Task Start_UnknownJoinToken_ExitsWithClearErrorAndCode3()
     {
         await using var mesh = await MeshTestBed.StartAsync(output);
-        await using var process = ManagedProcess.StartDotnet("bad-token", MeshPaths.Sidecar,
+        await using var process = ManagedProcess.StartSidecar("bad-token",
         [
             "--silo", mesh.Silo.BaseAddress.ToString(), "--join-token", "not-a-real-token", "--state-file", Path.Combine(mesh.Directory, "bad.json"),
             "--outbound-port", "0", "--inbound-port", "0", "--admin-port", "0",
