@@ -16,6 +16,9 @@ internal static partial class SidecarHost
 {
     public static async Task<int> RunAsync(SidecarOptions options)
     {
+        // The sidecar is configured by flags and MESH_* variables only, so no watcher thread (and its inotify state) for
+        // appsettings files; the host reads this switch from its environment configuration, not from options.
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
