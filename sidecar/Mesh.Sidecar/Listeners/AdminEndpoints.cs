@@ -17,6 +17,9 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
 {
     public async Task HandleAsync(HttpContext context)
     {
+        // Requests run on the socket threads that also carry proxied traffic (SidecarTransport); rendering a config
+        // dump or metrics of a large mesh is slow enough to belong on the thread pool instead.
+        await Task.Yield();
         var response = context.Response;
         switch (context.Request.Path.Value)
         {
