@@ -110,14 +110,21 @@ public sealed class ResilienceEndToEndTests(ITestOutputHelper output)
         await mesh.SyncAsync(client);
 
         var statuses = new List<HttpStatusCode>();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         for (var i = 0; i < 10; i++)
         {
             using var response = await client.Proxy.GetAsync("http://reviews:9080/");
             statuses.Add(response.StatusCode);
         }
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses.Take(4));
-        Assert.True(statuses.Count(s => s == HttpStatusCode.TooManyRequests) >= 5, string.Join(",", statuses));
+        // The bucket starts full (the burst) and gains one token a second, so besides the burst at most one request
+        // per started second of the loop passes (a slow first request on a busy machine may earn one refill).
+        var refills = (int)Math.Ceiling(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var passed = statuses.Count(s => s == HttpStatusCode.OK);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], statuses.Take(3));
+        Assert.InRange(passed, 3, 3 + refills);
+        Assert.Equal(10 - passed, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
         await client.WaitForMetricAsync("response_code=\"429\",response_flags=\"RL\"");
     }
 
