@@ -22,44 +22,40 @@ cpu_ticks() {
   echo $total
 }
 
-# The upstream every proxy benchmark measures against: nginx (1 worker) serving a static 1 KB file with keep-alive.
-# Sets UP_PID. Usage: start_upstream_nginx PORT
-start_upstream_nginx() {
-  mkdir -p "$WORK/nginx-up" "$WORK/logs"
-  head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k.txt"
-  cat > "$WORK/nginx-up/nginx.conf" <<CONF
-worker_processes 1;
-error_log $WORK/logs/up-error.log;
-pid $WORK/nginx-up/nginx.pid;
+# Starts an nginx in the foreground with its own config directory and logs; the last PID started is $!.
+# Usage: run_nginx NAME WORKERS HTTP_BLOCK_BODY
+run_nginx() {
+  mkdir -p "$WORK/nginx-$1" "$WORK/logs"
+  cat > "$WORK/nginx-$1/nginx.conf" <<CONF
+worker_processes $2;
+error_log $WORK/logs/$1-error.log;
+pid $WORK/nginx-$1/nginx.pid;
 events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
-  server { listen 127.0.0.1:$1; location / { root $WORK; try_files /1k.txt =404; } }
+$3
 }
 CONF
-  nginx -c "$WORK/nginx-up/nginx.conf" -g 'daemon off;' & PIDS+=($!); UP_PID=$!
+  nginx -c "$WORK/nginx-$1/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+}
+
+# The upstream every proxy benchmark measures against: nginx (1 worker) serving a static 1 KB file with keep-alive.
+# Sets UP_PID. Usage: start_upstream_nginx PORT
+start_upstream_nginx() {
+  head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/1k.txt"
+  run_nginx up 1 "  server { listen 127.0.0.1:$1; location / { root $WORK; try_files /1k.txt =404; } }"
+  UP_PID=$!
 }
 
 # nginx as the reference proxy (2 workers, upstream keep-alive). Sets NGINX_PID. Usage: start_proxy_nginx PORT UPSTREAM
 start_proxy_nginx() {
-  mkdir -p "$WORK/nginx-proxy" "$WORK/logs"
-  cat > "$WORK/nginx-proxy/nginx.conf" <<CONF
-worker_processes 2;
-error_log $WORK/logs/proxy-error.log;
-pid $WORK/nginx-proxy/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  upstream app { server 127.0.0.1:$2; keepalive 128; }
+  run_nginx proxy 2 "  upstream app { server 127.0.0.1:$2; keepalive 128; }
   server {
     listen 127.0.0.1:$1;
-    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
-  nginx -c "$WORK/nginx-proxy/nginx.conf" -g 'daemon off;' & PIDS+=($!); NGINX_PID=$!
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
+  NGINX_PID=$!
 }
 
 # A sidecar state file: the routing config a silo would push (Service "upstream" + one Endpoint), loaded at start

@@ -88,7 +88,7 @@ to_ms() { # wrk latency like 310.00us / 1.20ms / 1.01s
 }
 
 declare -A RPS P50 P99 CPU
-RSS_MAX=0; RSS_SAMPLES=""
+RSS_SAMPLES=""
 for round in $(seq "$ROUNDS"); do
   for target in "${TARGETS[@]}"; do
     IFS='|' read -r name url host pids <<< "$target"
@@ -113,7 +113,7 @@ for round in $(seq "$ROUNDS"); do
     if [[ -n "$errors" ]]; then echo "$name round $round: $errors" >&2; fi
     RPS[$name]+="$rps "; P50[$name]+="$p50 "; P99[$name]+="$p99 "; CPU[$name]+="$cpu "
     if [[ "$name" == "sidecar-1-hop" ]]; then
-      wait "$SAMPLER"; rss=$(cat "$WORK/rss"); RSS_SAMPLES+="$rss "; (( rss > RSS_MAX )) && RSS_MAX=$rss
+      wait "$SAMPLER"; rss=$(cat "$WORK/rss"); RSS_SAMPLES+="$rss "
     fi
     echo "round $round $name: $rps req/s p50 ${p50}ms p99 ${p99}ms cpu ${cpu}us/req" >&2
   done
@@ -137,7 +137,7 @@ done
 DIRECT50=$(median "${P50[direct]}"); ONE50=$(median "${P50[sidecar-1-hop]}")
 echo
 echo "added p50 latency of one sidecar hop: $(python3 -c "print(round($ONE50-$DIRECT50, 3))") ms"
-echo "sidecar RSS under load (VmRSS sampled mid-run, one sample per round): median $(median "$RSS_SAMPLES" | awk '{print int($1/1024)}') MB, max $((RSS_MAX / 1024)) MB"
+echo "sidecar RSS under load (VmRSS sampled mid-run, one sample per round): median $(median "$RSS_SAMPLES" | awk '{print int($1/1024)}') MB, max $(tr " " "\n" <<< "$RSS_SAMPLES" | sort -n | tail -1 | awk '{print int($1/1024)}') MB"
 fi
 
 # Added latency at a fixed rate, the way Istio's performance tests measure it (1,000 req/s over 16 keep-alive

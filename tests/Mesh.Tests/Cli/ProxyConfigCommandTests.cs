@@ -3,11 +3,7 @@ using Mesh.Contracts.Protocol;
 using Mesh.Tests.Infrastructure;
 using Mesh.Tests.Sidecar;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Tests.Cli;
 
@@ -102,13 +98,8 @@ public sealed class ProxyConfigCommandTests(CliSiloFixture fixture) : IClassFixt
     /// <summary>A real Kestrel server answering /config_dump the way the sidecar's admin listener does.</summary>
     private static async Task<AdminServer> StartAdminAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        app.MapGet("/config_dump", () => Results.Text(Dump, "application/json"));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new AdminServer(app, address);
+        var (app, port) = await LoopbackApp.StartAsync(app => app.MapGet("/config_dump", () => Results.Text(Dump, "application/json")));
+        return new AdminServer(app, $"http://127.0.0.1:{port}");
     }
 
     private sealed record AdminServer(WebApplication App, string Url) : IAsyncDisposable

@@ -53,7 +53,8 @@ public sealed class ActiveHealthCheckTests(PostgresFixture postgres, ITestOutput
         var key = new ResourceKey(ResourceKinds.Endpoint, "default", endpoint.Name);
         await using var subscriber = await TestSubscriber.ConnectAsync(_cluster.Silos[1].BaseAddress, new NodeInfo { Id = "watcher", Namespace = "default" });
         await HealthCluster.WaitProbedAsync([upstream], 2, Deadline);
-        Assert.Equal(EndpointHealth.Healthy, HealthOf(subscriber, key));
+        // The probes have passed; the push that carries the result may still be on its way to this subscriber.
+        await subscriber.WaitForAsync(s => HealthOf(s, key) == EndpointHealth.Healthy, Deadline, "the endpoint turn Healthy");
 
         upstream.Status = 503;
         await subscriber.WaitForAsync(s => HealthOf(s, key) == EndpointHealth.Unhealthy, Deadline, "the endpoint turn Unhealthy");

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
+using Mesh.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Mesh.Tests.Health;
 
@@ -43,15 +39,13 @@ internal sealed class ProbeUpstream : IAsyncDisposable
 
     public static async Task<ProbeUpstream> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var upstream = new ProbeUpstream(app);
-        app.Run(upstream.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        upstream.Port = new Uri(address).Port;
+        ProbeUpstream? upstream = null;
+        var (_, port) = await LoopbackApp.StartAsync(app =>
+        {
+            upstream = new ProbeUpstream(app);
+            app.Run(upstream.HandleAsync);
+        });
+        upstream!.Port = port;
         return upstream;
     }
 

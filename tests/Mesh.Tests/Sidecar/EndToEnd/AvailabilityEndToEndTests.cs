@@ -31,7 +31,7 @@ public sealed class AvailabilityEndToEndTests(PostgresFixture postgres, ITestOut
         // The sidecar fails over to the second silo: a change written there reaches it.
         await mesh.Silos[1].Admin.PutResourceAsync(IstioResources.Split("reviews", 0, 100));
         await client.WaitForRevisionAsync(await mesh.Silos[1].StoreRevisionAsync(), TimeSpan.FromSeconds(30));
-        load.Versions.Clear();
+        load.ResetVersions();
         await load.WaitForMoreAsync(100);
         Assert.DoesNotContain("v1", load.Versions.Keys);
 

@@ -8,6 +8,7 @@ internal sealed class LoadLoop : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _workers;
     private long _succeeded;
+    private int _generation;
 
     public LoadLoop(HttpClient client, string url, int concurrency = 4)
     {
@@ -17,6 +18,16 @@ internal sealed class LoadLoop : IAsyncDisposable
     public long Succeeded => Interlocked.Read(ref _succeeded);
     public ConcurrentQueue<string> Failures { get; } = new();
     public ConcurrentDictionary<string, int> Versions { get; } = new();
+
+    /// <summary>
+    /// Forgets the versions seen so far; from now on only requests that start after this call are counted, so a
+    /// response to a request sent under an earlier configuration cannot appear in the new count.
+    /// </summary>
+    public void ResetVersions()
+    {
+        Interlocked.Increment(ref _generation);
+        Versions.Clear();
+    }
 
     /// <summary>Waits until at least <paramref name="more"/> further requests succeeded (traffic really flows).</summary>
     public Task WaitForMoreAsync(int more)
@@ -36,6 +47,7 @@ internal sealed class LoadLoop : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
+            var generation = Volatile.Read(ref _generation);
             try
             {
                 using var response = await client.GetAsync(url, CancellationToken.None);
@@ -43,7 +55,10 @@ internal sealed class LoadLoop : IAsyncDisposable
                 if (response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref _succeeded);
-                    Versions.AddOrUpdate(body, 1, (_, n) => n + 1);
+                    if (generation == Volatile.Read(ref _generation))
+                    {
+                        Versions.AddOrUpdate(body, 1, (_, n) => n + 1);
+                    }
                 }
                 else
                 {

@@ -1,12 +1,8 @@
 using System.Net.WebSockets;
+using Mesh.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Mesh.Tests.Sidecar.EndToEnd;
 
@@ -39,16 +35,14 @@ internal sealed class UpstreamServer : IAsyncDisposable
 
     public static async Task<UpstreamServer> StartAsync(string version, HttpProtocols protocols = HttpProtocols.Http1)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = protocols));
-        var app = builder.Build();
-        var server = new UpstreamServer(app, version);
-        app.UseWebSockets();
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Port = new Uri(address).Port;
+        UpstreamServer? server = null;
+        var (_, port) = await LoopbackApp.StartAsync(app =>
+        {
+            server = new UpstreamServer(app, version);
+            app.UseWebSockets();
+            app.Run(server.HandleAsync);
+        }, protocols);
+        server!.Port = port;
         return server;
     }
 
