@@ -19,14 +19,7 @@ internal sealed class PostgresConnections : IAsyncDisposable
             throw new ArgumentException("PostgresStoreOptions.ConnectionString is empty", nameof(options));
         }
 
-        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-        {
-            // The store issues a handful of fixed statements; preparing them saves planning on every batch.
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
-        }
-
-        _dataSource = builder.Build();
+        _dataSource = CreateDataSource(options.ConnectionString);
 
         var watch = new NpgsqlConnectionStringBuilder(options.ConnectionString)
         {
@@ -34,6 +27,22 @@ internal sealed class PostgresConnections : IAsyncDisposable
             Pooling = false,
         };
         WatchConnectionString = watch.ConnectionString;
+    }
+
+    /// <summary>
+    /// The data source every Mesh component opens the shared database through (the store and Orleans' providers),
+    /// so one connection string means the same pool settings everywhere.
+    /// </summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // Both issue a handful of fixed statements; preparing them saves planning on every call.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+
+        return builder.Build();
     }
 
     /// <summary>Connection string of the dedicated LISTEN connection (keepalive on, unpooled). Never log it.</summary>
