@@ -1,4 +1,5 @@
 using Mesh.Grains.Health;
+using Mesh.Storage.Orleans;
 using Orleans.Runtime;
 
 namespace Mesh.Silo.Health;
@@ -12,7 +13,7 @@ namespace Mesh.Silo.Health;
 [KeepAlive]
 [HealthPartitionPlacement]
 internal sealed partial class HealthPartitionGrain(
-    [PersistentState("health-partition", GrainStorage.Name)] IPersistentState<HealthPartitionState> state,
+    [PersistentState("health-partition", OrleansPostgresSiloBuilderExtensions.StorageName)] IPersistentState<HealthPartitionState> state,
     ShardOwnership ownership,
     ILocalSiloDetails silo,
     IClusterMembershipService membership,

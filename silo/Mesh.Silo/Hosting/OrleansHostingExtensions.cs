@@ -42,7 +42,7 @@ internal static class OrleansHostingExtensions
             {
                 silo.UseDevelopmentClustering(new IPEndPoint(IPAddress.Parse(settings.AdvertisedAddress), siloPort));
                 silo.AddMemoryGrainStorageAsDefault();
-                silo.AddMemoryGrainStorage(GrainStorage.Name);
+                silo.AddMemoryGrainStorage(OrleansPostgresSiloBuilderExtensions.StorageName);
                 silo.UseInMemoryReminderService();
             }
             else

@@ -33,9 +33,3 @@ internal sealed record OrleansSettings
     /// <summary>How long a grain call waits for its answer before it fails (and the API answers 503).</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
-
-/// <summary>The grain storage provider Mesh's grains name in <c>[PersistentState]</c>.</summary>
-internal static class GrainStorage
-{
-    public const string Name = "mesh";
-}
