@@ -25,7 +25,7 @@ public static class MeshStorageServiceCollectionExtensions
     }
 
     private static IServiceCollection AddMeshStorageCore<TStore, TCaStore>(this IServiceCollection services)
-        where TStore : class, IMeshStore, IShardLeaseStore, IOutlierReportStore
+        where TStore : class, IMeshStore, IOutlierReportStore
         where TCaStore : class, ICaStore
     {
         services.AddSingleton<ICaStore, TCaStore>();
@@ -33,7 +33,6 @@ public static class MeshStorageServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TStore>();
         services.AddSingleton<IMeshStore>(sp => sp.GetRequiredService<TStore>());
-        services.AddSingleton<IShardLeaseStore>(sp => sp.GetRequiredService<TStore>());
         services.AddSingleton<IOutlierReportStore>(sp => sp.GetRequiredService<TStore>());
         return services;
     }

@@ -17,10 +17,10 @@ internal static class TableColumns
             KindApi.Subscriber => (["ID", "NAMESPACE", "SERVICE", "SILO", "SENT", "ACKED", "NACKED", "LAST NACK"],
                 e => [S(e, "id"), S(e, "node", "namespace"), Or(S(e, "node", "service"), "-"), S(e, "siloId"), S(e, "sentRevision"),
                     S(e, "ackedRevision"), Or(S(e, "nackedRevision"), "-"), Or(S(e, "lastNackError"), "-")]),
-            KindApi.Member => (["ID", "ADDRESS", "REVISION", "STARTED", "LAST HEARTBEAT"],
-                e => [S(e, "id"), S(e, "address"), S(e, "revision"), S(e, "startedAt"), S(e, "lastHeartbeat")]),
-            KindApi.Shard => (["SHARD", "OWNER", "TOKEN", "EXPIRES", "ENDPOINTS"],
-                e => [S(e, "shard"), Or(S(e, "owner"), "-"), S(e, "fencingToken"), S(e, "expiresAt"), S(e, "endpoints")]),
+            KindApi.Member => (["ID", "ADDRESS", "STATUS", "STARTED", "LAST I-AM-ALIVE"],
+                e => [S(e, "id"), S(e, "address"), S(e, "status"), S(e, "startedAt"), S(e, "lastIAmAlive")]),
+            KindApi.Shard => (["SHARD", "OWNER", "GENERATION", "ACTIVATED", "ENDPOINTS"],
+                e => [S(e, "shard"), Or(S(e, "owner"), "-"), S(e, "generation"), Or(S(e, "activatedAt"), "-"), S(e, "endpoints")]),
             _ => Resource(kind.Kind),
         };
 

@@ -2,8 +2,11 @@ using Mesh.Contracts.Protocol;
 
 namespace Mesh.Contracts.Cluster;
 
-/// <summary>A row of the membership table.</summary>
-public sealed record SiloMember(string Id, string Address, DateTimeOffset StartedAt, DateTimeOffset LastHeartbeat, long Revision);
+/// <summary>
+/// One silo in Orleans' membership view: its name (<c>Mesh:SiloId</c>), silo-to-silo address, status (Joining, Active,
+/// ShuttingDown, Stopping, Dead), start time and last "I am alive" write.
+/// </summary>
+public sealed record SiloMember(string Id, string Address, string Status, DateTimeOffset StartedAt, DateTimeOffset LastIAmAlive);
 
 /// <summary>What the admin API shows about one subscriber.</summary>
 public sealed record SubscriberStatus

@@ -1,7 +1,8 @@
 namespace Mesh.Contracts.Cluster;
 
 /// <summary>
-/// One health-check shard as the admin API shows it. <see cref="Owner"/> is null when the shard is free or its
-/// lease expired; <see cref="Endpoints"/> counts the endpoints hashed to it that have a health check.
+/// One health partition as the admin API shows it: the silo its single activation runs on (null when it could not be
+/// reached in time, e.g. right after its silo died), the activation's generation (higher after every takeover), when
+/// it was activated, and how many endpoints with a health check hash to it.
 /// </summary>
-public sealed record ShardView(int Shard, string? Owner, long FencingToken, DateTimeOffset ExpiresAt, int Endpoints);
+public sealed record ShardView(int Shard, string? Owner, long Generation, DateTimeOffset? ActivatedAt, int Endpoints);

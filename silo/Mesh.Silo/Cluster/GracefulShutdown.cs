@@ -6,14 +6,12 @@ namespace Mesh.Silo.Cluster;
 
 /// <summary>
 /// Leaves the cluster cleanly on SIGTERM, before any service stops: (a) every subscriber gets a reconnect frame and
-/// moves to another silo at once, (b) probing stops and the shard leases are released so other silos take them
-/// on their next step instead of after expiry, (c) the membership row goes. Each step is bounded, so a dead
-/// database cannot hold up the exit; whatever is left then expires by itself.
+/// moves to another silo at once, (b) probing stops. Orleans' own shutdown then deactivates this silo's grains (the
+/// health partitions re-activate on the other silos at their next check) and marks the silo dead in the membership
+/// table. Each step is bounded, so a dead database cannot hold up the exit.
 /// </summary>
 internal sealed partial class GracefulShutdown(
     SubscriberRegistry subscribers,
-    IMeshStore store,
-    SiloIdentity silo,
     IServiceProvider services,
     ILogger<GracefulShutdown> logger) : IHostedLifecycleService
 {
@@ -26,12 +24,6 @@ internal sealed partial class GracefulShutdown(
         LogDrained(logger, count);
 
         services.GetService<HealthChecker>()?.StopAll();
-        if (services.GetService<ShardLeaseService>() is { } leases)
-        {
-            await StepAsync("release shard leases", leases.ReleaseAsync, cancellationToken);
-        }
-
-        await StepAsync("leave membership", token => store.RemoveMemberAsync(silo.Id, token), cancellationToken);
     }
 
     private async Task StepAsync(string step, Func<CancellationToken, Task> action, CancellationToken cancellationToken)

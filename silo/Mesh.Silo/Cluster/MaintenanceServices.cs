@@ -1,4 +1,3 @@
-using Mesh.Contracts.Cluster;
 using Mesh.Silo.Cache;
 using Mesh.Storage.Abstractions;
 using Microsoft.Extensions.Hosting;
@@ -72,33 +71,6 @@ internal abstract partial class PeriodicService(ResourceCache cache, TimeProvide
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "{Step} failed")]
     private static partial void LogStepError(ILogger logger, string step, Exception exception);
-}
-
-/// <summary>Heartbeats this silo into the membership table and removes members that stopped heartbeating.</summary>
-internal sealed class MembershipService(IMeshStore store, SiloIdentity silo, ResourceCache resourceCache, SiloOptions options, TimeProvider timeProvider, ILogger<MembershipService> logger)
-    : PeriodicService(resourceCache, timeProvider, logger)
-{
-    protected override TimeSpan Interval => options.MemberHeartbeatInterval;
-
-    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
-    {
-        var now = Clock.GetUtcNow();
-        await store.UpsertMemberAsync(new SiloMember(silo.Id, silo.Address, silo.StartedAt, now, Cache.Revision), cancellationToken);
-        await store.RemoveStaleMembersAsync(now - options.MemberExpiry, cancellationToken);
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        try
-        {
-            await store.RemoveMemberAsync(silo.Id, cancellationToken);
-        }
-        catch (StoreUnavailableException)
-        {
-            // It will age out of the table instead.
-        }
-    }
 }
 
 /// <summary>Deletes endpoints whose lease was not renewed; the deletions are pushed like any other change.</summary>

@@ -4,9 +4,9 @@ using Mesh.Silo.Cache;
 namespace Mesh.Silo.Health;
 
 /// <summary>
-/// Keeps one <see cref="ProbeLoop"/> per endpoint this silo must probe: endpoints with a health check in the shards
-/// it holds. Rescans when the cache or the held shards change (at most every <see cref="RescanPause"/>, since a rescan
-/// walks every resource) and every renew interval, when a lease may have lapsed without a new balancing step.
+/// Keeps one <see cref="ProbeLoop"/> per endpoint this silo must probe: endpoints with a health check in the health
+/// partitions active here. Rescans when the cache or the active partitions change (at most every
+/// <see cref="RescanPause"/>, since a rescan walks every resource), and every partition check interval as a backstop.
 /// </summary>
 internal sealed partial class HealthChecker(
     ResourceCache cache,
@@ -32,7 +32,7 @@ internal sealed partial class HealthChecker(
             await cache.Loaded.WaitAsync(stoppingToken);
             while (true)
             {
-                var changed = Task.WhenAny(cache.Changed, ownership.Changed, Task.Delay(options.Health.RenewInterval, timeProvider, stoppingToken));
+                var changed = Task.WhenAny(cache.Changed, ownership.Changed, Task.Delay(options.Health.PartitionCheckInterval, timeProvider, stoppingToken));
                 try
                 {
                     Rescan();
@@ -56,7 +56,7 @@ internal sealed partial class HealthChecker(
         }
     }
 
-    /// <summary>Stops every probe at once (graceful shutdown, before the leases are released).</summary>
+    /// <summary>Stops every probe at once (graceful shutdown, before the partitions leave this silo).</summary>
     public void StopAll()
     {
         lock (_loops)
@@ -111,6 +111,6 @@ internal sealed partial class HealthChecker(
     [LoggerMessage(EventId = 621, Level = LogLevel.Error, Message = "Health-check rescan failed")]
     private static partial void LogRescanFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 620, Level = LogLevel.Information, Message = "Probing {Endpoints} endpoints in {Shards} held shards")]
+    [LoggerMessage(EventId = 620, Level = LogLevel.Information, Message = "Probing {Endpoints} endpoints in {Shards} health partitions")]
     private static partial void LogProbing(ILogger logger, int endpoints, int shards);
 }

@@ -15,7 +15,7 @@ internal sealed class HealthMetrics : IDisposable
     {
         _probes = _meter.CreateCounter<long>("mesh_silo_health_probes", description: "Health probes run by this silo, by result");
         _writes = _meter.CreateCounter<long>("mesh_silo_health_writes", description: "Endpoint health changes this silo tried to write, by outcome");
-        _meter.CreateObservableGauge("mesh_silo_health_shards_held", () => ownership.Count, description: "Health-check shards this silo holds");
+        _meter.CreateObservableGauge("mesh_silo_health_shards_held", () => ownership.Count, description: "Health partitions active on this silo");
         _meter.CreateObservableGauge("mesh_silo_health_endpoints_probed", () => Volatile.Read(ref _endpointsProbed), description: "Endpoints this silo probes");
     }
 

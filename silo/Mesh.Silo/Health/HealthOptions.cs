@@ -3,22 +3,23 @@ namespace Mesh.Silo.Health;
 /// <summary>Active health checking (section <c>Mesh:Health</c>). docs/operations.md lists every setting.</summary>
 internal sealed record HealthOptions
 {
-    /// <summary>When false this silo neither holds shards nor probes.</summary>
+    /// <summary>When false this silo does not probe (its partitions still activate, so the cluster can use it).</summary>
     public bool Enabled { get; init; } = true;
 
-    /// <summary>Number of shards endpoints hash into; every silo of a cluster must use the same value.</summary>
+    /// <summary>Number of partitions endpoints hash into; every silo of a cluster must use the same value.</summary>
     public int Shards { get; init; } = 64;
 
-    /// <summary>Lease length; renewed every third of it. A dead silo's shards move within two lease periods.</summary>
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(6);
+    /// <summary>
+    /// How often every silo asks every partition to be active: the bound on how long a dead silo's partitions wait for
+    /// re-activation once Orleans has declared it dead, and on how soon a joining silo gets its share.
+    /// </summary>
+    public TimeSpan PartitionCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Probes one silo runs at the same time.</summary>
     public int MaxConcurrentProbes { get; init; } = 256;
 
     /// <summary>Flap damping of health transitions (section <c>Mesh:Health:Damping</c>).</summary>
     public DampingOptions Damping { get; init; } = new();
-
-    public TimeSpan RenewInterval => LeaseDuration / 3;
 }
 
 /// <summary>

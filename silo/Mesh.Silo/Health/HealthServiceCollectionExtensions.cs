@@ -2,7 +2,7 @@ namespace Mesh.Silo.Health;
 
 internal static class HealthServiceCollectionExtensions
 {
-    /// <summary>Registers shard leases, probing and fenced health writes (unless <c>Mesh:Health:Enabled</c> is false).</summary>
+    /// <summary>Registers the partition keeper, probing and health writes (unless <c>Mesh:Health:Enabled</c> is false).</summary>
     public static IServiceCollection AddMeshHealth(this IServiceCollection services, SiloOptions options)
     {
         services.AddSingleton<ShardOwnership>();
@@ -12,11 +12,12 @@ internal static class HealthServiceCollectionExtensions
             throw new InvalidOperationException($"Mesh:Health:Shards is {health.Shards}; it must be 1..65536");
         }
 
-        if (health.LeaseDuration < TimeSpan.FromMilliseconds(300))
+        if (health.PartitionCheckInterval < TimeSpan.FromMilliseconds(100))
         {
-            throw new InvalidOperationException($"Mesh:Health:LeaseDuration is {health.LeaseDuration}; it must be at least 300 ms");
+            throw new InvalidOperationException($"Mesh:Health:PartitionCheckInterval is {health.PartitionCheckInterval}; it must be at least 100 ms");
         }
 
+        services.AddSingleton<HealthPartitionKeeper>();
         if (!health.Enabled)
         {
             return services;
@@ -35,12 +36,15 @@ internal static class HealthServiceCollectionExtensions
             });
         services.AddSingleton<HealthMetrics>();
         services.AddSingleton<Prober>();
-        services.AddSingleton<ShardLeaseService>();
-        services.AddHostedService(sp => sp.GetRequiredService<ShardLeaseService>());
+        services.AddHostedService(sp => sp.GetRequiredService<HealthPartitionKeeper>());
         services.AddSingleton<HealthWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HealthWriter>());
         services.AddSingleton<HealthChecker>();
         services.AddHostedService(sp => sp.GetRequiredService<HealthChecker>());
         return services;
     }
+
+    /// <summary>The silo side of health partitions: their placement.</summary>
+    public static ISiloBuilder AddMeshHealthPartitions(this ISiloBuilder silo) =>
+        silo.AddPlacementDirector<HealthPartitionPlacement, HealthPartitionPlacementDirector>();
 }

@@ -7,16 +7,17 @@ using Mesh.Storage.Abstractions;
 namespace Mesh.Silo.Health;
 
 /// <summary>
-/// Writes health changes, coalesced: changes queue per endpoint (the latest wins) and each flush writes one fenced
-/// transaction per shard, so a burst of transitions becomes a few revisions. A write for a shard this silo no longer
-/// holds is refused by the store and dropped: the new owner probes the endpoint itself.
+/// Writes health changes, coalesced: changes queue per endpoint (the latest wins) and each flush writes one
+/// transaction per partition, so a burst of transitions becomes a few revisions. Changes of a partition that has left
+/// this silo are dropped: its new silo probes the endpoint itself. Each write expects the endpoint's cached version,
+/// so a verdict based on an endpoint that changed meanwhile is refused (409) and retried against the new version
+/// rather than overwriting it; Orleans' single activation, not a lease, keeps two silos from probing one partition.
 /// </summary>
 internal sealed partial class HealthWriter(
-    IShardLeaseStore store,
+    IMeshStore store,
     ResourceCache cache,
     ChangeFeedService feed,
     ShardOwnership ownership,
-    SiloIdentity silo,
     HealthMetrics metrics,
     TimeProvider timeProvider,
     ILogger<HealthWriter> logger) : BackgroundService
@@ -73,7 +74,7 @@ internal sealed partial class HealthWriter(
     /// <summary>Returns false when the changes should be retried.</summary>
     private async Task<bool> FlushAsync(int shard, List<KeyValuePair<ResourceKey, (int Shard, EndpointHealth Health)>> changes, CancellationToken cancellationToken)
     {
-        if (!ownership.TryGetToken(shard, out var token))
+        if (!ownership.Holds(shard))
         {
             return true;
         }
@@ -96,16 +97,10 @@ internal sealed partial class HealthWriter(
                 return true;
             }
 
-            var result = await store.WriteFencedAsync(writes, new ShardFence(shard, silo.Id, token), cancellationToken);
+            var result = await store.WriteAsync(writes, cancellationToken);
             feed.Wake();
             metrics.RecordWrites(writes.Count, "written");
             LogWritten(logger, writes.Count, shard, result.Revision);
-            return true;
-        }
-        catch (ShardLeaseLostException)
-        {
-            metrics.RecordWrites(changes.Count, "lease_lost");
-            LogLeaseLost(logger, shard, changes.Count);
             return true;
         }
         catch (Exception ex) when (ex is StoreConflictException or StoreUnavailableException)
@@ -136,15 +131,12 @@ internal sealed partial class HealthWriter(
         _wake.Set();
     }
 
-    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Wrote {Count} health changes of shard {Shard} at revision {Revision}")]
+    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Wrote {Count} health changes of partition {Shard} at revision {Revision}")]
     private static partial void LogWritten(ILogger logger, int count, int shard, long revision);
 
-    [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Shard {Shard} was lost before {Count} health changes were written; its new owner takes over")]
-    private static partial void LogLeaseLost(ILogger logger, int shard, int count);
-
-    [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "Health changes of shard {Shard} could not be written")]
+    [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "Health changes of partition {Shard} could not be written")]
     private static partial void LogWriteFailed(ILogger logger, int shard, Exception exception);
 
-    [LoggerMessage(EventId = 612, Level = LogLevel.Warning, Message = "Health changes of shard {Shard} will be retried: {Reason}")]
+    [LoggerMessage(EventId = 612, Level = LogLevel.Warning, Message = "Health changes of partition {Shard} will be retried: {Reason}")]
     private static partial void LogRetry(ILogger logger, int shard, string reason);
 }

@@ -22,7 +22,7 @@ internal sealed record SiloOptions
     /// <summary>Unique id of this silo; generated when empty.</summary>
     public string SiloId { get; init; } = "";
 
-    /// <summary>Address other components reach this silo at, shown in the membership table.</summary>
+    /// <summary>Address other components reach this silo's API at.</summary>
     public string? AdvertisedAddress { get; init; }
 
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
@@ -38,11 +38,6 @@ internal sealed record SiloOptions
     public long ChangeLogRetainedRevisions { get; init; } = 100_000;
 
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(1);
-
-    public TimeSpan MemberHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>A member whose heartbeat is older than this is removed from the table.</summary>
-    public TimeSpan MemberExpiry { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -71,7 +66,10 @@ internal sealed record SiloOptions
     /// <summary>The built-in certificate authority (section <c>Mesh:Ca</c>).</summary>
     public Certificates.CaSettings Ca { get; init; } = new();
 
-    /// <summary>Active health checking: shards, leases, damping (section <c>Mesh:Health</c>).</summary>
+    /// <summary>The Orleans silo: cluster, ports, failure detection (section <c>Mesh:Orleans</c>).</summary>
+    public OrleansSettings Orleans { get; init; } = new();
+
+    /// <summary>Active health checking: partitions, damping (section <c>Mesh:Health</c>).</summary>
     public Health.HealthOptions Health { get; init; } = new();
 
     /// <summary>TLS of the silo's endpoints (section <c>Mesh:Tls</c>).</summary>

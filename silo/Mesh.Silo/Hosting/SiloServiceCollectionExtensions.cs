@@ -34,6 +34,7 @@ internal static class SiloServiceCollectionExtensions
             options.AdvertisedAddress ?? string.Join(",", builder.WebHost.GetSetting("urls")?.Split(';') ?? []),
             sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddMeshStorage(options.Postgres);
+        builder.AddMeshOrleans(options);
 
         services.AddSingleton<ResourceCache>();
         services.AddSingleton<ChangeFeedService>();
@@ -59,7 +60,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<AdminAuthorization>();
         services.AddMeshCertificates(options);
 
-        services.AddHostedService<MembershipService>();
+        services.AddHostedService<DeadSiloCleanup>();
         services.AddHostedService<LeaseSweeper>();
         services.AddHostedService<CompactionService>();
         services.AddMeshHealth(options);
@@ -75,6 +76,9 @@ internal static class SiloServiceCollectionExtensions
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Orleans logs every placement and membership step at Information, and its Polly pipelines every attempt.
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         services.Configure<KestrelServerOptions>(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;

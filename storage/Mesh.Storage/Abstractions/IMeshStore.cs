@@ -4,8 +4,8 @@ using Mesh.Contracts.Resources;
 namespace Mesh.Storage.Abstractions;
 
 /// <summary>
-/// The control plane's durable state: resources, a revision-ordered change log, silo membership and subscriber
-/// status. Every implementation passes the same contract tests (tests/Mesh.Tests/Storage).
+/// The control plane's durable state: resources, a revision-ordered change log and subscriber status (silo
+/// membership is Orleans'). Every implementation passes the same contract tests (tests/Mesh.Tests/Storage).
 /// </summary>
 public interface IMeshStore
 {
@@ -57,14 +57,8 @@ public interface IMeshStore
     /// </summary>
     Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken);
 
-    Task UpsertMemberAsync(SiloMember member, CancellationToken cancellationToken);
-
-    Task<IReadOnlyList<SiloMember>> ListMembersAsync(CancellationToken cancellationToken);
-
-    /// <summary>Removes members whose heartbeat is older than <paramref name="staleBefore"/>, and their subscribers.</summary>
-    Task<int> RemoveStaleMembersAsync(DateTimeOffset staleBefore, CancellationToken cancellationToken);
-
-    Task RemoveMemberAsync(string siloId, CancellationToken cancellationToken);
+    /// <summary>Removes the status rows (and outlier reports) of subscribers connected to silos that are gone.</summary>
+    Task<int> RemoveSubscribersOfSilosAsync(IReadOnlyList<string> siloIds, CancellationToken cancellationToken);
 
     /// <summary>Replaces the status rows of the given subscribers (one silo's batch).</summary>
     Task UpsertSubscribersAsync(IReadOnlyList<SubscriberStatus> subscribers, CancellationToken cancellationToken);

@@ -14,7 +14,6 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKey, StoredResource> _resources = [];
     private readonly List<ChangeEntry> _log = [];
-    private readonly Dictionary<string, SiloMember> _members = [];
     private readonly Dictionary<string, SubscriberStatus> _subscribers = [];
     private readonly List<Channel<long>> _watchers = [];
     private long _revision;
@@ -24,21 +23,17 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
 
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
-    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken) =>
-        WriteAsync(writes, fence: null);
-
-    private Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, ShardFence? fence)
+    public Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
     {
         WriteResult result;
         try
         {
             lock (_gate)
             {
-                CheckFenceLocked(fence);
                 result = ApplyLocked(writes);
             }
         }
-        catch (Exception e) when (e is StoreConflictException or ArgumentException or ShardLeaseLostException)
+        catch (Exception e) when (e is StoreConflictException or ArgumentException)
         {
             // Like any async store: a refused write is a faulted task, never a synchronous throw.
             return Task.FromException<WriteResult>(e);
@@ -282,59 +277,19 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
         }
     }
 
-    public Task UpsertMemberAsync(SiloMember member, CancellationToken cancellationToken)
+    public Task<int> RemoveSubscribersOfSilosAsync(IReadOnlyList<string> siloIds, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            _members[member.Id] = _members.TryGetValue(member.Id, out var existing)
-                ? member with { StartedAt = existing.StartedAt }
-                : member;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<IReadOnlyList<SiloMember>> ListMembersAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult<IReadOnlyList<SiloMember>>(_members.Values.OrderBy(m => m.StartedAt).ToList());
-        }
-    }
-
-    public Task<int> RemoveStaleMembersAsync(DateTimeOffset staleBefore, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var stale = _members.Values.Where(m => m.LastHeartbeat < staleBefore).Select(m => m.Id).ToHashSet();
-            foreach (var id in stale)
-            {
-                _members.Remove(id);
-            }
-
-            foreach (var subscriber in _subscribers.Values.Where(s => stale.Contains(s.SiloId)).ToList())
+            var gone = _subscribers.Values.Where(s => siloIds.Contains(s.SiloId)).ToList();
+            foreach (var subscriber in gone)
             {
                 _subscribers.Remove(subscriber.Id);
                 DropReportsLocked(subscriber.Id);
             }
 
-            return Task.FromResult(stale.Count);
+            return Task.FromResult(gone.Count);
         }
-    }
-
-    public Task RemoveMemberAsync(string siloId, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            _members.Remove(siloId);
-            foreach (var subscriber in _subscribers.Values.Where(s => s.SiloId == siloId).ToList())
-            {
-                _subscribers.Remove(subscriber.Id);
-                DropReportsLocked(subscriber.Id);
-            }
-        }
-
-        return Task.CompletedTask;
     }
 
     public Task UpsertSubscribersAsync(IReadOnlyList<SubscriberStatus> subscribers, CancellationToken cancellationToken)

@@ -12,17 +12,15 @@ namespace Mesh.Storage.Postgres;
 /// revision-creating transaction locks the revision counter first, so revisions commit in order across silos and
 /// a reader that has seen revision N never sees a smaller one appear later.
 /// </summary>
-internal sealed class PostgresMeshStore : IMeshStore, IShardLeaseStore, IOutlierReportStore, IAsyncDisposable
+internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyncDisposable
 {
     private readonly PostgresConnections _connections;
     private readonly GroupCommitWriter _writer;
     private readonly PostgresResources _resources;
     private readonly PostgresChangeLog _changeLog;
-    private readonly PostgresMembership _membership;
+    private readonly PostgresSubscribers _subscribers;
     private readonly PostgresChangeWatcher _watcher;
     private readonly PostgresMigrator _migrator;
-    private readonly PostgresShardLeases _shards;
-    private readonly WriteBatchExecutor _fencedWrites;
     private readonly PostgresOutlierReports _outliers;
     private volatile bool _initialized;
     private int _disposed;
@@ -33,11 +31,9 @@ internal sealed class PostgresMeshStore : IMeshStore, IShardLeaseStore, IOutlier
         _writer = new GroupCommitWriter(_connections, options, timeProvider, logger);
         _resources = new PostgresResources(_connections, options);
         _changeLog = new PostgresChangeLog(_connections);
-        _membership = new PostgresMembership(_connections);
+        _subscribers = new PostgresSubscribers(_connections);
         _watcher = new PostgresChangeWatcher(_connections, options, timeProvider, logger);
         _migrator = new PostgresMigrator(logger);
-        _shards = new PostgresShardLeases(_connections);
-        _fencedWrites = new WriteBatchExecutor(options, timeProvider);
         _outliers = new PostgresOutlierReports(_connections);
     }
 
@@ -95,48 +91,17 @@ internal sealed class PostgresMeshStore : IMeshStore, IShardLeaseStore, IOutlier
     public Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken) =>
         _watcher.WatchAsync(onRevision, cancellationToken);
 
-    public Task UpsertMemberAsync(SiloMember member, CancellationToken cancellationToken) =>
-        _membership.UpsertMemberAsync(member, cancellationToken);
-
-    public Task<IReadOnlyList<SiloMember>> ListMembersAsync(CancellationToken cancellationToken) =>
-        _membership.ListMembersAsync(cancellationToken);
-
-    public Task<int> RemoveStaleMembersAsync(DateTimeOffset staleBefore, CancellationToken cancellationToken) =>
-        _membership.RemoveStaleMembersAsync(staleBefore, cancellationToken);
-
-    public Task RemoveMemberAsync(string siloId, CancellationToken cancellationToken) =>
-        _membership.RemoveMemberAsync(siloId, cancellationToken);
+    public Task<int> RemoveSubscribersOfSilosAsync(IReadOnlyList<string> siloIds, CancellationToken cancellationToken) =>
+        _subscribers.RemoveSubscribersOfSilosAsync(siloIds, cancellationToken);
 
     public Task UpsertSubscribersAsync(IReadOnlyList<SubscriberStatus> subscribers, CancellationToken cancellationToken) =>
-        _membership.UpsertSubscribersAsync(subscribers, cancellationToken);
+        _subscribers.UpsertSubscribersAsync(subscribers, cancellationToken);
 
     public Task RemoveSubscribersAsync(IReadOnlyList<string> subscriberIds, CancellationToken cancellationToken) =>
-        _membership.RemoveSubscribersAsync(subscriberIds, cancellationToken);
+        _subscribers.RemoveSubscribersAsync(subscriberIds, cancellationToken);
 
     public Task<IReadOnlyList<SubscriberStatus>> ListSubscribersAsync(CancellationToken cancellationToken) =>
-        _membership.ListSubscribersAsync(cancellationToken);
-
-    public Task<ShardBalance> BalanceShardsAsync(ShardClaim claim, CancellationToken cancellationToken) =>
-        _shards.BalanceAsync(claim, cancellationToken);
-
-    public Task ReleaseShardsAsync(string owner, CancellationToken cancellationToken) =>
-        _shards.ReleaseAsync(owner, cancellationToken);
-
-    public Task<IReadOnlyList<ShardLease>> ListShardsAsync(int shardCount, CancellationToken cancellationToken) =>
-        _shards.ListAsync(shardCount, cancellationToken);
-
-    /// <summary>Its own small transaction rather than a group-commit batch: a lost lease must refuse only this write.</summary>
-    public async Task<WriteResult> WriteFencedAsync(IReadOnlyList<ResourceWrite> writes, ShardFence fence, CancellationToken cancellationToken)
-    {
-        var request = new WriteRequest(writes, cancellationToken);
-        var plan = await _connections.RunAsync(connection => _fencedWrites.ExecuteAsync(connection, [request], cancellationToken, fence), cancellationToken);
-        if (plan.Refused.Count > 0)
-        {
-            throw plan.Refused[0].Error;
-        }
-
-        return plan.Accepted[0].Result;
-    }
+        _subscribers.ListSubscribersAsync(cancellationToken);
 
     public Task UpsertOutlierReportAsync(Mesh.Contracts.Registry.OutlierReport report, CancellationToken cancellationToken) =>
         _outliers.UpsertAsync(report, cancellationToken);

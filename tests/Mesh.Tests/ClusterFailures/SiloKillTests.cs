@@ -50,12 +50,12 @@ public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper ou
         }, ResubscribeBound, () => $"subscribers {string.Join(",", moved)} of {victim.SiloId} were not on a surviving silo within {ResubscribeBound.TotalSeconds} s");
         output.WriteLine($"{moved.Count} subscriber(s) of {victim.SiloId} re-subscribed in {clock.ElapsedMilliseconds} ms");
 
-        // Its shards go to the survivors, each with a higher fencing token (the bound of two lease periods is asserted
-        // precisely in Health/ShardTakeoverTests; here the point is that it happens under traffic).
+        // Its health partitions are re-activated on the survivors, each with a higher generation (Health/ShardTakeoverTests
+        // checks that probing continues; here the point is that it happens under traffic).
         await Poll.UntilTrueAsync(async () =>
         {
             var shards = (await HealthCluster.ShardsAsync(survivors[0])).ToDictionary(s => s.Shard);
-            return victimShards.All(old => shards[old.Shard] is { Owner: { } owner } now && survivorIds.Contains(owner) && now.FencingToken > old.FencingToken);
+            return victimShards.All(old => shards[old.Shard] is { Owner: { } owner } now && survivorIds.Contains(owner) && now.Generation > old.Generation);
         }, TimeSpan.FromSeconds(30), () => $"the shards of {victim.SiloId} were not taken over by the survivors");
         output.WriteLine($"{victimShards.Count} shard(s) of {victim.SiloId} taken over {clock.ElapsedMilliseconds} ms after the kill");
 

@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Mesh.Tests.Health;
 
 /// <summary>
-/// Silo processes on one real database with short leases, plus real upstreams to probe. Disposing stops
+/// Silo processes on one real database with a short health-partition check interval, plus real upstreams to probe. Disposing stops
 /// everything, also when a test fails.
 /// </summary>
 internal sealed class HealthCluster : IAsyncDisposable
@@ -19,26 +19,26 @@ internal sealed class HealthCluster : IAsyncDisposable
     public const int Shards = 16;
     private readonly string _database;
     private readonly ITestOutputHelper _output;
-    private readonly TimeSpan _lease;
+    private readonly TimeSpan _checkInterval;
 
-    private HealthCluster(string database, ITestOutputHelper output, TimeSpan lease)
+    private HealthCluster(string database, ITestOutputHelper output, TimeSpan checkInterval)
     {
         _database = database;
         _output = output;
-        _lease = lease;
+        _checkInterval = checkInterval;
     }
 
     public List<SiloProcess> Silos { get; } = [];
 
     public List<ProbeUpstream> Upstreams { get; } = [];
 
-    public TimeSpan Lease => _lease;
+    public TimeSpan CheckInterval => _checkInterval;
 
     public HttpClient Admin => Silos[0].Admin;
 
-    public static async Task<HealthCluster> StartAsync(string database, ITestOutputHelper output, int silos, TimeSpan? lease = null)
+    public static async Task<HealthCluster> StartAsync(string database, ITestOutputHelper output, int silos, TimeSpan? checkInterval = null)
     {
-        var cluster = new HealthCluster(database, output, lease ?? TimeSpan.FromSeconds(1.5));
+        var cluster = new HealthCluster(database, output, checkInterval ?? TimeSpan.FromMilliseconds(500));
         try
         {
             for (var i = 0; i < silos; i++)
@@ -60,8 +60,7 @@ internal sealed class HealthCluster : IAsyncDisposable
         var silo = await SiloProcess.StartAsync(_database, id, _output, new Dictionary<string, string?>
         {
             ["Mesh__Health__Shards"] = Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Mesh__Health__LeaseDuration"] = _lease.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-            ["Mesh__MemberHeartbeatInterval"] = "00:00:00.250",
+            ["Mesh__Health__PartitionCheckInterval"] = _checkInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         });
         Silos.Add(silo);
         return silo;
@@ -104,7 +103,7 @@ internal sealed class HealthCluster : IAsyncDisposable
     public static async Task<EndpointProberView> ProberAsync(SiloProcess silo, string endpoint) =>
         (await silo.Admin.GetFromJsonAsync<EndpointProberView>($"/api/v1/namespaces/default/endpoints/{endpoint}/prober", MeshJson.Options))!;
 
-    /// <summary>Waits until every shard has a live owner and the owners hold exactly their fair shares.</summary>
+    /// <summary>Waits until every partition has a live owner and the owners hold exactly their fair shares.</summary>
     public Task<List<ShardView>> WaitBalancedAsync(SiloProcess via, IReadOnlyCollection<string> owners, TimeSpan timeout) =>
         Poll.UntilAsync(async () =>
         {

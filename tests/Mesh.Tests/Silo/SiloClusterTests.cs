@@ -65,11 +65,12 @@ public sealed class SiloClusterTests(PostgresFixture postgres, ITestOutputHelper
         {
             var list = await _silos[2].Admin.GetFromJsonAsync<List<SiloMember>>("/api/v1/members", MeshJson.Options);
             return list!.Count == 3 ? list : null;
-        }, Deadline, () => "the membership table never showed three silos");
+        }, Deadline, () => "Orleans' membership never showed three silos");
 
         Assert.Equal(["silo-a", "silo-b", "silo-c"], members.Select(m => m.Id).Order());
         Assert.All(members, m => Assert.Contains("127.0.0.1", m.Address));
-        Assert.All(members, m => Assert.True(m.LastHeartbeat >= m.StartedAt));
+        Assert.All(members, m => Assert.Equal("Active", m.Status));
+        Assert.All(members, m => Assert.True(m.LastIAmAlive >= m.StartedAt));
     }
 
     [Fact]

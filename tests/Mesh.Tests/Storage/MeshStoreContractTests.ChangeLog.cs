@@ -189,30 +189,15 @@ public abstract partial class MeshStoreContractTests
     }
 
     [Fact]
-    public async Task RemoveStaleMembersAsync_StaleSilo_RemovesItAndItsSubscribers()
+    public async Task RemoveSubscribersOfSilosAsync_DeadSilo_RemovesOnlyItsSubscribers()
     {
-        await Store.UpsertMemberAsync(new SiloMember("silo-old", "http://127.0.0.1:1", T0, T0, 1), Ct);
-        await Store.UpsertMemberAsync(new SiloMember("silo-new", "http://127.0.0.1:2", T0.AddSeconds(1), T0.AddSeconds(60), 1), Ct);
-        await Store.UpsertSubscribersAsync([Subscriber("sub-1", "silo-old"), Subscriber("sub-2", "silo-new")], Ct);
+        await Store.UpsertSubscribersAsync([Subscriber("sub-1", "silo-dead"), Subscriber("sub-2", "silo-live"), Subscriber("sub-3", "silo-dead")], Ct);
 
-        var removed = await Store.RemoveStaleMembersAsync(T0.AddSeconds(30), Ct);
+        var removed = await Store.RemoveSubscribersOfSilosAsync(["silo-dead", "silo-never-seen"], Ct);
 
-        Assert.Equal(1, removed);
-        Assert.Equal(["silo-new"], (await Store.ListMembersAsync(Ct)).Select(m => m.Id));
+        Assert.Equal(2, removed);
         Assert.Equal(["sub-2"], (await Store.ListSubscribersAsync(Ct)).Select(s => s.Id));
-    }
-
-    [Fact]
-    public async Task UpsertMemberAsync_Heartbeat_KeepsStartedAtAndUpdatesTheRest()
-    {
-        await Store.UpsertMemberAsync(new SiloMember("silo-1", "http://127.0.0.1:1", T0, T0, 1), Ct);
-
-        await Store.UpsertMemberAsync(new SiloMember("silo-1", "http://127.0.0.1:9", T0.AddSeconds(10), T0.AddSeconds(10), 7), Ct);
-
-        var member = Assert.Single(await Store.ListMembersAsync(Ct));
-        Assert.Equal(new SiloMember("silo-1", "http://127.0.0.1:9", T0, T0.AddSeconds(10), 7), member);
-        await Store.RemoveMemberAsync("silo-1", Ct);
-        Assert.Empty(await Store.ListMembersAsync(Ct));
+        Assert.Equal(0, await Store.RemoveSubscribersOfSilosAsync(["silo-dead"], Ct));
     }
 
     [Fact]

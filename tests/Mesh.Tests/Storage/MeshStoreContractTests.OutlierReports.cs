@@ -66,8 +66,6 @@ public abstract partial class MeshStoreContractTests
     [Fact]
     public async Task OutlierReports_ReporterSubscriberRowRemoved_AreCleared()
     {
-        await Store.UpsertMemberAsync(new Mesh.Contracts.Cluster.SiloMember("silo-old", "http://127.0.0.1:1", T0, T0, 1), Ct);
-        await Store.UpsertMemberAsync(new Mesh.Contracts.Cluster.SiloMember("silo-new", "http://127.0.0.1:2", T0, T0.AddSeconds(60), 1), Ct);
         await Store.UpsertSubscribersAsync([Subscriber("departs", "silo-new"), Subscriber("orphaned", "silo-old"), Subscriber("stays", "silo-new")], Ct);
         foreach (var reporter in new[] { "departs", "orphaned", "stays" })
         {
@@ -75,10 +73,10 @@ public abstract partial class MeshStoreContractTests
         }
 
         await Store.RemoveSubscribersAsync(["departs"], Ct);
-        await Store.RemoveStaleMembersAsync(T0.AddSeconds(30), Ct);
+        await Store.RemoveSubscribersOfSilosAsync(["silo-old"], Ct);
 
         Assert.Equal(["stays"], (await Reports.ListOutlierReportsAsync(null, null, Ct)).Select(r => r.Reporter));
-        await Store.RemoveMemberAsync("silo-new", Ct);
+        await Store.RemoveSubscribersOfSilosAsync(["silo-new"], Ct);
         Assert.Empty(await Reports.ListOutlierReportsAsync(null, null, Ct));
     }
 }

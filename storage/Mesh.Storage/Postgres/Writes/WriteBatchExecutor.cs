@@ -12,16 +12,12 @@ namespace Mesh.Storage.Postgres.Writes;
 /// </summary>
 internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvider timeProvider)
 {
-    /// <summary>
-    /// With a <paramref name="fence"/>, the shard lease is checked and share-locked in the same transaction (a
-    /// takeover waits for this commit), and <see cref="ShardLeaseLostException"/> ends it when the lease is gone.
-    /// </summary>
-    public async Task<WriteBatchPlan> ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken, ShardFence? fence = null)
+    public async Task<WriteBatchPlan> ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
     {
         // BEGIN and COMMIT are sent as SQL so they ride along with the reads and the writes: two round trips.
         try
         {
-            var plan = await PlanAsync(connection, requests, fence, cancellationToken);
+            var plan = await PlanAsync(connection, requests, cancellationToken);
             await using var write = new NpgsqlBatch(connection);
             if (plan.HasChanges)
             {
@@ -55,24 +51,11 @@ internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvi
         }
     }
 
-    private static async Task<WriteBatchPlan> PlanAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, ShardFence? fence, CancellationToken cancellationToken)
+    private static async Task<WriteBatchPlan> PlanAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
     {
         var keys = requests.SelectMany(r => r.Writes).Select(w => w.Key).Distinct().ToList();
         await using var read = new NpgsqlBatch(connection);
         read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-        if (fence is not null)
-        {
-            var check = new NpgsqlBatchCommand("""
-                SELECT shard FROM mesh_shard_leases
-                WHERE shard = @shard AND owner = @owner AND fencing_token = @token AND expires_at > now()
-                FOR SHARE
-                """);
-            check.Parameters.AddWithValue("shard", fence.Shard);
-            check.Parameters.AddWithValue("owner", fence.Owner);
-            check.Parameters.AddWithValue("token", fence.FencingToken);
-            read.BatchCommands.Add(check);
-        }
-
         read.BatchCommands.Add(new NpgsqlBatchCommand(ChangeLogSql.LockRevision));
         var current = new NpgsqlBatchCommand("""
             SELECT r.kind, r.namespace, r.name, r.version, r.lease_expires_at
@@ -86,16 +69,6 @@ internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvi
         read.BatchCommands.Add(current);
 
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-        if (fence is not null)
-        {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw new ShardLeaseLostException(fence);
-            }
-
-            await reader.NextResultAsync(cancellationToken);
-        }
-
         if (!await reader.ReadAsync(cancellationToken))
         {
             throw new InvalidOperationException("mesh_meta has no 'revision' row: the schema is not initialized");

@@ -8,62 +8,15 @@ using NpgsqlTypes;
 
 namespace Mesh.Storage.Postgres;
 
-/// <summary>Silo membership (<c>mesh_members</c>) and subscriber status (<c>mesh_subscribers</c>).</summary>
-internal sealed class PostgresMembership(PostgresConnections connections)
+/// <summary>Subscriber status (<c>mesh_subscribers</c>): which silo each subscriber is connected to and its last ACK/NACK.</summary>
+internal sealed class PostgresSubscribers(PostgresConnections connections)
 {
-    public Task UpsertMemberAsync(SiloMember member, CancellationToken cancellationToken) =>
-        connections.RunAsync(async connection =>
+    public Task<int> RemoveSubscribersOfSilosAsync(IReadOnlyList<string> siloIds, CancellationToken cancellationToken) =>
+        siloIds.Count == 0 ? Task.FromResult(0) : connections.RunAsync(async connection =>
         {
-            // started_at is kept from the first registration: a heartbeat must not make a silo look new.
-            await using var command = new NpgsqlCommand("""
-                INSERT INTO mesh_members (id, address, started_at, last_heartbeat, revision)
-                VALUES (@id, @address, @startedAt, @lastHeartbeat, @revision)
-                ON CONFLICT (id) DO UPDATE SET
-                  address = EXCLUDED.address, last_heartbeat = EXCLUDED.last_heartbeat, revision = EXCLUDED.revision
-                """, connection);
-            command.Parameters.AddWithValue("id", member.Id);
-            command.Parameters.AddWithValue("address", member.Address);
-            command.Parameters.AddWithValue("startedAt", NpgsqlDbType.TimestampTz, member.StartedAt.UtcDateTime);
-            command.Parameters.AddWithValue("lastHeartbeat", NpgsqlDbType.TimestampTz, member.LastHeartbeat.UtcDateTime);
-            command.Parameters.AddWithValue("revision", member.Revision);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
-
-    public Task<IReadOnlyList<SiloMember>> ListMembersAsync(CancellationToken cancellationToken) =>
-        connections.RunAsync<IReadOnlyList<SiloMember>>(async connection =>
-        {
-            await using var command = new NpgsqlCommand("SELECT id, address, started_at, last_heartbeat, revision FROM mesh_members ORDER BY started_at, id", connection);
-            var members = new List<SiloMember>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                members.Add(new SiloMember(reader.GetString(0), reader.GetString(1), ResourceRows.ToOffset(reader.GetDateTime(2)), ResourceRows.ToOffset(reader.GetDateTime(3)), reader.GetInt64(4)));
-            }
-
-            return members;
-        }, cancellationToken);
-
-    public Task<int> RemoveStaleMembersAsync(DateTimeOffset staleBefore, CancellationToken cancellationToken) =>
-        connections.RunAsync(async connection =>
-        {
-            await using var command = new NpgsqlCommand("""
-                WITH stale AS (DELETE FROM mesh_members WHERE last_heartbeat < @staleBefore RETURNING id),
-                     orphans AS (DELETE FROM mesh_subscribers WHERE silo_id IN (SELECT id FROM stale))
-                SELECT count(*)::int FROM stale
-                """, connection);
-            command.Parameters.AddWithValue("staleBefore", NpgsqlDbType.TimestampTz, staleBefore.UtcDateTime);
-            return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-        }, cancellationToken);
-
-    public Task RemoveMemberAsync(string siloId, CancellationToken cancellationToken) =>
-        connections.RunAsync(async connection =>
-        {
-            await using var command = new NpgsqlCommand("""
-                WITH gone AS (DELETE FROM mesh_members WHERE id = @id)
-                DELETE FROM mesh_subscribers WHERE silo_id = @id
-                """, connection);
-            command.Parameters.AddWithValue("id", siloId);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("DELETE FROM mesh_subscribers WHERE silo_id = ANY(@siloIds)", connection);
+            command.Parameters.AddWithValue("siloIds", siloIds.ToArray());
+            return await command.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
 
     public Task UpsertSubscribersAsync(IReadOnlyList<SubscriberStatus> subscribers, CancellationToken cancellationToken)
