@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans;
 using Orleans.Configuration;
+using Orleans.Hosting;
 
 namespace Mesh.Tests.Storage.Orleans;
 
