@@ -1,6 +1,10 @@
+using Mesh.Storage.Orleans;
 using Mesh.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Runtime;
 
 namespace Mesh.Tests.Storage.Orleans;
@@ -32,4 +36,26 @@ public sealed class OrleansPostgresClusteringTests(PostgresFixture postgres) : O
             .Where(m => m.Status == SiloStatus.Active)
             .Select(m => m.SiloAddress.Endpoint.Port)
             .ToHashSet();
+
+    [Fact]
+    public async Task GatewaysQuery_ExternalClient_FindsTheSiloThroughTheMembershipTable()
+    {
+        var silo = await StartSiloAsync();
+        await silo.Grains.GetGrain<IOrleansCounterGrain>("gateway").AddAsync(3);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client
+            .UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (OrleansPostgresSiloBuilderExtensions.Invariant, Database))
+            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ClusterId)));
+        using var host = builder.Build();
+        await host.StartAsync(Ct);
+        try
+        {
+            var counter = host.Services.GetRequiredService<IClusterClient>().GetGrain<IOrleansCounterGrain>("gateway");
+            Assert.Equal(new CounterSnapshot(3, 1), await counter.GetAsync());
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
 }
