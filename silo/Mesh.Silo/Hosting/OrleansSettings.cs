@@ -22,7 +22,7 @@ internal sealed record OrleansSettings
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Missed probes after which a silo suspects another.</summary>
-    public int MissedProbesLimit { get; init; } = 2;
+    public int MissedProbesLimit { get; init; } = 3;
 
     /// <summary>Suspicions needed to declare a silo dead.</summary>
     public int VotesForDeathDeclaration { get; init; } = 1;

@@ -91,7 +91,7 @@ public sealed class GetDeleteCommandTests(CliSiloFixture fixture) : IClassFixtur
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.StartsWith("ID ", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("LAST HEARTBEAT", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("LAST I-AM-ALIVE", result.Stdout, StringComparison.Ordinal);
         Assert.Contains(result.Stdout.Split('\n'), l => l.StartsWith(fixture.Silo.SiloId + " ", StringComparison.Ordinal));
     }
 
