@@ -4,9 +4,10 @@ using Microsoft.Extensions.Hosting;
 namespace Mesh.Silo.Cache;
 
 /// <summary>
-/// Keeps <see cref="ResourceCache"/> in step with the store. It wakes on a NOTIFY (any silo's write), on a local
-/// write, or on a poll timer, and then reads the change log after its revision. The notification only says "look";
-/// the log is the truth, so a lost notification or a dropped connection costs at most one poll interval.
+/// Keeps <see cref="ResourceCache"/> in step with the store. It wakes on a change notice (a write through this silo,
+/// or another silo's notice on the Orleans change stream) or on a poll timer, and then reads the change log after its
+/// revision. A notice only says "look"; the log is the truth, so a lost notice or a lost stream subscription costs at
+/// most one poll interval (the anti-entropy that makes every silo converge by itself).
 /// </summary>
 internal sealed partial class ChangeFeedService(
     IMeshStore store,
@@ -17,22 +18,12 @@ internal sealed partial class ChangeFeedService(
 {
     private readonly WakeSignal _wake = new();
 
-    /// <summary>Asks the feed to read the log now (after a write through this silo).</summary>
+    /// <summary>Asks the feed to read the log now.</summary>
     public void Wake() => _wake.Set();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await InitializeAsync(stoppingToken);
-        var watch = store.WatchAsync(revision =>
-        {
-            if (revision > cache.Revision)
-            {
-                Wake();
-            }
-
-            return ValueTask.CompletedTask;
-        }, stoppingToken);
-
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -53,8 +44,6 @@ internal sealed partial class ChangeFeedService(
                 break;
             }
         }
-
-        await watch;
     }
 
     private async Task InitializeAsync(CancellationToken cancellationToken)

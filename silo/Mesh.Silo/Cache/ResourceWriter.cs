@@ -5,10 +5,10 @@ using Mesh.Storage.Abstractions;
 namespace Mesh.Silo.Cache;
 
 /// <summary>
-/// The one path by which this silo writes: times the store write and wakes the change feed at once, so a write's
-/// subscribers on this silo don't wait for the NOTIFY round trip.
+/// The one path by which this silo writes resources: times the store write and announces the new revision, to this
+/// silo's change feed at once and to the other silos on the change stream.
 /// </summary>
-internal sealed class ResourceWriter(IMeshStore store, ChangeFeedService feed, SiloMetrics metrics)
+internal sealed class ResourceWriter(IMeshStore store, ChangeNotifier notifier, SiloMetrics metrics)
 {
     public async Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
     {
@@ -16,7 +16,7 @@ internal sealed class ResourceWriter(IMeshStore store, ChangeFeedService feed, S
         try
         {
             var result = await store.WriteAsync(writes, cancellationToken);
-            feed.Wake();
+            notifier.Committed(result.Revision);
             return result;
         }
         catch (Exception ex) when (ex is StoreUnavailableException or StoreConflictException)

@@ -73,44 +73,6 @@ internal abstract partial class PeriodicService(ResourceCache cache, TimeProvide
     private static partial void LogStepError(ILogger logger, string step, Exception exception);
 }
 
-/// <summary>Deletes endpoints whose lease was not renewed; the deletions are pushed like any other change.</summary>
-internal sealed class LeaseSweeper(IMeshStore store, ChangeFeedService feed, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<LeaseSweeper> logger)
-    : PeriodicService(cache, timeProvider, logger)
-{
-    // Null until the database has been seen reachable (at start and again after every outage). While the database
-    // was down nobody could renew, so leases that ran out meanwhile get LeaseSweepGraceAfterOutage before they count.
-    private DateTimeOffset? _reachableSince;
-
-    protected override TimeSpan Interval => options.LeaseSweepInterval;
-
-    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (_reachableSince is null)
-            {
-                await store.GetRevisionAsync(cancellationToken);
-                _reachableSince = Clock.GetUtcNow();
-            }
-
-            if (Clock.GetUtcNow() - _reachableSince < options.LeaseSweepGraceAfterOutage)
-            {
-                return;
-            }
-
-            while ((await store.ExpireLeasesAsync(Clock.GetUtcNow(), 1000, cancellationToken)).Count > 0)
-            {
-                feed.Wake();
-            }
-        }
-        catch (StoreUnavailableException)
-        {
-            _reachableSince = null;
-            throw;
-        }
-    }
-}
-
 /// <summary>Trims the database change log; subscribers and silos behind the trimmed point re-read a snapshot.</summary>
 internal sealed class CompactionService(IMeshStore store, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<CompactionService> logger)
     : PeriodicService(cache, timeProvider, logger)

@@ -1,35 +1,21 @@
 using Mesh.Grains.Health;
+using Mesh.Silo.Cluster;
 
 namespace Mesh.Silo.Health;
 
 /// <summary>
-/// Every silo asks every health partition to be active, every <see cref="HealthOptions.PartitionCheckInterval"/>. That
-/// is what brings a dead silo's partitions back on the survivors (Orleans re-activates a grain on its next call once
-/// the dead silo is declared dead) and moves partitions to a joining silo. A partition is only ever active once; the
-/// calls from several silos are cheap and idempotent, so no silo needs to be in charge.
+/// Asks every health partition to be active (<see cref="ActivationKeeper"/> does so every
+/// <see cref="HealthOptions.PartitionCheckInterval"/> on every silo). That is what brings a dead silo's partitions back
+/// on the survivors (Orleans re-activates a grain on its next call once the dead silo is declared dead) and moves
+/// partitions to a joining silo. A partition is only ever active once; calls from several silos are cheap and
+/// idempotent, so no silo needs to be in charge.
 /// </summary>
 internal sealed partial class HealthPartitionKeeper(
     IGrainFactory grains,
     SiloOptions options,
     TimeProvider timeProvider,
-    ILogger<HealthPartitionKeeper> logger) : BackgroundService
+    ILogger<HealthPartitionKeeper> logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Health.PartitionCheckInterval, timeProvider);
-        try
-        {
-            do
-            {
-                await EnsureAllAsync(stoppingToken);
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>Where each partition runs now; null for a partition that could not be reached in time.</summary>
     public async Task<HealthPartitionStatus?[]> EnsureAllAsync(CancellationToken cancellationToken)
     {

@@ -36,7 +36,6 @@ internal static class HealthServiceCollectionExtensions
             });
         services.AddSingleton<HealthMetrics>();
         services.AddSingleton<Prober>();
-        services.AddHostedService(sp => sp.GetRequiredService<HealthPartitionKeeper>());
         services.AddSingleton<HealthWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HealthWriter>());
         services.AddSingleton<HealthChecker>();

@@ -16,7 +16,7 @@ namespace Mesh.Silo.Health;
 internal sealed partial class HealthWriter(
     IMeshStore store,
     ResourceCache cache,
-    ChangeFeedService feed,
+    ChangeNotifier notifier,
     ShardOwnership ownership,
     HealthMetrics metrics,
     TimeProvider timeProvider,
@@ -98,7 +98,7 @@ internal sealed partial class HealthWriter(
             }
 
             var result = await store.WriteAsync(writes, cancellationToken);
-            feed.Wake();
+            notifier.Committed(result.Revision);
             metrics.RecordWrites(writes.Count, "written");
             LogWritten(logger, writes.Count, shard, result.Revision);
             return true;

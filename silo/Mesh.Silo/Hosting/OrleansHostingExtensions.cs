@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Mesh.Grains.Changes;
 using Mesh.Silo.Health;
 using Mesh.Storage.Orleans;
 using Orleans.Configuration;
@@ -51,6 +52,16 @@ internal static class OrleansHostingExtensions
             }
 
             silo.AddMeshHealthPartitions();
+            // Change notices between silos. Memory streams: a notice is only a wake-up (the change log in the store is
+            // the truth, polled as anti-entropy), so a durable stream would add latency and buy nothing. The
+            // subscription list (PubSubStore) is soft state in memory for the same reason: each silo's relay
+            // re-subscribes when it finds its subscription gone, and unsubscribes on a graceful stop.
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddMemoryStreams(ChangeStream.Provider, stream =>
+            {
+                stream.ConfigurePartitioning(1);
+                stream.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = settings.StreamPollPeriod));
+            });
         });
         return builder;
     }

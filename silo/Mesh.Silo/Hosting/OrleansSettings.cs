@@ -30,6 +30,12 @@ internal sealed record OrleansSettings
     /// <summary>How often a silo writes its "I am alive" time into the membership table (diagnostics, stale rows).</summary>
     public TimeSpan IAmAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often the change stream's queue is read: the wait a change notice can add between silos. Each read of an
+    /// empty in-memory queue is cheap.
+    /// </summary>
+    public TimeSpan StreamPollPeriod { get; init; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>How long a grain call waits for its answer before it fails (and the API answers 503).</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

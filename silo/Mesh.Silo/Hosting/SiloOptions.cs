@@ -27,6 +27,7 @@ internal sealed record SiloOptions
 
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>Change-log poll: how soon a silo that missed a change notice converges anyway.</summary>
     public TimeSpan ChangePollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     public int ChangePageSize { get; init; } = 5000;
@@ -72,6 +73,16 @@ internal sealed record SiloOptions
     /// <summary>Active health checking: partitions, damping (section <c>Mesh:Health</c>).</summary>
     public Health.HealthOptions Health { get; init; } = new();
 
+    /// <summary>Failures injected on purpose, for chaos tests (section <c>Mesh:Faults</c>). All off by default.</summary>
+    public FaultSettings Faults { get; init; } = new();
+
     /// <summary>TLS of the silo's endpoints (section <c>Mesh:Tls</c>).</summary>
     public Certificates.SiloTlsSettings Tls { get; init; } = new();
+}
+
+/// <summary>Failure injection, like etcd's failpoints: lets a test prove the system converges without a mechanism.</summary>
+internal sealed record FaultSettings
+{
+    /// <summary>This silo ignores every change notice from the change stream; it must converge by polling alone.</summary>
+    public bool DropChangeNotices { get; init; }
 }

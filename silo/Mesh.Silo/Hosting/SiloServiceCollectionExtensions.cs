@@ -40,6 +40,8 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<ChangeFeedService>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedService>());
         services.AddSingleton<ResourceWriter>();
+        services.AddSingleton<ChangeNotifier>();
+        services.AddHostedService<ChangeRelayHost>();
 
         services.AddSingleton<SubscriberRegistry>();
         services.AddSingleton<FrameBuilder>();
@@ -61,7 +63,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddMeshCertificates(options);
 
         services.AddHostedService<DeadSiloCleanup>();
-        services.AddHostedService<LeaseSweeper>();
+        services.AddHostedService<ActivationKeeper>();
         services.AddHostedService<CompactionService>();
         services.AddMeshHealth(options);
         services.AddMeshGracefulShutdown();

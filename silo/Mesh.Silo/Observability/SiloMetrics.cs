@@ -20,6 +20,7 @@ internal sealed class SiloMetrics : IDisposable
         _pushLatency = _meter.CreateHistogram<double>("mesh_silo_push_latency_seconds", "s",
             "Time from this silo applying a revision to sending it to a subscriber",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+        ChangeNotices = _meter.CreateCounter<long>("mesh_silo_change_notices", description: "Change notices from the cluster's change stream, by outcome (received, or dropped by the DropChangeNotices fault)");
         Nacks = _meter.CreateCounter<long>("mesh_silo_nacks", description: "Configurations rejected by subscribers");
         Acks = _meter.CreateCounter<long>("mesh_silo_acks", description: "Configurations accepted by subscribers");
         StoreWriteDuration = _meter.CreateHistogram<double>("mesh_silo_store_write_duration_seconds", "s", "Duration of store writes",
@@ -32,6 +33,8 @@ internal sealed class SiloMetrics : IDisposable
     }
 
     public Counter<long> Nacks { get; }
+
+    public Counter<long> ChangeNotices { get; }
 
     public Counter<long> Acks { get; }
 

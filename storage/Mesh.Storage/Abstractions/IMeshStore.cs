@@ -51,12 +51,6 @@ public interface IMeshStore
     /// <summary>Drops change-log entries at or below <paramref name="upToRevision"/>; returns the new compaction point.</summary>
     Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Calls <paramref name="onRevision"/> whenever another writer (any silo) commits a revision. Best effort: a
-    /// notification may be lost, so callers also poll. Runs until cancelled, reconnecting by itself.
-    /// </summary>
-    Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken);
-
     /// <summary>Removes the status rows (and outlier reports) of subscribers connected to silos that are gone.</summary>
     Task<int> RemoveSubscribersOfSilosAsync(IReadOnlyList<string> siloIds, CancellationToken cancellationToken);
 

@@ -1,5 +1,4 @@
 using Mesh.Contracts.Cluster;
-using System.Threading.Channels;
 using Mesh.Contracts.Resources;
 using Mesh.Storage.Abstractions;
 
@@ -15,7 +14,6 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
     private readonly Dictionary<ResourceKey, StoredResource> _resources = [];
     private readonly List<ChangeEntry> _log = [];
     private readonly Dictionary<string, SubscriberStatus> _subscribers = [];
-    private readonly List<Channel<long>> _watchers = [];
     private long _revision;
     private long _compactedRevision;
 
@@ -37,11 +35,6 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
         {
             // Like any async store: a refused write is a faulted task, never a synchronous throw.
             return Task.FromException<WriteResult>(e);
-        }
-
-        if (result.Upserted.Count + result.Deleted.Count > 0)
-        {
-            Notify(result.Revision);
         }
 
         return Task.FromResult(result);
@@ -220,7 +213,6 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
             result = ApplyLocked(deletes);
         }
 
-        Notify(result.Revision);
         return Task.FromResult(result.Deleted);
     }
 
@@ -236,44 +228,6 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
             }
 
             return Task.FromResult(_compactedRevision);
-        }
-    }
-
-    public async Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<long>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
-        lock (_gate)
-        {
-            _watchers.Add(channel);
-        }
-
-        try
-        {
-            await foreach (var revision in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                await onRevision(revision);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _watchers.Remove(channel);
-            }
-        }
-    }
-
-    private void Notify(long revision)
-    {
-        lock (_gate)
-        {
-            foreach (var watcher in _watchers)
-            {
-                watcher.Writer.TryWrite(revision);
-            }
         }
     }
 

@@ -21,12 +21,6 @@ internal sealed class PostgresConnections : IAsyncDisposable
 
         _dataSource = CreateDataSource(options.ConnectionString);
 
-        var watch = new NpgsqlConnectionStringBuilder(options.ConnectionString)
-        {
-            KeepAlive = options.WatchKeepAliveSeconds,
-            Pooling = false,
-        };
-        WatchConnectionString = watch.ConnectionString;
     }
 
     /// <summary>
@@ -44,9 +38,6 @@ internal sealed class PostgresConnections : IAsyncDisposable
 
         return builder.Build();
     }
-
-    /// <summary>Connection string of the dedicated LISTEN connection (keepalive on, unpooled). Never log it.</summary>
-    public string WatchConnectionString { get; }
 
     public async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> operation, CancellationToken cancellationToken)
     {

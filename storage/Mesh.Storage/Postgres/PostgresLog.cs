@@ -19,10 +19,4 @@ internal static partial class PostgresLog
 
     [LoggerMessage(EventId = 5112, Level = LogLevel.Error, Message = "Store write loop failed unexpectedly")]
     public static partial void WriteLoopFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 5120, Level = LogLevel.Warning, Message = "Store change watch lost its connection; reconnecting in {Delay}")]
-    public static partial void WatchDisconnected(ILogger logger, TimeSpan delay, Exception exception);
-
-    [LoggerMessage(EventId = 5121, Level = LogLevel.Information, Message = "Store change watch listening on channel {Channel}")]
-    public static partial void WatchListening(ILogger logger, string channel);
 }

@@ -19,7 +19,6 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
     private readonly PostgresResources _resources;
     private readonly PostgresChangeLog _changeLog;
     private readonly PostgresSubscribers _subscribers;
-    private readonly PostgresChangeWatcher _watcher;
     private readonly PostgresMigrator _migrator;
     private readonly PostgresOutlierReports _outliers;
     private volatile bool _initialized;
@@ -29,10 +28,9 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
     {
         _connections = new PostgresConnections(options);
         _writer = new GroupCommitWriter(_connections, options, timeProvider, logger);
-        _resources = new PostgresResources(_connections, options);
+        _resources = new PostgresResources(_connections);
         _changeLog = new PostgresChangeLog(_connections);
         _subscribers = new PostgresSubscribers(_connections);
-        _watcher = new PostgresChangeWatcher(_connections, options, timeProvider, logger);
         _migrator = new PostgresMigrator(logger);
         _outliers = new PostgresOutlierReports(_connections);
     }
@@ -87,9 +85,6 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
 
     public Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken) =>
         _changeLog.CompactAsync(upToRevision, cancellationToken);
-
-    public Task WatchAsync(Func<long, ValueTask> onRevision, CancellationToken cancellationToken) =>
-        _watcher.WatchAsync(onRevision, cancellationToken);
 
     public Task<int> RemoveSubscribersOfSilosAsync(IReadOnlyList<string> siloIds, CancellationToken cancellationToken) =>
         _subscribers.RemoveSubscribersOfSilosAsync(siloIds, cancellationToken);

@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace Mesh.Storage.Postgres;
 
 /// <summary>Point reads, lists and the lease operations on <c>mesh_resources</c>.</summary>
-internal sealed class PostgresResources(PostgresConnections connections, PostgresStoreOptions options)
+internal sealed class PostgresResources(PostgresConnections connections)
 {
     public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken) =>
         connections.RunAsync(async connection =>
@@ -115,7 +115,7 @@ internal sealed class PostgresResources(PostgresConnections connections, Postgre
 
             await using (var record = new NpgsqlBatch(connection, transaction))
             {
-                ChangeLogSql.AddRecord(record, expired.Select(k => (revision, k, true)).ToList(), revision, options.ChangeLogNotifyChannel);
+                ChangeLogSql.AddRecord(record, expired.Select(k => (revision, k, true)).ToList(), revision);
                 await record.ExecuteNonQueryAsync(cancellationToken);
             }
 

@@ -162,33 +162,6 @@ public abstract partial class MeshStoreContractTests
     }
 
     [Fact]
-    public async Task WatchAsync_WriteCommitted_ReportsItsRevision()
-    {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        long target = long.MaxValue;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var watch = Store.WatchAsync(revision =>
-        {
-            if (revision >= Interlocked.Read(ref target))
-            {
-                reached.TrySetResult();
-            }
-
-            return ValueTask.CompletedTask;
-        }, stop.Token);
-
-        var result = await Store.WriteAsync([ResourceWrite.Upsert(Endpoint("a"))], Ct);
-        Interlocked.Exchange(ref target, result.Revision);
-        // A second write covers the race where the first was reported before the target was set.
-        var second = await Store.WriteAsync([ResourceWrite.Upsert(Endpoint("b"))], Ct);
-
-        await reached.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        Assert.True(second.Revision > result.Revision);
-        await stop.CancelAsync();
-        await watch.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-    }
-
-    [Fact]
     public async Task RemoveSubscribersOfSilosAsync_DeadSilo_RemovesOnlyItsSubscribers()
     {
         await Store.UpsertSubscribersAsync([Subscriber("sub-1", "silo-dead"), Subscriber("sub-2", "silo-live"), Subscriber("sub-3", "silo-dead")], Ct);

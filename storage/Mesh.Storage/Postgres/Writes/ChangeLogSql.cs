@@ -1,6 +1,5 @@
 using Mesh.Contracts.Resources;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Mesh.Storage.Postgres.Writes;
 
@@ -12,8 +11,8 @@ internal static class ChangeLogSql
 {
     public const string LockRevision = "SELECT value FROM mesh_meta WHERE key = 'revision' FOR UPDATE";
 
-    /// <summary>Appends change rows, advances the counter to <paramref name="revision"/> and wakes the watchers.</summary>
-    public static void AddRecord(NpgsqlBatch batch, IReadOnlyList<(long Revision, ResourceKey Key, bool Deleted)> changes, long revision, string channel)
+    /// <summary>Appends change rows and advances the counter to <paramref name="revision"/>.</summary>
+    public static void AddRecord(NpgsqlBatch batch, IReadOnlyList<(long Revision, ResourceKey Key, bool Deleted)> changes, long revision)
     {
         var insert = new NpgsqlBatchCommand("""
             INSERT INTO mesh_changes (revision, kind, namespace, name, deleted)
@@ -29,10 +28,5 @@ internal static class ChangeLogSql
         var advance = new NpgsqlBatchCommand("UPDATE mesh_meta SET value = @revision WHERE key = 'revision'");
         advance.Parameters.AddWithValue("revision", revision);
         batch.BatchCommands.Add(advance);
-
-        var notify = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @payload)");
-        notify.Parameters.AddWithValue("channel", NpgsqlDbType.Text, channel);
-        notify.Parameters.AddWithValue("payload", NpgsqlDbType.Text, revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        batch.BatchCommands.Add(notify);
     }
 }

@@ -23,7 +23,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     public GroupCommitWriter(PostgresConnections connections, PostgresStoreOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _connections = connections;
-        _executor = new WriteBatchExecutor(options, timeProvider);
+        _executor = new WriteBatchExecutor(timeProvider);
         _logger = logger;
         _maxBatchSize = Math.Max(1, options.MaxBatchSize);
         _queue = Channel.CreateBounded<WriteRequest>(new BoundedChannelOptions(Math.Max(1, options.WriteQueueCapacity))

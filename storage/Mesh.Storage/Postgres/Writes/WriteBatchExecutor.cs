@@ -10,7 +10,7 @@ namespace Mesh.Storage.Postgres.Writes;
 /// and the touched rows (in key order, so concurrent lease renewals cannot deadlock with it); then write the final
 /// rows and the change log and commit.
 /// </summary>
-internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvider timeProvider)
+internal sealed class WriteBatchExecutor(TimeProvider timeProvider)
 {
     public async Task<WriteBatchPlan> ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<WriteRequest> requests, CancellationToken cancellationToken)
     {
@@ -23,7 +23,7 @@ internal sealed class WriteBatchExecutor(PostgresStoreOptions options, TimeProvi
             {
                 AddUpserts(write, plan.Upserts.ToList());
                 AddDeletes(write, plan.Deletes.ToList());
-                ChangeLogSql.AddRecord(write, plan.Changes, plan.Revision, options.ChangeLogNotifyChannel);
+                ChangeLogSql.AddRecord(write, plan.Changes, plan.Revision);
                 write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             }
             else
