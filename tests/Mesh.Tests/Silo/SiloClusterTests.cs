@@ -42,8 +42,8 @@ public sealed class SiloClusterTests(PostgresFixture postgres, ITestOutputHelper
     {
         await using var onB = await TestSubscriber.ConnectAsync(_silos[1].BaseAddress, Node("sub-b"));
         await using var onC = await TestSubscriber.ConnectAsync(_silos[2].BaseAddress, Node("sub-c"));
-        await onB.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
-        await onC.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await onB.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
+        await onC.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
 
         await _silos[0].Admin.PutServiceAsync(TestResources.Service("reviews"));
 
@@ -76,7 +76,7 @@ public sealed class SiloClusterTests(PostgresFixture postgres, ITestOutputHelper
     public async Task DatabaseConnectionCut_SubscribersOfThatSiloStillConverge()
     {
         await using var onB = await TestSubscriber.ConnectAsync(_silos[1].BaseAddress, Node("cut-b"));
-        await onB.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await onB.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
 
         // Kill every database connection of silo-b, including its LISTEN connection, mid-stream.
         await using (var connection = new NpgsqlConnection(_database))
