@@ -15,7 +15,6 @@ namespace Mesh.Silo.Subscriptions;
 /// bytes that <see cref="ResponseBuilder"/> serialized once for every subscriber in the same position; on the wire
 /// they are ordinary <see cref="SubscribeResponse"/> messages.
 /// </summary>
-[BindServiceMethod(typeof(DiscoveryService), nameof(BindService))]
 internal sealed partial class DiscoveryService(
     AdminAuthorization authorization,
     ResourceCache cache,
@@ -27,22 +26,9 @@ internal sealed partial class DiscoveryService(
     SiloMetrics metrics,
     SiloOptions options,
     TimeProvider timeProvider,
-    ILogger<DiscoveryService> logger)
+    ILogger<DiscoveryService> logger) : DiscoveryServiceBinding
 {
-    private static readonly Method<SubscribeRequest, byte[]> SubscribeMethod = new(
-        MethodType.DuplexStreaming,
-        MeshDiscovery.Descriptor.FullName,
-        nameof(Subscribe),
-        Marshallers.Create(request => request.ToByteArray(), SubscribeRequest.Parser.ParseFrom),
-        Marshallers.Create(static (byte[] bytes) => bytes, static bytes => bytes));
-
-    /// <summary>The service's descriptor, which server reflection finds beside the bind method.</summary>
-    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => MeshDiscovery.Descriptor;
-
-    public static void BindService(ServiceBinderBase binder, DiscoveryService? service) =>
-        binder.AddMethod(SubscribeMethod, service is null ? null : service.Subscribe);
-
-    public async Task Subscribe(IAsyncStreamReader<SubscribeRequest> requests, IServerStreamWriter<byte[]> responses, ServerCallContext context)
+    public override async Task Subscribe(IAsyncStreamReader<SubscribeRequest> requests, IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
         // The stream carries the whole pushed configuration: with Mesh:ProtectReads it needs a token like any read.
         if (authorization.Check(context.GetHttpContext().Request, ApiRole.ReadOnly) is { } refusal)
@@ -118,4 +104,27 @@ internal sealed partial class DiscoveryService(
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Subscriber {Id} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string id);
+}
+
+/// <summary>
+/// What Grpc.AspNetCore binds: the method with a pass-through response marshaller, and the abstract handler it finds
+/// by name on the implementation (it requires an override of a method declared beside the bind method).
+/// </summary>
+[BindServiceMethod(typeof(DiscoveryServiceBinding), nameof(BindService))]
+internal abstract class DiscoveryServiceBinding
+{
+    private static readonly Method<SubscribeRequest, byte[]> SubscribeMethod = new(
+        MethodType.DuplexStreaming,
+        MeshDiscovery.Descriptor.FullName,
+        nameof(Subscribe),
+        Marshallers.Create(request => request.ToByteArray(), SubscribeRequest.Parser.ParseFrom),
+        Marshallers.Create(static (byte[] bytes) => bytes, static bytes => bytes));
+
+    /// <summary>The service's descriptor, which server reflection finds beside the bind method.</summary>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => MeshDiscovery.Descriptor;
+
+    public static void BindService(ServiceBinderBase binder, DiscoveryServiceBinding? service) =>
+        binder.AddMethod(SubscribeMethod, service is null ? null : service.Subscribe);
+
+    public abstract Task Subscribe(IAsyncStreamReader<SubscribeRequest> requests, IServerStreamWriter<byte[]> responses, ServerCallContext context);
 }
