@@ -90,7 +90,7 @@ internal sealed partial class SubscriptionClient(
         }
 
         _connected = true;
-        Log.Connected(logger, silo, held.Resources.Count);
+        Log.Connected(logger, silo, held.Resources.Count, held.Revision);
         Task? reports = null;
         var applied = false;
         try
@@ -164,8 +164,8 @@ internal sealed partial class SubscriptionClient(
 
     private static partial class Log
     {
-        [LoggerMessage(10, LogLevel.Information, "Subscribed to {Silo} holding {Held} resources")]
-        public static partial void Connected(ILogger logger, Uri silo, int held);
+        [LoggerMessage(10, LogLevel.Information, "Subscribed to {Silo} holding {Held} resources at revision {Revision}")]
+        public static partial void Connected(ILogger logger, Uri silo, int held, long revision);
 
         [LoggerMessage(11, LogLevel.Warning, "Subscription to {Silo} ended: {Error}")]
         public static partial void SessionFailed(ILogger logger, Uri silo, string error);

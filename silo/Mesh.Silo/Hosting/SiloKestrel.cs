@@ -14,13 +14,24 @@ namespace Mesh.Silo;
 /// </summary>
 internal static class SiloKestrel
 {
-    /// <summary>Binds the configured URLs itself; returns them (for the advertised address).</summary>
-    public static IReadOnlyList<string> ConfigureSiloKestrel(this WebApplicationBuilder builder, SiloOptions options)
+    /// <summary>
+    /// The configured URLs, taken over from the host: <see cref="ConfigureSiloKestrel"/> binds them itself (left set,
+    /// they would only produce an "overriding addresses" warning).
+    /// </summary>
+    public static IReadOnlyList<string> TakeUrls(this WebApplicationBuilder builder)
     {
         var urls = (builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) is { Length: > 0 } configured ? configured : "http://localhost:5000")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        // Kestrel binds the listeners below; left set, the URLs would only produce an "overriding addresses" warning.
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
+        return urls;
+    }
+
+    /// <summary>
+    /// Binds <paramref name="urls"/>. Call it after the certificate wiring: <c>UseHttps()</c> applies the HTTPS
+    /// defaults (the silo's certificate selector) registered before it.
+    /// </summary>
+    public static void ConfigureSiloKestrel(this WebApplicationBuilder builder, SiloOptions options, IReadOnlyList<string> urls)
+    {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -60,7 +71,6 @@ internal static class SiloKestrel
                 });
             }
         });
-        return urls;
     }
 
     private static void Listen(KestrelServerOptions kestrel, BindingAddress address, Action<ListenOptions> configure)

@@ -25,7 +25,7 @@ internal static class SiloServiceCollectionExtensions
             Postgres = options.Postgres ?? Environment.GetEnvironmentVariable("MESH_POSTGRES"),
         };
 
-        var urls = builder.ConfigureSiloKestrel(options);
+        var urls = builder.TakeUrls();
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
@@ -69,6 +69,7 @@ internal static class SiloServiceCollectionExtensions
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.ConfigureSiloKestrel(options, urls);
         return builder;
     }
 }
