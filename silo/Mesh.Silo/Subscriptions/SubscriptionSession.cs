@@ -109,6 +109,11 @@ internal sealed partial class SubscriptionSession(
                 {
                     await SendResponseAsync(next, token);
                 }
+                else
+                {
+                    // Nothing in scope changed: the subscriber is current through this revision without a response.
+                    state.Update(s => s with { SentRevision = next.Revision });
+                }
 
                 sent = next.Revision;
                 continue;

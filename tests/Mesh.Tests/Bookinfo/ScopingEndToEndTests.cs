@@ -66,6 +66,9 @@ public sealed class ScopingEndToEndTests(BookinfoMesh mesh)
         await everything.WaitForAsync(s => s.InitialResponses == 1, Timeout, "the first response");
         await reviewsOnly.WaitForAsync(s => s.InitialResponses == 1, Timeout, "the first response");
         Assert.DoesNotContain(reviewsOnly.Resources, r => r.Metadata.Name is "ratings" or "details" or "productpage");
+        // Only what follows the first response (everything in scope) counts below.
+        await everything.Responses.ReadAsync();
+        await reviewsOnly.Responses.ReadAsync();
 
         await mesh.ApplySampleAsync("virtual-service-ratings-test-delay.yaml");
         await mesh.ApplySampleAsync("virtual-service-reviews-50-v3.yaml");
@@ -88,17 +91,13 @@ public sealed class ScopingEndToEndTests(BookinfoMesh mesh)
     private static async Task<Resources> NextDeltaAsync(TestSubscriber subscriber, ResourceKey key) =>
         await NextDeltaAsync(subscriber, d => d.Resources_.Any(u => new ResourceKey(u.Kind, u.Namespace, u.Name) == key));
 
-    /// <summary>The next wanted response after the stream's first one.</summary>
     private static async Task<Resources> NextDeltaAsync(TestSubscriber subscriber, Func<Resources, bool> wanted)
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var first = true;
         while (true)
         {
             var response = await subscriber.Responses.ReadAsync(cts.Token);
-            var isFirst = first;
-            first = false;
-            if (!isFirst && response.Resources is { } delta && wanted(delta))
+            if (response.Resources is { } delta && wanted(delta))
             {
                 return delta;
             }
