@@ -1,4 +1,5 @@
 using System.Net;
+using Mesh.Hosting.Connections;
 using Mesh.Sidecar.Listeners;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;

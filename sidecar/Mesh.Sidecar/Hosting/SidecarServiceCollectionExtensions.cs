@@ -41,6 +41,7 @@ internal static class SidecarServiceCollectionExtensions
             Namespace = options.Namespace,
             Service = options.Service,
             Labels = WithAdminAddress(options),
+            Zone = options.Zone,
             Dependencies = options.Dependencies,
         });
         services.AddHttpForwarder();

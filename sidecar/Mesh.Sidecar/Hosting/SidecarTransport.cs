@@ -28,7 +28,7 @@ internal static class SidecarTransport
         {
             // Kestrel's side of the same choice: request processing continues on the socket's thread. This is safe
             // because nothing on the request path blocks (config is read lock-free, logs and metrics only enqueue)
-            // and the one heavy job, compiling a pushed configuration, hops to the thread pool (FrameChannel).
+            // and the one heavy job, compiling a pushed configuration, hops to the thread pool (SubscriptionClient).
             sockets.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable(InlineCompletionsVariable) != "0";
             // Read straight into a pooled buffer instead of a zero-byte read first: one receive syscall per request
             // instead of two, for 4 KB held per idle downstream connection.

@@ -40,7 +40,7 @@ internal sealed class InboundTls(CertificateStore store, SecurityConfig security
     public async Task RouteAsync(ConnectionContext connection, ConnectionDelegate tls, ConnectionDelegate plaintext)
     {
         var input = connection.Transport.Input;
-        if (await Listeners.ConnectionPeek.ReadAsync(connection) is not { } result)
+        if (await Mesh.Hosting.Connections.ConnectionPeek.ReadAsync(connection) is not { } result)
         {
             return;
         }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Protocol.V1;
 using Mesh.Contracts.Resources;
 
 namespace Mesh.Sidecar.State;
@@ -7,7 +8,7 @@ namespace Mesh.Sidecar.State;
 internal sealed class ResourceStateException(string message) : Exception(message);
 
 /// <summary>
-/// The resources a sidecar holds at a revision. Immutable: applying a snapshot or delta yields a new state, so a
+/// The resources a sidecar holds, labelled with the silo position they came from. Immutable: applying a response yields a new state, so a
 /// rejected update leaves the accepted one untouched.
 /// </summary>
 internal sealed class ResourceState
@@ -24,8 +25,6 @@ internal sealed class ResourceState
 
     public ImmutableDictionary<ResourceKey, MeshResource> Resources { get; }
 
-    public static ResourceState FromSnapshot(SnapshotFrame snapshot) => FromResources(snapshot.Revision, snapshot.Resources);
-
     public static ResourceState FromResources(long revision, IEnumerable<MeshResource> resources)
     {
         var builder = ImmutableDictionary.CreateBuilder<ResourceKey, MeshResource>();
@@ -37,30 +36,48 @@ internal sealed class ResourceState
         return new ResourceState(revision, builder.ToImmutable());
     }
 
-    /// <summary>Applies a delta that must start at this state's revision.</summary>
-    public ResourceState Apply(DeltaFrame delta)
+    /// <summary>
+    /// Applies one response of the subscription stream: its upserts and removals on top of this state. A removal of a
+    /// key this state does not hold is ignored (the silo cannot judge the scope of deleted content). Throws
+    /// <see cref="ResourceStateException"/> when a resource's body does not decode or does not match its key.
+    /// </summary>
+    public ResourceState Apply(Resources response)
     {
-        if (delta.FromRevision != Revision)
-        {
-            throw new ResourceStateException($"delta fromRevision {delta.FromRevision} does not match held revision {Revision}");
-        }
-
-        if (delta.Revision < delta.FromRevision)
-        {
-            throw new ResourceStateException($"delta revision {delta.Revision} is before fromRevision {delta.FromRevision}");
-        }
-
         var builder = Resources.ToBuilder();
-        foreach (var removal in delta.Removals ?? [])
+        foreach (var removed in response.RemovedResources)
         {
-            builder.Remove(removal.Key);
+            if (WireResources.TryParseKey(removed, out var key))
+            {
+                builder.Remove(key);
+            }
         }
 
-        foreach (var upsert in delta.Upserts ?? [])
+        foreach (var wire in response.Resources_)
         {
-            builder[upsert.Key] = upsert;
+            try
+            {
+                var resource = WireResources.FromWire(wire);
+                builder[resource.Key] = resource;
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new ResourceStateException(ex.Message);
+            }
         }
 
-        return new ResourceState(delta.Revision, builder.ToImmutable());
+        // The silo's position is informational; it labels the configuration (admin endpoint, logs, state file).
+        var revision = WireResources.TryParseVersion(response.SystemVersionInfo, out var position) ? position : Revision;
+        return new ResourceState(revision, builder.ToImmutable());
+    }
+
+    /// <summary>What a resume sends: every held resource's key and version.</summary>
+    public Subscribe HeldVersions(Subscribe subscribe)
+    {
+        foreach (var resource in Resources.Values)
+        {
+            subscribe.InitialResourceVersions[WireResources.Key(resource.Key)] = WireResources.Version(resource.Version);
+        }
+
+        return subscribe;
     }
 }

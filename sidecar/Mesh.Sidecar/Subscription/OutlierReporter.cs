@@ -1,4 +1,5 @@
-using Mesh.Contracts.Protocol;
+using Google.Protobuf.WellKnownTypes;
+using Mesh.Contracts.Protocol.V1;
 using Mesh.Sidecar.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +7,7 @@ namespace Mesh.Sidecar.Subscription;
 
 /// <summary>
 /// Tells the silo which registry endpoints this sidecar's outlier detection ejects, and when they return, with
-/// <see cref="OutlierFrame"/>s on the subscription stream. Purely informational: routing never waits for it. Each
+/// <see cref="OutlierReport"/> requests on the subscription stream. Purely informational: routing never waits for it. Each
 /// session starts by re-sending every current ejection (the new silo's database row may be gone with the old
 /// session) and re-asserts them every <see cref="ReassertInterval"/> so a report dropped by a silo heals.
 /// </summary>
@@ -23,7 +24,7 @@ internal sealed partial class OutlierReporter(ProxyConfigHolder holder, TimeProv
     public void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
     /// <summary>Reports for one session until it is cancelled or a send fails. Sessions run one at a time.</summary>
-    public async Task RunAsync(Func<SubscriptionFrame, CancellationToken, Task> send, CancellationToken cancellationToken)
+    public async Task RunAsync(Func<SubscribeRequest, CancellationToken, Task> send, CancellationToken cancellationToken)
     {
         var resendAll = true;
         var lastFullSend = time.GetTimestamp();
@@ -36,7 +37,7 @@ internal sealed partial class OutlierReporter(ProxyConfigHolder holder, TimeProv
             {
                 if (resendAll || !_reported.TryGetValue(key, out var previous) || previous != ejection)
                 {
-                    await send(new OutlierFrame(key.Namespace, key.Name, true, ejection.Reason, ejection.Until), cancellationToken);
+                    await send(Report(key, ejection), cancellationToken);
                     _reported[key] = ejection;
                     Log.Reported(logger, key.Namespace, key.Name, ejection.Reason);
                 }
@@ -44,7 +45,7 @@ internal sealed partial class OutlierReporter(ProxyConfigHolder holder, TimeProv
 
             foreach (var key in _reported.Keys.Where(k => !current.ContainsKey(k)).ToList())
             {
-                await send(new OutlierFrame(key.Namespace, key.Name, false, null, null), cancellationToken);
+                await send(new SubscribeRequest { Outlier = new OutlierReport { Namespace = key.Namespace, Endpoint = key.Name, Ejected = false } }, cancellationToken);
                 _reported.Remove(key);
                 Log.Returned(logger, key.Namespace, key.Name);
             }
@@ -96,6 +97,19 @@ internal sealed partial class OutlierReporter(ProxyConfigHolder holder, TimeProv
 
         return ejected;
     }
+
+    private static SubscribeRequest Report((string Namespace, string Name) key, Ejection ejection) => new()
+    {
+        Outlier = new OutlierReport
+        {
+            Namespace = key.Namespace,
+            Endpoint = key.Name,
+            Ejected = true,
+            // The silo refuses reasons over 1024 characters; a long cluster name must not end the stream.
+            Reason = ejection.Reason.Length <= 1024 ? ejection.Reason : ejection.Reason[..1024],
+            Until = Timestamp.FromDateTimeOffset(ejection.Until),
+        },
+    };
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

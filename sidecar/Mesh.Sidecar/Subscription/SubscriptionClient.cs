@@ -1,5 +1,5 @@
-using System.Net.WebSockets;
 using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Protocol.V1;
 using Mesh.Sidecar.Configuration;
 using Mesh.Sidecar.Hosting;
 using Mesh.Sidecar.State;
@@ -9,9 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace Mesh.Sidecar.Subscription;
 
 /// <summary>
-/// Keeps one subscription to some silo alive: hello with the held revision (resume), snapshot or delta → compile →
-/// ACK or NACK, heartbeats both ways, and on any failure the next silo in the list after a jittered backoff. The
-/// configuration in force is never dropped when silos go away.
+/// Keeps one gRPC subscription to some silo alive (docs/protocol.md): subscribe with the versions held (resume),
+/// each response → compile → ACK or NACK by nonce, and on any failure the next silo in the list after a jittered
+/// backoff. The configuration in force is never dropped when silos go away.
 /// </summary>
 internal sealed partial class SubscriptionClient(
     SidecarOptions options,
@@ -22,10 +22,8 @@ internal sealed partial class SubscriptionClient(
     TimeProvider time,
     ILogger<SubscriptionClient> logger) : BackgroundService
 {
-    internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
-    internal static readonly TimeSpan DeadAfter = TimeSpan.FromSeconds(15);
     private volatile bool _connected;
-    private bool _forceSnapshot;
+    private ResourceState? _received;
     private bool _reconnectNow;
 
     public bool Connected => _connected;
@@ -80,68 +78,41 @@ internal sealed partial class SubscriptionClient(
     /// <summary>Runs one session; returns true if it applied at least one update (the silo was healthy).</summary>
     private async Task<bool> RunSessionAsync(Uri silo, CancellationToken stoppingToken)
     {
-        using var socket = new ClientWebSocket();
-        if (options.Token is { } token)
-        {
-            socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
-        }
-
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        socket.Options.RemoteCertificateValidationCallback = siloTrust.Callback;
-        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
-        {
-            connectTimeout.CancelAfter(TimeSpan.FromSeconds(5));
-            await socket.ConnectAsync(SubscribeUri(silo), connectTimeout.Token);
-        }
-
-        using var channel = new FrameChannel(socket);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var revision = _forceSnapshot ? 0 : applier.Accepted.Revision;
-        await channel.SendAsync(new HelloFrame(node, revision), session.Token);
+        using var channel = new SiloChannel(silo, options.Token, siloTrust.Callback, session.Token);
+        // Resume by what is held: the silo sends only what differs, whichever silo it is and however long ago the
+        // sidecar last heard from one (a restart resumes from the state file).
+        var held = _received ?? applier.Accepted;
+        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(session.Token))
+        {
+            connectTimeout.CancelAfter(SiloChannel.ConnectTimeout);
+            await channel.SendAsync(new SubscribeRequest { Subscribe = held.HeldVersions(new Subscribe { Node = WireResources.ToWire(node) }) }, connectTimeout.Token);
+        }
+
         _connected = true;
-        Log.Connected(logger, silo, revision);
-        var heartbeats = SendHeartbeatsAsync(channel, session.Token);
+        Log.Connected(logger, silo, held.Resources.Count, held.Revision);
         Task? reports = null;
         var applied = false;
         try
         {
-            while (true)
+            while (await channel.ReceiveAsync(session.Token) is { } response)
             {
-                session.CancelAfter(DeadAfter);
-                var frame = await channel.ReceiveAsync(session.Token);
-                switch (frame)
+                if (response.MessageCase == SubscribeResponse.MessageOneofCase.Reconnect)
                 {
-                    case null:
-                        return applied;
-                    case SnapshotFrame snapshot:
-                        applied |= await ApplyAsync(channel, ResourceState.FromSnapshot(snapshot), snapshot.Revision, session.Token);
-                        break;
-                    case DeltaFrame delta:
-                        ResourceState candidate;
-                        try
-                        {
-                            candidate = applier.Accepted.Apply(delta);
-                        }
-                        catch (ResourceStateException ex)
-                        {
-                            // Out of step with the silo: say so, then resubscribe asking for a full snapshot.
-                            await channel.SendAsync(new NackFrame(delta.Revision, ex.Message), session.Token);
-                            _forceSnapshot = true;
-                            return applied;
-                        }
-
-                        applied |= await ApplyAsync(channel, candidate, delta.Revision, session.Token);
-                        break;
-                    case ErrorFrame error:
-                        Log.SiloError(logger, silo, error.Error);
-                        return applied;
-                    case ReconnectFrame reconnect:
-                        Log.SiloLeaving(logger, silo, reconnect.Reason);
-                        _reconnectNow = true;
-                        return applied;
-                    default:
-                        break; // heartbeats only prove liveness, which the receive deadline already tracks
+                    Log.SiloLeaving(logger, silo, response.Reconnect.Reason);
+                    _reconnectNow = true;
+                    return applied;
                 }
+
+                if (response.MessageCase != SubscribeResponse.MessageOneofCase.Resources)
+                {
+                    continue; // a newer silo's message this client does not know
+                }
+
+                // Stream completions can run on the event threads that also carry proxied traffic (SidecarRuntime), so
+                // decoding and compiling a possibly large response moves to the thread pool instead of stalling them.
+                await Task.Yield();
+                applied |= await ApplyAsync(channel, response.Resources, session.Token);
 
                 // Outlier reports name endpoints of the configuration this silo sent, so they start after the first update.
                 if (applied && reports is null)
@@ -149,63 +120,58 @@ internal sealed partial class SubscriptionClient(
                     reports = outliers.RunAsync(channel.SendAsync, session.Token);
                 }
             }
+
+            return applied;
         }
         finally
         {
             await session.CancelAsync();
-            await heartbeats.ContinueWith(static _ => { }, TaskScheduler.Default);
             if (reports is not null)
             {
                 await reports.ContinueWith(static _ => { }, TaskScheduler.Default);
             }
-            if (socket.State == WebSocketState.Open)
-            {
-                using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", closeTimeout.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
-            }
         }
     }
 
-    private async Task<bool> ApplyAsync(FrameChannel channel, ResourceState candidate, long revision, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a response on top of everything received so far (not only what was accepted: a NACKed response's
+    /// other resources are still current, and the silo will not send them again), then ACKs or NACKs it by nonce.
+    /// </summary>
+    private async Task<bool> ApplyAsync(SiloChannel channel, Resources response, CancellationToken cancellationToken)
     {
-        var error = await applier.ApplyAsync(candidate, "silo", persist: true, cancellationToken);
+        string? error;
+        try
+        {
+            var received = (_received ?? applier.Accepted).Apply(response);
+            _received = received;
+            error = await applier.ApplyAsync(received, "silo", persist: true, cancellationToken);
+        }
+        catch (ResourceStateException ex)
+        {
+            error = ex.Message;
+        }
+
         if (error is null)
         {
-            _forceSnapshot = false;
-            await channel.SendAsync(new AckFrame(revision), cancellationToken);
+            await channel.SendAsync(new SubscribeRequest { Ack = new Ack { Nonce = response.Nonce } }, cancellationToken);
             return true;
         }
 
-        await channel.SendAsync(new NackFrame(revision, error), cancellationToken);
+        Log.Rejected(logger, response.Nonce, error);
+        await channel.SendAsync(new SubscribeRequest { Nack = new Nack { Nonce = response.Nonce, ErrorDetail = error } }, cancellationToken);
         return false;
-    }
-
-    private async Task SendHeartbeatsAsync(FrameChannel channel, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(HeartbeatInterval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            await channel.SendAsync(new HeartbeatFrame(applier.Accepted.Revision), cancellationToken);
-        }
-    }
-
-    internal static Uri SubscribeUri(Uri silo)
-    {
-        var builder = new UriBuilder(silo) { Scheme = silo.Scheme == "https" ? "wss" : "ws" };
-        builder.Path = builder.Path.TrimEnd('/') + "/api/v1/subscribe";
-        return builder.Uri;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(10, LogLevel.Information, "Subscribed to {Silo} resuming from revision {Revision}")]
-        public static partial void Connected(ILogger logger, Uri silo, long revision);
+        [LoggerMessage(10, LogLevel.Information, "Subscribed to {Silo} holding {Held} resources at revision {Revision}")]
+        public static partial void Connected(ILogger logger, Uri silo, int held, long revision);
 
         [LoggerMessage(11, LogLevel.Warning, "Subscription to {Silo} ended: {Error}")]
         public static partial void SessionFailed(ILogger logger, Uri silo, string error);
 
-        [LoggerMessage(12, LogLevel.Warning, "Silo {Silo} reported an error: {Error}")]
-        public static partial void SiloError(ILogger logger, Uri silo, string error);
+        [LoggerMessage(12, LogLevel.Warning, "Rejected the configuration of response {Nonce}: {Error}")]
+        public static partial void Rejected(ILogger logger, string nonce, string error);
 
         [LoggerMessage(13, LogLevel.Information, "Silo {Silo} asked to reconnect elsewhere: {Reason}")]
         public static partial void SiloLeaving(ILogger logger, Uri silo, string reason);

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Mesh.Contracts.Protocol;
 using Mesh.Contracts.Registry;
 using Mesh.Storage.Abstractions;
 using Microsoft.Extensions.Hosting;
@@ -7,16 +6,16 @@ using Microsoft.Extensions.Hosting;
 namespace Mesh.Silo.Health;
 
 /// <summary>
-/// Stores the outlier frames of every session off the receive loops: a slow or unreachable database must never
+/// Stores the outlier reports of every session off the receive loops: a slow or unreachable database must never
 /// hold up ACKs. Reports are observations, not configuration, so a full queue or a store outage drops them; the
 /// sidecars periodically re-assert what they still eject.
 /// </summary>
 internal sealed partial class OutlierReportWriter(IOutlierReportStore store, TimeProvider timeProvider, ILogger<OutlierReportWriter> logger) : BackgroundService
 {
-    private readonly Channel<(string Reporter, OutlierFrame Frame)> _queue = Channel.CreateBounded<(string, OutlierFrame)>(
+    private readonly Channel<(string Reporter, OutlierObservation Frame)> _queue = Channel.CreateBounded<(string, OutlierObservation)>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    public void Enqueue(string reporter, OutlierFrame frame) => _queue.Writer.TryWrite((reporter, frame));
+    public void Enqueue(string reporter, OutlierObservation frame) => _queue.Writer.TryWrite((reporter, frame));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +38,7 @@ internal sealed partial class OutlierReportWriter(IOutlierReportStore store, Tim
         }
     }
 
-    private Task StoreAsync(string reporter, OutlierFrame frame, CancellationToken cancellationToken)
+    private Task StoreAsync(string reporter, OutlierObservation frame, CancellationToken cancellationToken)
     {
         if (!frame.Ejected)
         {

@@ -9,11 +9,10 @@ namespace Mesh.Silo;
 
 internal static class SiloEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the admin API, the subscription stream, health, metrics and OpenAPI.</summary>
+    /// <summary>Maps the admin API, the gRPC subscription service (with reflection), health, metrics and OpenAPI.</summary>
     public static WebApplication MapMeshSilo(this WebApplication app)
     {
         app.UseMiddleware<ApiExceptionMiddleware>();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         // The exporter must listen before the first measurement, or early writes are never counted.
         _ = app.Services.GetRequiredService<PrometheusExporter>();
         _ = app.Services.GetRequiredService<SiloMetrics>();
@@ -25,7 +24,8 @@ internal static class SiloEndpointRouteBuilderExtensions
         api.MapClusterApi();
         api.MapShardsApi();
         api.MapCertificatesApi(writes, app.MapGroup("/api/v1"));
-        app.MapSubscriptions();
+        app.MapGrpcService<DiscoveryService>();
+        app.MapGrpcReflectionService();
 
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
         app.MapGet("/readyz", async (IMeshStore store, ResourceCache cache, CancellationToken ct) =>

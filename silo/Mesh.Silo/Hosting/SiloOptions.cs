@@ -48,15 +48,18 @@ internal sealed record SiloOptions
     /// </summary>
     public TimeSpan LeaseSweepGraceAfterOutage { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Silence after which the silo sends a heartbeat frame.</summary>
-    public TimeSpan SubscriberHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>HTTP/2 connection silence after which the silo sends a PING (keepalive of subscription streams).</summary>
+    public TimeSpan KeepAlivePingDelay { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Silence from a subscriber after which it is considered gone.</summary>
+    /// <summary>A PING unanswered for this long closes the connection, ending its subscriptions.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A subscription stream must send its first request (subscribe) within this time.</summary>
     public TimeSpan SubscriberTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan SubscriberStatusFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Largest frame accepted from a subscriber.</summary>
+    /// <summary>Largest gRPC message accepted from a subscriber.</summary>
     public int MaxClientFrameBytes { get; init; } = 64 * 1024;
 
     /// <summary>Lease length when an endpoint registration gives none and is made by a sidecar; 0 keeps endpoints forever.</summary>

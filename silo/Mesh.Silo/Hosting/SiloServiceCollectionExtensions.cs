@@ -10,7 +10,6 @@ using Mesh.Silo.Registry;
 using Mesh.Silo.Subscriptions;
 using Mesh.Storage;
 using Mesh.Telemetry;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Mesh.Silo;
 
@@ -26,12 +25,13 @@ internal static class SiloServiceCollectionExtensions
             Postgres = options.Postgres ?? Environment.GetEnvironmentVariable("MESH_POSTGRES"),
         };
 
+        var urls = builder.TakeUrls();
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SiloIdentity(
             options.SiloId,
-            options.AdvertisedAddress ?? string.Join(",", builder.WebHost.GetSetting("urls")?.Split(';') ?? []),
+            options.AdvertisedAddress ?? string.Join(",", urls),
             sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddMeshStorage(options.Postgres);
         builder.AddMeshOrleans(options);
@@ -43,14 +43,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<ChangeNotifier>();
         services.AddHostedService<ChangeRelayHost>();
 
-        services.AddSingleton<SubscriberRegistry>();
-        services.AddSingleton<FrameBuilder>();
-        services.AddSingleton<HeartbeatClock>();
-        services.AddHostedService(sp => sp.GetRequiredService<HeartbeatClock>());
-        services.AddSingleton<SubscriberStatusFlusher>();
-        services.AddHostedService(sp => sp.GetRequiredService<SubscriberStatusFlusher>());
-        services.AddSingleton<Health.OutlierReportWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<Health.OutlierReportWriter>());
+        services.AddMeshSubscriptions(options);
 
         services.AddSingleton<ServiceRegistry>();
         services.AddSingleton<Mesh.Contracts.Domains.IServiceRegistry>(sp => sp.GetRequiredService<ServiceRegistry>());
@@ -81,12 +74,8 @@ internal static class SiloServiceCollectionExtensions
         // Orleans logs every placement and membership step at Information, and its Polly pipelines every attempt.
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
-        services.Configure<KestrelServerOptions>(kestrel =>
-        {
-            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-            kestrel.AddServerHeader = false;
-        });
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.ConfigureSiloKestrel(options, urls);
         return builder;
     }
 }

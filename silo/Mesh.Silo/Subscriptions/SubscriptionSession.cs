@@ -1,38 +1,37 @@
-using System.Buffers;
-using System.Net.WebSockets;
-using System.Text.Json;
-using Mesh.Contracts.Json;
+using Grpc.Core;
 using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Protocol.V1;
+using Mesh.Contracts.Resources;
 using Mesh.Silo.Cache;
+using Mesh.Silo.Health;
 using Mesh.Silo.Observability;
 
 namespace Mesh.Silo.Subscriptions;
 
 /// <summary>
-/// One subscriber's stream. The sender always sends the net change from what the subscriber last received to the
-/// newest revision, so a slow subscriber gets coalesced updates and the silo holds no queue for it.
+/// One subscriber's stream after its first request. The sender always sends the net change from what the subscriber
+/// last received to the newest revision, so a slow subscriber gets coalesced updates and the silo holds no queue for
+/// it. Liveness is HTTP/2 PING (Kestrel's keepalive), which aborts the call when the peer is gone.
 /// </summary>
 internal sealed partial class SubscriptionSession(
-    WebSocket socket,
+    IAsyncStreamReader<SubscribeRequest> requests,
+    IServerStreamWriter<byte[]> responses,
     NodeInfo node,
-    long initialRevision,
+    IReadOnlyDictionary<ResourceKey, long> held,
     SubscriberState state,
     ResourceCache cache,
-    FrameBuilder frames,
-    HeartbeatClock clock,
+    ResponseBuilder builder,
     SiloMetrics metrics,
-    SiloOptions options,
     TimeProvider timeProvider,
     Action onNack,
-    Health.OutlierReportWriter outliers,
+    OutlierReportWriter outliers,
     ILogger logger)
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SubscriptionScope _scope = SubscriptionScope.For(node);
-    private long _lastReceived = timeProvider.GetTimestamp();
-    private long _lastSent = timeProvider.GetTimestamp();
+    private long _sentRevision = -1;
 
     public string Id => node.Id;
 
@@ -42,41 +41,45 @@ internal sealed partial class SubscriptionSession(
     public void Replace() => _stop.Cancel();
 
     /// <summary>
-    /// Tells the subscriber to move to another silo now (this one is shutting down): the reconnect frame, then a
-    /// normal close, then a short wait for the subscriber's close so the frame is delivered before the socket goes.
+    /// Tells the subscriber to move to another silo now (this one is shutting down): the reconnect message, then the
+    /// end of the stream, then a short wait so the message is delivered before the silo goes.
     /// </summary>
     public async Task ReconnectAsync(string reason, CancellationToken cancellationToken)
     {
         try
         {
-            await SendAsync(FrameBuilder.Serialize(new ReconnectFrame(reason)), cancellationToken);
-            await _sendLock.WaitAsync(cancellationToken);
-            try
-            {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "silo shutting down", cancellationToken);
-            }
-            finally
-            {
-                _sendLock.Release();
-            }
-
-            await _ended.Task.WaitAsync(TimeSpan.FromSeconds(1), timeProvider, cancellationToken);
+            await SendAsync(ResponseBuilder.Reconnect(reason), cancellationToken);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException or ObjectDisposedException)
         {
-            // The subscriber is gone or too slow; it will fail over through its own deadline.
+            // The subscriber is gone or too slow; it fails over through its own keepalive.
         }
         finally
         {
-            _stop.Cancel();
+            await _stop.CancelAsync();
         }
+
+        await _ended.Task.WaitAsync(TimeSpan.FromSeconds(1), timeProvider, CancellationToken.None).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await RunSessionAsync(cancellationToken);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+            var receive = ReceiveLoopAsync(linked.Token);
+            var send = SendLoopAsync(linked.Token);
+            var first = await Task.WhenAny(receive, send);
+            await linked.CancelAsync();
+            await Task.WhenAll(receive, send).ContinueWith(static _ => { }, TaskScheduler.Default);
+            // A protocol violation (RpcException) from either loop ends the call with its status; the other loop's
+            // cancellation is the normal way it stops.
+            if (first.Exception?.InnerException is RpcException violation)
+            {
+                throw violation;
+            }
+
+            LogSessionEnded(logger, Id, first.Exception?.InnerException?.GetType().Name ?? "stream ended");
         }
         finally
         {
@@ -84,90 +87,48 @@ internal sealed partial class SubscriptionSession(
         }
     }
 
-    private async Task RunSessionAsync(CancellationToken cancellationToken)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-        var token = linked.Token;
-        var receive = ReceiveLoopAsync(token);
-        var send = SendLoopAsync(token);
-        var first = await Task.WhenAny(receive, send);
-        await linked.CancelAsync();
-        try
-        {
-            await Task.WhenAll(receive, send);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException)
-        {
-            LogSessionEnded(logger, Id, ex.GetType().Name);
-        }
-        catch (ProtocolViolationException ex)
-        {
-            await TryCloseAsync(WebSocketCloseStatus.PolicyViolation, ex.Message);
-            return;
-        }
-
-        _ = first;
-        await TryCloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
-    }
-
     private async Task SendLoopAsync(CancellationToken token)
     {
-        var sent = initialRevision;
-        var needSnapshot = initialRevision <= 0;
-        if (!needSnapshot && initialRevision > cache.Revision)
-        {
-            // The subscriber saw a newer revision through another silo; this cache is a moment behind.
-            await WaitForRevisionAsync(initialRevision, token);
-            needSnapshot = initialRevision > cache.Revision;
-        }
-
-        var firstFrame = true;
+        var initial = builder.Initial(held, _scope);
+        await SendResponseAsync(initial, token);
+        var sent = initial.Revision;
         while (!token.IsCancellationRequested)
         {
             var changed = cache.Changed;
-            if (firstFrame || cache.Revision > sent)
+            if (cache.Revision > sent)
             {
-                var frame = frames.Build(sent, _scope, needSnapshot);
-                needSnapshot = false;
-                if (frame.Bytes is not null || firstFrame)
+                if (builder.Next(sent, _scope) is not { } next)
                 {
-                    var bytes = frame.Bytes ?? FrameBuilder.Serialize(new DeltaFrame(sent, frame.Revision, [], []));
-                    await SendAsync(bytes, token);
-                    metrics.RecordPush(frame.IsSnapshot, cache.AppliedAt(frame.Revision));
+                    // The change history no longer reaches this subscriber's position (it fell very far behind, or
+                    // the cache reloaded): it resubscribes with the versions it holds and gets exactly the difference.
+                    await SendAsync(ResponseBuilder.Reconnect("resubscribe: this silo's change history no longer reaches the stream's position"), token);
+                    return;
                 }
 
-                sent = frame.Revision;
-                firstFrame = false;
-                state.Update(s => s with { SentRevision = frame.Revision });
+                if (next.Bytes is not null)
+                {
+                    await SendResponseAsync(next, token);
+                }
+                else
+                {
+                    // Nothing in scope changed: the subscriber is current through this revision without a response.
+                    state.Update(s => s with { SentRevision = next.Revision });
+                }
+
+                sent = next.Revision;
                 continue;
             }
 
-            var idle = options.SubscriberHeartbeatInterval - timeProvider.GetElapsedTime(Volatile.Read(ref _lastSent));
-            if (idle <= TimeSpan.Zero)
-            {
-                await SendAsync(FrameBuilder.Serialize(new HeartbeatFrame(sent)), token);
-                continue;
-            }
-
-            if (timeProvider.GetElapsedTime(Volatile.Read(ref _lastReceived)) > options.SubscriberTimeout)
-            {
-                LogSilent(logger, Id);
-                return;
-            }
-
-            // One shared tick for every session: no per-subscriber timers while thousands wait for a change.
-            await Task.WhenAny(changed, clock.NextTick).WaitAsync(token);
+            await changed.WaitAsync(token);
         }
     }
 
-    private async Task WaitForRevisionAsync(long revision, CancellationToken token)
+    private async Task SendResponseAsync(PreparedResponse response, CancellationToken token)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        while (cache.Revision < revision && !timeout.IsCancellationRequested)
-        {
-            await Task.WhenAny(cache.Changed, Task.Delay(Timeout.Infinite, timeout.Token));
-        }
+        await SendAsync(response.Bytes!, token);
+        Volatile.Write(ref _sentRevision, response.Revision);
+        metrics.RecordPush(response.IsInitial, cache.AppliedAt(response.Revision));
+        state.Update(s => s with { SentRevision = response.Revision });
     }
 
     private async Task SendAsync(byte[] bytes, CancellationToken token)
@@ -175,8 +136,7 @@ internal sealed partial class SubscriptionSession(
         await _sendLock.WaitAsync(token);
         try
         {
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, token);
-            Volatile.Write(ref _lastSent, timeProvider.GetTimestamp());
+            await responses.WriteAsync(bytes, token);
         }
         finally
         {
@@ -186,122 +146,47 @@ internal sealed partial class SubscriptionSession(
 
     private async Task ReceiveLoopAsync(CancellationToken token)
     {
-        while (!token.IsCancellationRequested)
+        while (await DiscoveryService.ReadAsync(requests, token) is { } request)
         {
-            var frame = await ReceiveFrameAsync(socket, options.MaxClientFrameBytes, token);
-            if (frame is null)
-            {
-                return;
-            }
-
-            Volatile.Write(ref _lastReceived, timeProvider.GetTimestamp());
             var now = timeProvider.GetUtcNow();
-            switch (frame)
+            switch (request.MessageCase)
             {
-                case AckFrame ack:
+                case SubscribeRequest.MessageOneofCase.Ack:
+                    var acked = SentRevision("ack.nonce", request.Ack.Nonce);
                     metrics.Acks.Add(1);
-                    state.Update(s => s with { AckedRevision = Math.Max(s.AckedRevision, ack.Revision), LastSeen = now });
+                    state.Update(s => s with { AckedRevision = Math.Max(s.AckedRevision, acked), LastSeen = now });
                     break;
-                case NackFrame nack:
+                case SubscribeRequest.MessageOneofCase.Nack:
+                    var nacked = SentRevision("nack.nonce", request.Nack.Nonce);
                     metrics.Nacks.Add(1);
-                    LogNack(logger, Id, nack.Revision, nack.Error);
-                    state.Update(s => s with { NackedRevision = nack.Revision, LastNackError = Truncate(nack.Error), LastNackAt = now, LastSeen = now });
+                    var error = Truncate(request.Nack.ErrorDetail);
+                    LogNack(logger, Id, nacked, error);
+                    state.Update(s => s with { NackedRevision = nacked, LastNackError = error, LastNackAt = now, LastSeen = now });
                     onNack();
                     break;
-                case HeartbeatFrame:
-                    state.Update(s => s with { LastSeen = now });
-                    break;
-                case OutlierFrame outlier:
-                    if (Health.OutlierFrameValidator.Check(outlier, cache) is { } problem)
+                case SubscribeRequest.MessageOneofCase.Outlier:
+                    var report = OutlierReports.FromWire(request.Outlier);
+                    if (OutlierReportValidator.Check(report, cache) is { } problem)
                     {
-                        throw new ProtocolViolationException(problem);
+                        throw DiscoveryService.Invalid(problem);
                     }
 
-                    outliers.Enqueue(Id, outlier);
+                    outliers.Enqueue(Id, report);
                     state.Update(s => s with { LastSeen = now });
                     break;
+                case SubscribeRequest.MessageOneofCase.Subscribe:
+                    throw DiscoveryService.Invalid("subscribe is allowed only as the first request of a stream");
                 default:
-                    throw new ProtocolViolationException($"unexpected '{frame.GetType().Name}' frame after hello");
+                    throw DiscoveryService.Invalid("request has none of subscribe, ack, nack, outlier set (unknown message type?)");
             }
         }
     }
 
-    /// <summary>Reads one whole message and parses it; null when the peer closed. Oversized or malformed frames are protocol violations.</summary>
-    public static async Task<SubscriptionFrame?> ReceiveFrameAsync(WebSocket socket, int maxBytes, CancellationToken token)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(maxBytes);
-        try
-        {
-            var length = 0;
-            while (true)
-            {
-                if (length == maxBytes)
-                {
-                    throw new ProtocolViolationException($"frame larger than {maxBytes} bytes");
-                }
-
-                var result = await socket.ReceiveAsync(buffer.AsMemory(length, maxBytes - length), token);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return null;
-                }
-
-                if (result.MessageType != WebSocketMessageType.Text)
-                {
-                    throw new ProtocolViolationException("frames must be text messages of JSON");
-                }
-
-                length += result.Count;
-                if (result.EndOfMessage)
-                {
-                    break;
-                }
-            }
-
-            if (FrameFastPath.TryRead(buffer.AsSpan(0, length), out var common))
-            {
-                return common;
-            }
-
-            try
-            {
-                return JsonSerializer.Deserialize<SubscriptionFrame>(buffer.AsSpan(0, length), MeshJson.Options)
-                    ?? throw new ProtocolViolationException("frame is JSON null");
-            }
-            catch (JsonException ex)
-            {
-                throw new ProtocolViolationException($"malformed frame: {ex.Message}");
-            }
-            catch (NotSupportedException ex)
-            {
-                throw new ProtocolViolationException($"malformed frame: {ex.Message}");
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private async Task TryCloseAsync(WebSocketCloseStatus status, string reason)
-    {
-        try
-        {
-            if (socket.State == WebSocketState.Open)
-            {
-                if (status == WebSocketCloseStatus.PolicyViolation)
-                {
-                    await socket.SendAsync(FrameBuilder.Serialize(new ErrorFrame(reason)), WebSocketMessageType.Text, true, CancellationToken.None);
-                }
-
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await socket.CloseOutputAsync(status, Truncate(reason, 120), timeout.Token);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
-        {
-        }
-    }
+    /// <summary>The revision behind a nonce this stream sent; anything else is a protocol violation naming the field.</summary>
+    private long SentRevision(string field, string nonce) =>
+        WireResources.TryParseVersion(nonce, out var revision) && revision <= Volatile.Read(ref _sentRevision)
+            ? revision
+            : throw DiscoveryService.Invalid($"{field} '{Truncate(nonce, 64)}' does not name a response sent on this stream");
 
     private static string Truncate(string text, int max = 2000) => text.Length <= max ? text : text[..max];
 
@@ -310,10 +195,4 @@ internal sealed partial class SubscriptionSession(
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Subscriber {Id} NACKed revision {Revision}: {Error}")]
     private static partial void LogNack(ILogger logger, string id, long revision, string error);
-
-    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Subscriber {Id} went silent; closing")]
-    private static partial void LogSilent(ILogger logger, string id);
 }
-
-/// <summary>The subscriber broke the protocol; the silo sends an error frame and closes with PolicyViolation.</summary>
-internal sealed class ProtocolViolationException(string message) : Exception(message);

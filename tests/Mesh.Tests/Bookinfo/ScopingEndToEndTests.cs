@@ -2,6 +2,7 @@ using Mesh.Contracts.Cluster;
 using System.Net.Http.Json;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Protocol.V1;
 using Mesh.Contracts.Resources;
 using Mesh.Storage.Abstractions;
 using Mesh.Tests.Infrastructure;
@@ -62,38 +63,41 @@ public sealed class ScopingEndToEndTests(BookinfoMesh mesh)
         await using var everything = await TestSubscriber.ConnectAsync(mesh.Bed.Silo.BaseAddress, new NodeInfo { Id = "delta-probe-all" }, token: SiloProcess.AdminToken);
         await using var reviewsOnly = await TestSubscriber.ConnectAsync(mesh.Bed.Silo.BaseAddress,
             new NodeInfo { Id = "delta-probe-reviews", Dependencies = ["default/reviews"] }, token: SiloProcess.AdminToken);
-        everything.AnswerHeartbeats = reviewsOnly.AnswerHeartbeats = true;
-        await everything.WaitForAsync(s => s.SnapshotsReceived == 1, Timeout, "a snapshot");
-        await reviewsOnly.WaitForAsync(s => s.SnapshotsReceived == 1, Timeout, "a snapshot");
+        await everything.WaitForAsync(s => s.InitialResponses == 1, Timeout, "the first response");
+        await reviewsOnly.WaitForAsync(s => s.InitialResponses == 1, Timeout, "the first response");
         Assert.DoesNotContain(reviewsOnly.Resources, r => r.Metadata.Name is "ratings" or "details" or "productpage");
+        // Only what follows the first response (everything in scope) counts below.
+        await everything.Responses.ReadAsync();
+        await reviewsOnly.Responses.ReadAsync();
 
         await mesh.ApplySampleAsync("virtual-service-ratings-test-delay.yaml");
         await mesh.ApplySampleAsync("virtual-service-reviews-50-v3.yaml");
 
         var ratingsDelta = await NextDeltaAsync(everything, VirtualService("ratings"));
-        Assert.Single(ratingsDelta.Upserts);
-        Assert.Empty(ratingsDelta.Removals);
+        Assert.Single(ratingsDelta.Resources_);
+        Assert.Empty(ratingsDelta.RemovedResources);
         var reviewsDelta = await NextDeltaAsync(everything, VirtualService("reviews"));
-        Assert.Single(reviewsDelta.Upserts);
+        Assert.Single(reviewsDelta.Resources_);
 
         // The scoped subscriber's first delta is the reviews change: the ratings change was never sent to it.
         var scopedDelta = await NextDeltaAsync(reviewsOnly, _ => true);
-        Assert.Equal(VirtualService("reviews"), Assert.Single(scopedDelta.Upserts).Key);
-        Assert.Empty(scopedDelta.Removals);
+        var scoped = Assert.Single(scopedDelta.Resources_);
+        Assert.Equal(VirtualService("reviews"), new ResourceKey(scoped.Kind, scoped.Namespace, scoped.Name));
+        Assert.Empty(scopedDelta.RemovedResources);
     }
 
     private static ResourceKey VirtualService(string name) => new(ResourceKinds.VirtualService, "default", name);
 
-    private static async Task<DeltaFrame> NextDeltaAsync(TestSubscriber subscriber, ResourceKey key) =>
-        await NextDeltaAsync(subscriber, d => d.Upserts.Any(u => u.Key == key));
+    private static async Task<Resources> NextDeltaAsync(TestSubscriber subscriber, ResourceKey key) =>
+        await NextDeltaAsync(subscriber, d => d.Resources_.Any(u => new ResourceKey(u.Kind, u.Namespace, u.Name) == key));
 
-    private static async Task<DeltaFrame> NextDeltaAsync(TestSubscriber subscriber, Func<DeltaFrame, bool> wanted)
+    private static async Task<Resources> NextDeltaAsync(TestSubscriber subscriber, Func<Resources, bool> wanted)
     {
         using var cts = new CancellationTokenSource(Timeout);
         while (true)
         {
-            var frame = await subscriber.Frames.ReadAsync(cts.Token);
-            if (frame is DeltaFrame delta && wanted(delta))
+            var response = await subscriber.Responses.ReadAsync(cts.Token);
+            if (response.Resources is { } delta && wanted(delta))
             {
                 return delta;
             }

@@ -72,18 +72,18 @@ public sealed class ShardTakeoverTests(PostgresFixture postgres, ITestOutputHelp
         var (leaving, staying) = (cluster.Silos[0], cluster.Silos[1]);
         await cluster.WaitBalancedAsync(staying, ["silo-a", "silo-b"], Deadline);
         await using var subscriber = await TestSubscriber.ConnectAsync(leaving.BaseAddress, new NodeInfo { Id = "drained", Namespace = "default" });
-        await subscriber.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await subscriber.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
         var held = (await HealthCluster.ShardsAsync(staying)).Where(s => s.Owner == leaving.SiloId).ToDictionary(s => s.Shard);
 
         Assert.Equal(0, await leaving.Process.StopGracefullyAsync(Deadline));
 
-        var frames = new List<SubscriptionFrame>();
-        await foreach (var frame in subscriber.Frames.ReadAllAsync())
+        var responses = new List<Mesh.Contracts.Protocol.V1.SubscribeResponse>();
+        await foreach (var response in subscriber.Responses.ReadAllAsync())
         {
-            frames.Add(frame);
+            responses.Add(response);
         }
 
-        Assert.Contains(frames, f => f is ReconnectFrame { Reason.Length: > 0 });
+        Assert.Contains(responses, r => r.Reconnect is { Reason.Length: > 0 });
         var members = await staying.Admin.GetFromJsonAsync<List<SiloMember>>("/api/v1/members", MeshJson.Options);
         Assert.DoesNotContain(members!, m => m.Id == leaving.SiloId);
         Assert.DoesNotContain(await HealthCluster.ShardsAsync(staying), s => s.Owner == leaving.SiloId);

@@ -1,52 +1,79 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
-using System.Text.Json;
 using System.Threading.Channels;
-using Mesh.Contracts.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Protocol.V1;
 using Mesh.Contracts.Resources;
 
 namespace Mesh.Tests.Infrastructure;
 
 /// <summary>
-/// A protocol-level subscriber for tests: speaks the WebSocket protocol of docs/protocol.md directly, applies
-/// snapshots and deltas to a local resource set, and ACKs (or NACKs on request) what it receives.
+/// A protocol-level subscriber for tests: speaks the gRPC protocol of docs/protocol.md through the generated client,
+/// applies every response to a local resource set, and ACKs (or NACKs on request) each one by nonce.
 /// </summary>
 internal sealed class TestSubscriber : IAsyncDisposable
 {
-    private readonly ClientWebSocket _socket = new();
+    private readonly GrpcChannel _channel;
+    private readonly AsyncDuplexStreamingCall<SubscribeRequest, SubscribeResponse> _call;
     private readonly ConcurrentDictionary<ResourceKey, MeshResource> _resources = new();
-    private readonly Channel<SubscriptionFrame> _frames = Channel.CreateUnbounded<SubscriptionFrame>();
+    private readonly Channel<SubscribeResponse> _responses = Channel.CreateUnbounded<SubscribeResponse>();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private Task? _receive;
 
+    private TestSubscriber(Uri silo, string? token)
+    {
+        _channel = GrpcChannel.ForAddress(silo, new GrpcChannelOptions { MaxReceiveMessageSize = null });
+        var headers = new Metadata();
+        if (token is not null)
+        {
+            headers.Add("authorization", "Bearer " + token);
+        }
+
+        _call = new MeshDiscovery.MeshDiscoveryClient(_channel).Subscribe(headers, cancellationToken: _stop.Token);
+    }
+
+    /// <summary>The silo position of the last accepted response (its informational system_version_info).</summary>
     public long Revision { get; private set; }
 
-    /// <summary>When set, the next snapshot or delta is NACKed with this error instead of ACKed.</summary>
+    /// <summary>When set, the next response is NACKed with this error instead of ACKed.</summary>
     public string? NackNextWith { get; set; }
-
-    /// <summary>When set, each silo heartbeat is answered, so the silo doesn't drop a subscriber a long test leaves idle.</summary>
-    public bool AnswerHeartbeats { get; set; }
 
     public IReadOnlyCollection<MeshResource> Resources => _resources.Values.ToList();
 
-    public ChannelReader<SubscriptionFrame> Frames => _frames.Reader;
+    /// <summary>Every response received, in order.</summary>
+    public ChannelReader<SubscribeResponse> Responses => _responses.Reader;
 
-    public int SnapshotsReceived { get; private set; }
+    /// <summary>1 once the first response of the stream (the answer to subscribe) arrived.</summary>
+    public int InitialResponses { get; private set; }
 
-    public int DeltasReceived { get; private set; }
+    /// <summary>Responses after the first one.</summary>
+    public int Updates { get; private set; }
 
-    public static async Task<TestSubscriber> ConnectAsync(Uri silo, NodeInfo node, long revision = 0, string? token = null)
+    /// <summary>Serialized size of every resources response received.</summary>
+    public long BytesReceived { get; private set; }
+
+    /// <summary>The status the silo ended the stream with, once it did.</summary>
+    public Status? EndStatus { get; private set; }
+
+    /// <summary>Versions of everything held, as a resume sends them.</summary>
+    public IReadOnlyDictionary<ResourceKey, long> HeldVersions => _resources.ToDictionary(r => r.Key, r => r.Value.Version);
+
+    public static Task<TestSubscriber> ConnectAsync(Uri silo, NodeInfo node, string? token = null) =>
+        ConnectAsync(silo, node, new Dictionary<ResourceKey, long>(), token);
+
+    public static async Task<TestSubscriber> ConnectAsync(Uri silo, NodeInfo node, IReadOnlyDictionary<ResourceKey, long> held, string? token = null)
     {
-        var subscriber = new TestSubscriber { Revision = revision };
-        if (token is not null)
+        var subscriber = new TestSubscriber(silo, token);
+        var subscribe = new Subscribe { Node = WireResources.ToWire(node) };
+        foreach (var (key, version) in held)
         {
-            subscriber._socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+            subscribe.InitialResourceVersions[WireResources.Key(key)] = WireResources.Version(version);
         }
 
-        var uri = new UriBuilder(silo) { Scheme = silo.Scheme == "https" ? "wss" : "ws", Path = "/api/v1/subscribe" }.Uri;
-        await subscriber._socket.ConnectAsync(uri, CancellationToken.None);
-        await subscriber.SendAsync(new HelloFrame(node, revision));
+        await subscriber.SendAsync(new SubscribeRequest { Subscribe = subscribe });
         subscriber._receive = Task.Run(subscriber.ReceiveLoopAsync);
         return subscriber;
     }
@@ -56,100 +83,94 @@ internal sealed class TestSubscriber : IAsyncDisposable
     public MeshResource? Get(ResourceKey key) => _resources.GetValueOrDefault(key);
 
     public Task WaitForAsync(Func<TestSubscriber, bool> condition, TimeSpan timeout, string what) =>
-        Poll.UntilTrueAsync(() => Task.FromResult(condition(this)), timeout, () => $"subscriber never saw {what}; at revision {Revision} with {_resources.Count} resources");
+        Poll.UntilTrueAsync(() => Task.FromResult(condition(this)), timeout,
+            () => $"subscriber never saw {what}; at revision {Revision} with {_resources.Count} resources, status {EndStatus}");
 
-    public Task SendAsync(SubscriptionFrame frame) =>
-        _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame, MeshJson.Options), WebSocketMessageType.Text, true, _stop.Token);
+    /// <summary>Waits until the silo ends the stream and returns its status.</summary>
+    public async Task<Status> WaitForEndAsync(TimeSpan timeout)
+    {
+        await WaitForAsync(s => s.EndStatus is not null, timeout, "the end of the stream");
+        return EndStatus!.Value;
+    }
 
-    public Task SendRawAsync(string text) =>
-        _socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, _stop.Token);
-
-    public WebSocketState State => _socket.State;
-
-    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+    public async Task SendAsync(SubscribeRequest request)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            await _call.RequestStream.WriteAsync(request, _stop.Token);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
         try
         {
-            while (!_stop.IsCancellationRequested)
+            while (await _call.ResponseStream.MoveNext(_stop.Token))
             {
-                message.SetLength(0);
-                WebSocketReceiveResult result;
-                do
+                var response = _call.ResponseStream.Current;
+                if (response.MessageCase == SubscribeResponse.MessageOneofCase.Resources)
                 {
-                    result = await _socket.ReceiveAsync(buffer, _stop.Token);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return;
-                    }
-
-                    message.Write(buffer, 0, result.Count);
+                    await ApplyAsync(response.Resources);
                 }
-                while (!result.EndOfMessage);
 
-                var frame = JsonSerializer.Deserialize<SubscriptionFrame>(message.ToArray(), MeshJson.Options)!;
-                await ApplyAsync(frame);
-                await _frames.Writer.WriteAsync(frame);
+                await _responses.Writer.WriteAsync(response);
             }
+
+            EndStatus = Status.DefaultSuccess;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (RpcException ex)
+        {
+            EndStatus = ex.Status;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
         {
         }
         finally
         {
-            _frames.Writer.TryComplete();
+            _responses.Writer.TryComplete();
         }
     }
 
-    private async Task ApplyAsync(SubscriptionFrame frame)
+    private async Task ApplyAsync(Resources response)
     {
-        long? revision = null;
-        switch (frame)
+        BytesReceived += response.CalculateSize();
+        foreach (var removed in response.RemovedResources)
         {
-            case SnapshotFrame snapshot:
-                _resources.Clear();
-                foreach (var resource in snapshot.Resources)
-                {
-                    _resources[resource.Key] = resource;
-                }
-
-                SnapshotsReceived++;
-                revision = snapshot.Revision;
-                break;
-            case DeltaFrame delta:
-                foreach (var resource in delta.Upserts)
-                {
-                    _resources[resource.Key] = resource;
-                }
-
-                foreach (var removal in delta.Removals)
-                {
-                    _resources.TryRemove(removal.Key, out _);
-                }
-
-                DeltasReceived++;
-                revision = delta.Revision;
-                break;
-            case HeartbeatFrame when AnswerHeartbeats:
-                await SendAsync(new HeartbeatFrame(Revision));
-                break;
+            if (WireResources.TryParseKey(removed, out var key))
+            {
+                _resources.TryRemove(key, out _);
+            }
         }
 
-        if (revision is { } applied)
+        foreach (var resource in response.Resources_)
         {
-            if (NackNextWith is { } error)
-            {
-                NackNextWith = null;
-                await SendAsync(new NackFrame(applied, error));
-            }
-            else
-            {
-                Revision = applied;
-                await SendAsync(new AckFrame(applied));
-            }
+            var decoded = WireResources.FromWire(resource);
+            _resources[decoded.Key] = decoded;
+        }
+
+        if (InitialResponses == 0)
+        {
+            InitialResponses = 1;
+        }
+        else
+        {
+            Updates++;
+        }
+
+        if (NackNextWith is { } error)
+        {
+            NackNextWith = null;
+            await SendAsync(new SubscribeRequest { Nack = new Nack { Nonce = response.Nonce, ErrorDetail = error } });
+        }
+        else
+        {
+            Revision = long.Parse(response.SystemVersionInfo, System.Globalization.CultureInfo.InvariantCulture);
+            await SendAsync(new SubscribeRequest { Ack = new Ack { Nonce = response.Nonce } });
         }
     }
 
@@ -157,13 +178,10 @@ internal sealed class TestSubscriber : IAsyncDisposable
     {
         try
         {
-            if (_socket.State == WebSocketState.Open)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
-            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _call.RequestStream.CompleteAsync().WaitAsync(timeout.Token);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidOperationException or IOException)
         {
         }
 
@@ -173,6 +191,7 @@ internal sealed class TestSubscriber : IAsyncDisposable
             await _receive;
         }
 
-        _socket.Dispose();
+        _call.Dispose();
+        _channel.Dispose();
     }
 }

@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace Mesh.Tests.Silo;
 
-/// <summary>A silo that keeps very little history: subscribers further behind than it must get a fresh snapshot.</summary>
+/// <summary>
+/// A silo that keeps very little history. Resume is by held versions, so a subscriber further behind than the history
+/// still gets exactly the difference, never the whole mesh.
+/// </summary>
 public sealed class CompactionTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
@@ -20,10 +23,10 @@ public sealed class CompactionTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync() => await _silo.DisposeAsync();
 
     [Fact]
-    public async Task Resume_BehindCompactionPoint_GetsSnapshotWithCurrentState()
+    public async Task Resume_BehindCompactionPoint_GetsExactDifference()
     {
         await _silo.Admin.PutServiceAsync(TestResources.Service("first"));
-        var behind = await _silo.StoreRevisionAsync();
+        var behind = await HeldAsync("behind-probe", TestResources.ServiceKey("first"));
         for (var i = 0; i < 10; i++)
         {
             await _silo.Admin.PutServiceAsync(TestResources.Service($"later-{i}"));
@@ -35,25 +38,32 @@ public sealed class CompactionTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new NodeInfo { Id = "behind", Namespace = "default" }, behind);
-        var frame = await subscriber.Frames.ReadAsync().AsTask().WaitAsync(Deadline);
+        var response = (await subscriber.Responses.ReadAsync().AsTask().WaitAsync(Deadline)).Resources;
 
-        var snapshot = Assert.IsType<SnapshotFrame>(frame);
-        Assert.Equal(await _silo.StoreRevisionAsync(), snapshot.Revision);
-        Assert.Contains(snapshot.Resources, r => r.Metadata.Name == "later-9");
-        Assert.DoesNotContain(snapshot.Resources, r => r.Metadata.Name == "first");
+        Assert.Equal(await _silo.StoreRevisionAsync(), long.Parse(response.SystemVersionInfo, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"later-{i}").Order(), response.Resources_.Select(r => r.Name).Order());
+        Assert.Equal("Service/default/first", Assert.Single(response.RemovedResources));
+    }
+
+    /// <summary>What a subscriber holds once it has seen <paramref name="key"/>.</summary>
+    private async Task<IReadOnlyDictionary<Mesh.Contracts.Resources.ResourceKey, long>> HeldAsync(string id, Mesh.Contracts.Resources.ResourceKey key)
+    {
+        await using var probe = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new NodeInfo { Id = id, Namespace = "default" });
+        await probe.WaitForAsync(s => s.Has(key), Deadline, key.ToString());
+        return probe.HeldVersions;
     }
 
     [Fact]
-    public async Task Resume_WithinRetainedHistory_StillGetsDelta()
+    public async Task Resume_WithinRetainedHistory_GetsOnlyTheChange()
     {
         await _silo.Admin.PutServiceAsync(TestResources.Service("recent-a"));
-        var recent = await _silo.StoreRevisionAsync();
+        var recent = await HeldAsync("recent-probe", TestResources.ServiceKey("recent-a"));
         await _silo.Admin.PutServiceAsync(TestResources.Service("recent-b"));
 
         await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new NodeInfo { Id = "recent", Namespace = "default" }, recent);
-        var frame = await subscriber.Frames.ReadAsync().AsTask().WaitAsync(Deadline);
+        var response = (await subscriber.Responses.ReadAsync().AsTask().WaitAsync(Deadline)).Resources;
 
-        var delta = Assert.IsType<DeltaFrame>(frame);
-        Assert.Equal("recent-b", Assert.Single(delta.Upserts).Metadata.Name);
+        Assert.Equal("recent-b", Assert.Single(response.Resources_).Name);
+        Assert.Empty(response.RemovedResources);
     }
 }

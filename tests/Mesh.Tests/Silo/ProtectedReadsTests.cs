@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.WebSockets;
+using Grpc.Core;
 using Mesh.Contracts.Protocol;
 using Mesh.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -30,28 +30,34 @@ public sealed class ProtectedReadsTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("not-a-known-token")]
-    public async Task Subscribe_WithoutValidToken_Refused401BeforeUpgrade(string? token)
+    [InlineData(null, "a bearer token is required")]
+    [InlineData("not-a-known-token", "the bearer token is not valid")]
+    public async Task Subscribe_WithoutValidToken_UnauthenticatedBeforeAnyResponse(string? token, string expected)
     {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        if (token is not null)
-        {
-            socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
-        }
+        await _silo.Admin.PutServiceAsync(TestResources.Service("secret"));
+        await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new NodeInfo { Id = "intruder" }, token: token);
 
-        var uri = new Uri($"ws://127.0.0.1:{_silo.Port}/api/v1/subscribe");
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None));
-        Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
-        Assert.Equal("Bearer", Assert.Single(socket.HttpResponseHeaders!["WWW-Authenticate"]));
+        var status = await subscriber.WaitForEndAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(StatusCode.Unauthenticated, status.StatusCode);
+        Assert.Contains(expected, status.Detail);
+        Assert.Equal(0, subscriber.InitialResponses);
+        Assert.Empty(subscriber.Resources);
+        Assert.DoesNotContain(token ?? "\0", status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Subscribe_WithReadOnlyToken_GetsSnapshot()
+    public async Task Subscribe_WithAdminToken_Allowed()
+    {
+        await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new NodeInfo { Id = "admin-sidecar" }, token: SiloProcess.AdminToken);
+        await subscriber.WaitForAsync(s => s.InitialResponses == 1, TimeSpan.FromSeconds(15), "the first response");
+    }
+
+    [Fact]
+    public async Task Subscribe_WithReadOnlyToken_GetsResources()
     {
         await _silo.Admin.PutServiceAsync(TestResources.Service("reviews"));
         await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new NodeInfo { Id = "reader-sidecar" }, token: SiloProcess.ReadOnlyToken);
-        await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("reviews")), TimeSpan.FromSeconds(15), "the snapshot with reviews");
+        await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("reviews")), TimeSpan.FromSeconds(15), "the first response with reviews");
     }
 }

@@ -38,12 +38,47 @@ public sealed class SiloClusterTests(PostgresFixture postgres, ITestOutputHelper
     private static NodeInfo Node(string id) => new() { Id = id, Namespace = "default" };
 
     [Fact]
+    public async Task Resume_OnAnotherSilo_SendsOnlyTheChangedResources()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await _silos[0].Admin.PutServiceAsync(TestResources.Service($"svc-{i}"));
+        }
+
+        IReadOnlyDictionary<Mesh.Contracts.Resources.ResourceKey, long> held;
+        long fullBytes;
+        await using (var onB = await TestSubscriber.ConnectAsync(_silos[1].BaseAddress, Node("mover")))
+        {
+            await onB.WaitForAsync(s => s.Has(TestResources.ServiceKey("svc-19")), Deadline, "all 20 services on silo-b");
+            held = onB.HeldVersions;
+            fullBytes = onB.BytesReceived;
+        }
+
+        await _silos[0].Admin.PutServiceAsync(TestResources.Service("svc-3", port: 9090));
+        (await _silos[0].Admin.DeleteAsync("/api/v1/namespaces/default/services/svc-4")).EnsureSuccessStatusCode();
+        await _silos[0].Admin.PutServiceAsync(TestResources.Service("svc-new"));
+        var revision = await _silos[0].StoreRevisionAsync();
+        await Poll.UntilTrueAsync(async () => (await CacheRevisionAsync(_silos[2])) >= revision, Deadline, () => "silo-c never caught up");
+
+        await using var onC = await TestSubscriber.ConnectAsync(_silos[2].BaseAddress, Node("mover"), held);
+        var response = (await onC.Responses.ReadAsync().AsTask().WaitAsync(Deadline)).Resources;
+
+        Assert.Equal(["svc-3", "svc-new"], response.Resources_.Select(r => r.Name).Order());
+        Assert.Equal(["Service/default/svc-4"], response.RemovedResources);
+        Assert.True(onC.BytesReceived * 4 < fullBytes, $"resume sent {onC.BytesReceived} bytes, the full set was {fullBytes}");
+        Assert.Equal(9090, onC.Get(TestResources.ServiceKey("svc-3"))!.Spec.GetProperty("ports")[0].GetProperty("port").GetInt32());
+    }
+
+    private static async Task<long> CacheRevisionAsync(SiloProcess silo) =>
+        (await silo.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/revision", MeshJson.Options)).GetProperty("cacheRevision").GetInt64();
+
+    [Fact]
     public async Task Write_ViaOneSilo_ReachesSubscribersOnEverySilo()
     {
         await using var onB = await TestSubscriber.ConnectAsync(_silos[1].BaseAddress, Node("sub-b"));
         await using var onC = await TestSubscriber.ConnectAsync(_silos[2].BaseAddress, Node("sub-c"));
-        await onB.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
-        await onC.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await onB.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
+        await onC.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
 
         await _silos[0].Admin.PutServiceAsync(TestResources.Service("reviews"));
 
@@ -77,7 +112,7 @@ public sealed class SiloClusterTests(PostgresFixture postgres, ITestOutputHelper
     public async Task DatabaseConnectionCut_SubscribersOfThatSiloStillConverge()
     {
         await using var onB = await TestSubscriber.ConnectAsync(_silos[1].BaseAddress, Node("cut-b"));
-        await onB.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await onB.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
 
         // Kill every database connection of silo-b, including its LISTEN connection, mid-stream.
         await using (var connection = new NpgsqlConnection(_database))

@@ -1,9 +1,10 @@
 using Mesh.Contracts.Cluster;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
+using Grpc.Core;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Protocol;
-using Mesh.Storage.Abstractions;
+using Mesh.Contracts.Protocol.V1;
+using Mesh.Contracts.Resources;
 using Mesh.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -23,61 +24,64 @@ public sealed class SubscriptionTests(ITestOutputHelper output) : IAsyncLifetime
         new() { Id = id, Namespace = "default", Dependencies = dependencies };
 
     [Fact]
-    public async Task Subscribe_NewSubscriber_GetsSnapshotThenDeltas()
+    public async Task Subscribe_NewSubscriber_GetsEverythingThenChanges()
     {
         await _silo.Admin.PutServiceAsync(TestResources.Service("reviews"));
         await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("s1"));
-        await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("reviews")), Deadline, "the snapshot with reviews");
+        await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("reviews")), Deadline, "the first response with reviews");
 
         await _silo.Admin.PutServiceAsync(TestResources.Service("ratings"));
-        await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("ratings")), Deadline, "the delta with ratings");
+        await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("ratings")), Deadline, "the update with ratings");
 
         using var delete = await _silo.Admin.DeleteAsync("/api/v1/namespaces/default/services/reviews");
         Assert.Equal(System.Net.HttpStatusCode.NoContent, delete.StatusCode);
         await subscriber.WaitForAsync(s => !s.Has(TestResources.ServiceKey("reviews")), Deadline, "the removal of reviews");
 
-        Assert.Equal(1, subscriber.SnapshotsReceived);
-        Assert.True(subscriber.DeltasReceived >= 2, $"expected deltas, got {subscriber.DeltasReceived}");
+        Assert.Equal(1, subscriber.InitialResponses);
+        Assert.True(subscriber.Updates >= 2, $"expected updates, got {subscriber.Updates}");
         Assert.Equal(await _silo.StoreRevisionAsync(), subscriber.Revision);
     }
 
     [Fact]
-    public async Task Subscribe_ResumeFromKnownRevision_GetsOnlyDelta()
+    public async Task Subscribe_ResumeWithHeldVersions_GetsOnlyTheDifference()
     {
         await _silo.Admin.PutServiceAsync(TestResources.Service("a"));
-        long revision;
+        await _silo.Admin.PutServiceAsync(TestResources.Service("gone"));
+        IReadOnlyDictionary<ResourceKey, long> held;
         await using (var first = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("resumer")))
         {
-            await first.WaitForAsync(s => s.Has(TestResources.ServiceKey("a")), Deadline, "service a");
-            revision = first.Revision;
+            await first.WaitForAsync(s => s.Has(TestResources.ServiceKey("gone")), Deadline, "service gone");
+            held = first.HeldVersions;
         }
 
         await _silo.Admin.PutServiceAsync(TestResources.Service("b"));
-        await using var resumed = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("resumer"), revision);
-        var frame = await resumed.Frames.ReadAsync();
+        (await _silo.Admin.DeleteAsync("/api/v1/namespaces/default/services/gone")).EnsureSuccessStatusCode();
+        await using var resumed = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("resumer"), held);
+        var response = (await resumed.Responses.ReadAsync().AsTask().WaitAsync(Deadline)).Resources;
 
-        var delta = Assert.IsType<DeltaFrame>(frame);
-        Assert.Equal(revision, delta.FromRevision);
-        Assert.Single(delta.Upserts);
-        Assert.Equal("b", delta.Upserts[0].Metadata.Name);
+        Assert.Equal("b", Assert.Single(response.Resources_).Name);
+        Assert.Equal("Service/default/gone", Assert.Single(response.RemovedResources));
     }
 
     [Fact]
-    public async Task Subscribe_RevisionFromTheFuture_GetsSnapshot()
+    public async Task Subscribe_HeldVersionNewerThanSilo_GetsTheSilosVersion()
     {
         await _silo.Admin.PutServiceAsync(TestResources.Service("a"));
-        await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("future"), revision: 1_000_000);
+        var held = new Dictionary<ResourceKey, long> { [TestResources.ServiceKey("a")] = 1_000_000 };
+        await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("future"), held);
 
-        var frame = await subscriber.Frames.ReadAsync().AsTask().WaitAsync(Deadline);
+        var response = (await subscriber.Responses.ReadAsync().AsTask().WaitAsync(Deadline)).Resources;
 
-        Assert.IsType<SnapshotFrame>(frame);
+        var a = Assert.Single(response.Resources_, r => r.Name == "a");
+        Assert.NotEqual("1000000", a.Version);
     }
 
     [Fact]
-    public async Task Nack_IsVisibleInAdminApi()
+    public async Task Nack_KeepsPreviousConfigAndIsVisibleInAdminApi()
     {
         await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("nacker"));
-        await subscriber.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await subscriber.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
+        var accepted = subscriber.Revision;
         subscriber.NackNextWith = "route reviews: unknown subset v9";
 
         await _silo.Admin.PutServiceAsync(TestResources.Service("reviews"));
@@ -90,13 +94,14 @@ public sealed class SubscriptionTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("route reviews: unknown subset v9", status.LastNackError);
         Assert.Equal(_silo.SiloId, status.SiloId);
         Assert.True(status.NackedRevision > status.AckedRevision);
+        Assert.Equal(accepted, subscriber.Revision);
     }
 
     [Fact]
     public async Task Subscribe_WithDependencies_ReceivesOnlyThoseServices()
     {
         await using var scoped = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("scoped", ["./reviews"]));
-        await scoped.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await scoped.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
 
         await _silo.Admin.PutServiceAsync(TestResources.Service("ratings"));
         await _silo.Admin.PutServiceAsync(TestResources.Service("reviews"));
@@ -110,34 +115,20 @@ public sealed class SubscriptionTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Subscribe_MalformedHello_IsRejectedWithErrorFrame()
+    public async Task Subscribe_LeftScopeWhileAway_ResumeRemovesIt()
     {
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{_silo.Port}/api/v1/subscribe"), CancellationToken.None);
-        await socket.SendAsync("{\"type\":\"hello\",\"node\":{\"id\":\"\"},\"revision\":0}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        await _silo.Admin.PutServiceAsync(TestResources.Service("ratings"));
+        IReadOnlyDictionary<ResourceKey, long> held;
+        await using (var wide = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("narrowing")))
+        {
+            await wide.WaitForAsync(s => s.Has(TestResources.ServiceKey("ratings")), Deadline, "ratings");
+            held = wide.HeldVersions;
+        }
 
-        var buffer = new byte[4096];
-        var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-        var frame = System.Text.Json.JsonSerializer.Deserialize<SubscriptionFrame>(buffer.AsSpan(0, result.Count), MeshJson.Options);
+        await using var narrow = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("narrowing", ["./reviews"]), held);
+        var response = (await narrow.Responses.ReadAsync().AsTask().WaitAsync(Deadline)).Resources;
 
-        var error = Assert.IsType<ErrorFrame>(frame);
-        Assert.Contains("hello.node.id", error.Error);
-        result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
-    }
-
-    [Fact]
-    public async Task Subscribe_GarbageFrameAfterHello_ClosesWithPolicyViolation()
-    {
-        await using var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, Node("garbage"));
-        await subscriber.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
-
-        await subscriber.SendRawAsync("{not json");
-
-        await subscriber.WaitForAsync(s => s.State != WebSocketState.Open, Deadline, "the silo closing the stream");
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, subscriber.CloseStatus);
-        using var ready = await _silo.Admin.GetAsync("/readyz");
-        Assert.True(ready.IsSuccessStatusCode, "the silo must survive a malformed frame");
+        Assert.Contains("Service/default/ratings", response.RemovedResources);
+        Assert.Empty(response.Resources_);
     }
 }

@@ -96,6 +96,25 @@ public sealed class AvailabilityEndToEndTests(PostgresFixture postgres, ITestOut
     }
 
     [Fact]
+    public async Task Restart_SiloUp_ResumesWithTheStateFilesVersionsInsteadOfDownloadingEverything()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        var v1 = await mesh.StartUpstreamAsync("v1");
+        await mesh.AddServiceAsync("reviews", 9080, v1);
+        var first = await mesh.StartSidecarAsync("productpage");
+        await mesh.SyncAsync(first);
+        var revision = await first.RevisionAsync();
+        first.Process.Kill();
+
+        var restarted = await mesh.StartSidecarAsync("productpage-resumed", stateFile: first.StateFile);
+
+        var subscribed = await restarted.Process.WaitForOutputAsync("Subscribed to", TimeSpan.FromSeconds(20));
+        Assert.Matches($"holding [1-9][0-9]* resources at revision {revision}$", subscribed);
+        await mesh.SyncAsync(restarted);
+        Assert.Equal("v1", await restarted.Proxy.GetStringAsync("http://reviews:9080/"));
+    }
+
+    [Fact]
     public async Task GracefulShutdown_InFlightRequest_CompletesAndEndpointDeregistered()
     {
         await using var mesh = await MeshTestBed.StartAsync(output);

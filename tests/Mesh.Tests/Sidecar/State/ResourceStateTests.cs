@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Protocol.V1;
 using Mesh.Contracts.Resources;
 using Mesh.Sidecar.State;
 
@@ -10,11 +11,14 @@ public sealed class ResourceStateTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("mesh-state-").FullName;
 
     [Fact]
-    public void Apply_DeltaFromHeldRevision_UpsertsAndRemoves()
+    public void Apply_Response_UpsertsRemovesAndIgnoresUnknownRemovals()
     {
-        var state = ResourceState.FromSnapshot(new SnapshotFrame(5, [Resource("a", 1), Resource("b", 2)]));
+        var state = ResourceState.FromResources(5, [Resource("a", 1), Resource("b", 2)]);
+        var response = new Resources { Nonce = "8", SystemVersionInfo = "8" };
+        response.Resources_.Add([WireResources.ToWire(Resource("a", 7)), WireResources.ToWire(Resource("c", 8))]);
+        response.RemovedResources.Add(["Service/default/b", "Service/default/never-held"]);
 
-        var next = state.Apply(new DeltaFrame(5, 8, [Resource("a", 7), Resource("c", 8)], [new ResourceRemoval("Service", "default", "b", 6)]));
+        var next = state.Apply(response);
 
         Assert.Equal(8, next.Revision);
         Assert.Equal(["a", "c"], next.Resources.Keys.Select(k => k.Name).Order());
@@ -24,21 +28,33 @@ public sealed class ResourceStateTests : IDisposable
     }
 
     [Fact]
-    public void Apply_DeltaFromOtherRevision_ThrowsNamingBothRevisions()
+    public void Apply_BodyOfAnotherResource_ThrowsNamingTheKey()
     {
-        var state = ResourceState.FromSnapshot(new SnapshotFrame(5, []));
+        var wire = WireResources.ToWire(Resource("a", 1));
+        wire.Name = "b";
+        var response = new Resources { Nonce = "1" };
+        response.Resources_.Add(wire);
 
-        var error = Assert.Throws<ResourceStateException>(() => state.Apply(new DeltaFrame(4, 9, [], [])));
+        var error = Assert.Throws<ResourceStateException>(() => ResourceState.Empty.Apply(response));
 
-        Assert.Contains("4", error.Message);
-        Assert.Contains("5", error.Message);
+        Assert.Contains("Service/default/b", error.Message);
+    }
+
+    [Fact]
+    public void HeldVersions_ListsEveryResourceWithItsVersion()
+    {
+        var state = ResourceState.FromResources(5, [Resource("a", 1), Resource("b", 2)]);
+
+        var subscribe = state.HeldVersions(new Subscribe());
+
+        Assert.Equal(new Dictionary<string, string> { ["Service/default/a"] = "1", ["Service/default/b"] = "2" }, subscribe.InitialResourceVersions);
     }
 
     [Fact]
     public async Task SaveAsync_ThenLoadAsync_RoundTripsRevisionAndResources()
     {
         var file = new StateFile(Path.Combine(_directory, "nested", "state.json"));
-        var state = ResourceState.FromSnapshot(new SnapshotFrame(42, [Resource("a", 40), Resource("b", 42)]));
+        var state = ResourceState.FromResources(42, [Resource("a", 40), Resource("b", 42)]);
 
         await file.SaveAsync(state, CancellationToken.None);
         var loaded = await file.LoadAsync(CancellationToken.None);

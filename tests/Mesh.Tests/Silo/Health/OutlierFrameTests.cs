@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using System.Net.WebSockets;
+using SubscribeRequest = Mesh.Contracts.Protocol.V1.SubscribeRequest;
 using Mesh.Contracts.Domains;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Protocol;
@@ -28,6 +28,18 @@ public sealed class OutlierFrameTests(ITestOutputHelper output) : IAsyncLifetime
     private Task<TestSubscriber> ConnectAsync(string id) =>
         TestSubscriber.ConnectAsync(_silo.BaseAddress, new NodeInfo { Id = id, Namespace = "default" });
 
+    private static SubscribeRequest Report(string ns, string endpoint, bool ejected, string? reason, DateTimeOffset? until) => new()
+    {
+        Outlier = new Mesh.Contracts.Protocol.V1.OutlierReport
+        {
+            Namespace = ns,
+            Endpoint = endpoint,
+            Ejected = ejected,
+            Reason = reason ?? "",
+            Until = until is { } u ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(u) : null,
+        },
+    };
+
     private async Task<List<OutlierReport>> ReportsAsync() =>
         (await _silo.Admin.GetFromJsonAsync<List<OutlierReport>>("/api/v1/outliers", MeshJson.Options))!;
 
@@ -35,11 +47,11 @@ public sealed class OutlierFrameTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task OutlierFrame_EjectedThenReturned_ShownThenClearedWithoutRevision()
     {
         await using var subscriber = await ConnectAsync("ejector");
-        await subscriber.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await subscriber.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
         var revision = await _silo.StoreRevisionAsync();
         var until = DateTimeOffset.UtcNow.AddSeconds(30);
 
-        await subscriber.SendAsync(new OutlierFrame("default", _endpoint.Name, true, "5 consecutive 5xx responses", until));
+        await subscriber.SendAsync(Report("default", _endpoint.Name, true, "5 consecutive 5xx responses", until));
 
         var report = await Poll.UntilAsync(async () => (await ReportsAsync()).SingleOrDefault(), Deadline, () => "the report never showed in /api/v1/outliers");
         Assert.Equal(("ejector", "default", _endpoint.Name, "5 consecutive 5xx responses"), (report.Reporter, report.Namespace, report.Endpoint, report.Reason));
@@ -49,13 +61,13 @@ public sealed class OutlierFrameTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(_endpoint.ResourceVersion, view.ResourceVersion);
         Assert.Equal("ejector", Assert.Single(view.OutlierReports!).Reporter);
         Assert.Equal(revision, await _silo.StoreRevisionAsync());
-        Assert.Equal(0, subscriber.DeltasReceived);
+        Assert.Equal(0, subscriber.Updates);
 
-        await subscriber.SendAsync(new OutlierFrame("default", _endpoint.Name, false, null, null));
+        await subscriber.SendAsync(Report("default", _endpoint.Name, false, null, null));
 
         await Poll.UntilTrueAsync(async () => (await ReportsAsync()).Count == 0, Deadline, () => "the report never went away after the return");
         Assert.Equal(revision, await _silo.StoreRevisionAsync());
-        Assert.Equal(WebSocketState.Open, subscriber.State);
+        Assert.Null(subscriber.EndStatus);
     }
 
     [Fact]
@@ -63,8 +75,8 @@ public sealed class OutlierFrameTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using (var subscriber = await ConnectAsync("leaver"))
         {
-            await subscriber.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
-            await subscriber.SendAsync(new OutlierFrame("default", _endpoint.Name, true, "gateway errors", null));
+            await subscriber.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
+            await subscriber.SendAsync(Report("default", _endpoint.Name, true, "gateway errors", null));
             await Poll.UntilTrueAsync(async () => (await ReportsAsync()).Count == 1, Deadline, () => "the report never showed");
         }
 
@@ -75,22 +87,16 @@ public sealed class OutlierFrameTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("default", "no-such-endpoint", 10, "is not a registered endpoint")]
     [InlineData("", "x", 10, "outlier.namespace is required")]
     [InlineData("default", "ENDPOINT", 2000, "outlier.reason is longer than 1024")]
-    public async Task OutlierFrame_Invalid_ErrorFrameAndPolicyViolation(string ns, string endpoint, int reasonLength, string expected)
+    public async Task OutlierFrame_Invalid_EndsStreamWithInvalidArgument(string ns, string endpoint, int reasonLength, string expected)
     {
         await using var subscriber = await ConnectAsync("bad-reporter");
-        await subscriber.WaitForAsync(s => s.SnapshotsReceived == 1, Deadline, "a snapshot");
+        await subscriber.WaitForAsync(s => s.InitialResponses == 1, Deadline, "the first response");
 
-        await subscriber.SendAsync(new OutlierFrame(ns, endpoint == "ENDPOINT" ? _endpoint.Name : endpoint, true, new string('r', reasonLength), null));
+        await subscriber.SendAsync(Report(ns, endpoint == "ENDPOINT" ? _endpoint.Name : endpoint, true, new string('r', reasonLength), null));
 
-        await subscriber.WaitForAsync(s => s.State != WebSocketState.Open, Deadline, "the silo closing the stream");
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, subscriber.CloseStatus);
-        var frames = new List<SubscriptionFrame>();
-        while (subscriber.Frames.TryRead(out var frame))
-        {
-            frames.Add(frame);
-        }
-
-        Assert.Contains(expected, Assert.Single(frames.OfType<ErrorFrame>()).Error);
+        var status = await subscriber.WaitForEndAsync(Deadline);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, status.StatusCode);
+        Assert.Contains(expected, status.Detail);
         Assert.Empty(await ReportsAsync());
         using var ready = await _silo.Admin.GetAsync("/readyz");
         Assert.True(ready.IsSuccessStatusCode, "the silo must survive a bad outlier frame");

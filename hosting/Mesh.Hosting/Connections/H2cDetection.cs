@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 
-namespace Mesh.Sidecar.Listeners;
+namespace Mesh.Hosting.Connections;
 
 /// <summary>
 /// Kestrel serves cleartext HTTP/2 (h2c, prior knowledge) only on endpoints that speak nothing else, and an
@@ -10,7 +10,7 @@ namespace Mesh.Sidecar.Listeners;
 /// pipeline of a companion HTTP/2-only endpoint, everything else continues as HTTP/1.1. Nothing is consumed, and
 /// the cost is one read per connection, not per request.
 /// </summary>
-internal static class H2cDetection
+public static class H2cDetection
 {
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 

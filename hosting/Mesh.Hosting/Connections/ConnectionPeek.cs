@@ -1,10 +1,10 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 
-namespace Mesh.Sidecar.Listeners;
+namespace Mesh.Hosting.Connections;
 
 /// <summary>Reads the first bytes of a connection for protocol sniffing (TLS or plaintext, h2c or HTTP/1.1).</summary>
-internal static class ConnectionPeek
+public static class ConnectionPeek
 {
     /// <summary>
     /// The next read of the connection, or null when the client went away before sending anything more. That is
