@@ -13,6 +13,13 @@ if (args is ["scale", ..])
     return;
 }
 
+if (args is ["kill", ..])
+{
+    // dotnet Mesh.Bench.Push.dll kill [rounds]
+    await KillBench.RunAsync(Path.Combine(FindRepo(), "silo/Mesh.Silo/bin/Release/net10.0/mesh-silo.dll"), args.Length > 1 ? int.Parse(args[1]) : 5);
+    return;
+}
+
 var counts = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [100, 1000, 10000];
 var rounds = args.Length > 1 ? int.Parse(args[1]) : 5;
 var repo = FindRepo();
