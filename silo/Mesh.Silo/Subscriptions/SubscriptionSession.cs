@@ -125,8 +125,10 @@ internal sealed partial class SubscriptionSession(
 
     private async Task SendResponseAsync(PreparedResponse response, CancellationToken token)
     {
-        await SendAsync(response.Bytes!, token);
+        // Before the send: the client may ACK as soon as the bytes arrive, which can be before this write completes,
+        // and an ACK for a revision not yet recorded as sent would be refused as naming no response of this stream.
         Volatile.Write(ref _sentRevision, response.Revision);
+        await SendAsync(response.Bytes!, token);
         metrics.RecordPush(response.IsInitial, cache.AppliedAt(response.Revision));
         state.Update(s => s with { SentRevision = response.Revision });
     }

@@ -91,7 +91,10 @@ public sealed partial class PostgresServer : IAsyncDisposable
             throw new ArgumentException($"Database name '{name}' must match {DatabaseName()}", nameof(name));
         }
 
-        await using (var connection = new NpgsqlConnection(ConnectionString))
+        // Unpooled: a server stopped earlier in this test process may have had the same port, and a pooled connection
+        // to it would be handed out here and fail on first use (seen: EndOfStreamException in CreateDatabaseAsync).
+        var admin = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString;
+        await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync(cancellationToken);
             foreach (var sql in new[] { $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", $"CREATE DATABASE \"{name}\"" })
