@@ -23,7 +23,7 @@ internal static class ShardsApi
         api.MapGet("/namespaces/{ns}/endpoints/{name}/prober", async (string ns, string name, HealthPartitionKeeper keeper, SiloOptions options, CancellationToken ct) =>
         {
             var shard = ShardHash.Of(ns, name, options.Health.Shards);
-            var partition = (await keeper.EnsureAllAsync(ct))[shard];
+            var partition = await keeper.EnsureAsync(shard, ct);
             return new EndpointProberView(ns, name, shard, partition?.Silo, partition?.Generation ?? 0);
         });
     }

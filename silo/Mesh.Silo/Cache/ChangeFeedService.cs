@@ -23,7 +23,7 @@ internal sealed partial class ChangeFeedService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await InitializeAsync(stoppingToken);
+        await LoadSnapshotAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -46,14 +46,14 @@ internal sealed partial class ChangeFeedService(
         }
     }
 
-    private async Task InitializeAsync(CancellationToken cancellationToken)
+    private async Task LoadSnapshotAsync(CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         while (true)
         {
             try
             {
-                await store.InitializeAsync(cancellationToken);
+                // The schema is already migrated: SchemaMigrationService finishes before any later hosted service starts.
                 cache.LoadSnapshot(await store.ReadSnapshotAsync(cancellationToken));
                 LogLoaded(logger, cache.Revision);
                 return;

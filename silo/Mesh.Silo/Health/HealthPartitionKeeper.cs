@@ -23,7 +23,8 @@ internal sealed partial class HealthPartitionKeeper(
         return await Task.WhenAll(calls);
     }
 
-    private async Task<HealthPartitionStatus?> EnsureAsync(int partition, CancellationToken cancellationToken)
+    /// <summary>Where one partition runs now; null when it could not be reached in time.</summary>
+    public async Task<HealthPartitionStatus?> EnsureAsync(int partition, CancellationToken cancellationToken)
     {
         try
         {
