@@ -1,5 +1,4 @@
 using Mesh.Contracts.Cluster;
-using Mesh.Grains.Registry;
 using Mesh.Silo.Cache;
 using Mesh.Storage.Abstractions;
 using Orleans.Runtime;
@@ -20,8 +19,6 @@ internal static class ClusterApi
                 .OrderBy(h => h.StartTime)
                 .Select(h => new SiloMember(h.SiloName, h.SiloAddress.ToParsableString(), h.Status.ToString(), AsUtc(h.StartTime), AsUtc(h.IAmAliveTime)));
         });
-        api.MapGet("/lease-expiry", async (IGrainFactory grains) =>
-            new LeaseExpiryView(await grains.GetGrain<ILeaseExpiryGrain>(0).EnsureActiveAsync()));
         api.MapGet("/subscribers", (IMeshStore store, CancellationToken ct) => store.ListSubscribersAsync(ct));
         api.MapGet("/subscribers/{id}", async (string id, IMeshStore store, CancellationToken ct) =>
             (await store.ListSubscribersAsync(ct)).FirstOrDefault(s => s.Id == id) is { } status
@@ -35,6 +32,3 @@ internal static class ClusterApi
 }
 
 public sealed record RevisionInfo(long StoreRevision, long CacheRevision, string SiloId);
-
-/// <summary>The silo whose lease-expiry grain activation sweeps endpoint leases for the cluster.</summary>
-public sealed record LeaseExpiryView(string Silo);

@@ -1,4 +1,7 @@
 using Mesh.Grains.Health;
+using Mesh.Silo.Cache;
+using Mesh.Silo.Registry;
+using Mesh.Storage.Abstractions;
 using Mesh.Storage.Orleans;
 using Orleans.Runtime;
 
@@ -17,11 +20,16 @@ internal sealed partial class HealthPartitionGrain(
     ShardOwnership ownership,
     ILocalSiloDetails silo,
     IClusterMembershipService membership,
+    IMeshStore store,
+    ChangeNotifier notifier,
     SiloOptions options,
     TimeProvider timeProvider,
-    ILogger<HealthPartitionGrain> logger) : Grain, IHealthPartitionGrain
+    ILogger<HealthPartitionGrain> logger) : Grain, IHealthPartitionGrain, IRemindable
 {
+    private const string LeaseBackstop = "lease-backstop";
+
     private HealthPartitionStatus? _status;
+    private PartitionLeaseSweeper? _leases;
 
     private int Partition => (int)this.GetPrimaryKeyLong();
 
@@ -31,7 +39,31 @@ internal sealed partial class HealthPartitionGrain(
         await state.WriteStateAsync(cancellationToken);
         _status = new HealthPartitionStatus(Partition, options.SiloId, state.State.Generation, timeProvider.GetUtcNow());
         ownership.Add(Partition, state.State.Generation);
+        _leases = new PartitionLeaseSweeper(new LeasePartition(Partition, options.Health.Shards), store, notifier, options, timeProvider, logger);
+        this.RegisterGrainTimer(_leases.SweepAsync, new GrainTimerCreationOptions(options.LeaseSweepInterval, options.LeaseSweepInterval) { KeepAlive = true });
+        try
+        {
+            await this.RegisterOrUpdateReminder(LeaseBackstop, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The activation keepers re-activate partitions every second anyway; the reminder matters after a full restart.
+            LogBackstopNotRegistered(logger, Partition, ex.Message);
+        }
+
         LogActivated(logger, Partition, state.State.Generation);
+    }
+
+    public Task LeaseScheduledAsync(DateTimeOffset expiresAt)
+    {
+        _leases?.Scheduled(expiresAt);
+        return Task.CompletedTask;
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        _leases?.Reread();
+        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -57,6 +89,9 @@ internal sealed partial class HealthPartitionGrain(
 
     [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Health partition {Partition} active here (generation {Generation})")]
     private static partial void LogActivated(ILogger logger, int partition, long generation);
+
+    [LoggerMessage(EventId = 533, Level = LogLevel.Warning, Message = "Lease reminder of health partition {Partition} not registered: {Reason}")]
+    private static partial void LogBackstopNotRegistered(ILogger logger, int partition, string reason);
 
     [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "Health partition {Partition} leaves this silo: {Reason}")]
     private static partial void LogDeactivated(ILogger logger, int partition, string reason);

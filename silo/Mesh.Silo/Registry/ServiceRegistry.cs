@@ -2,14 +2,17 @@ using Mesh.Contracts.Domains;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
+using Mesh.Grains.Health;
 using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
+using Mesh.Silo.Health;
 using Mesh.Storage.Abstractions;
 
 namespace Mesh.Silo.Registry;
 
 /// <summary>Services and endpoints, stored as <c>Service</c> and <c>Endpoint</c> resources so they flow through the same log.</summary>
-internal sealed class ServiceRegistry(IMeshStore store, IOutlierReportStore outliers, ResourceWriter writer, SiloOptions options, TimeProvider timeProvider)
+internal sealed class ServiceRegistry(
+    IMeshStore store, IOutlierReportStore outliers, ResourceWriter writer, IGrainFactory grains, SiloOptions options, TimeProvider timeProvider)
     : IServiceRegistry, IEndpointHealth
 {
     public async Task<MeshResource> UpsertServiceAsync(MeshResource service, bool createOnly, CancellationToken cancellationToken)
@@ -62,6 +65,13 @@ internal sealed class ServiceRegistry(IMeshStore store, IOutlierReportStore outl
         DateTimeOffset? lease = ttl > 0 ? timeProvider.GetUtcNow().AddSeconds(ttl) : null;
         var write = createOnly ? ResourceWrite.Create(resource, lease) : ResourceWrite.Upsert(resource, null, lease);
         var result = await writer.WriteAsync([write], cancellationToken);
+        if (lease is { } expiresAt)
+        {
+            // The endpoint's partition expires its lease; tell it when, so it need not poll the store for new leases.
+            var partition = ShardHash.Of(@namespace, resource.Metadata.Name, options.Health.Shards);
+            _ = grains.GetGrain<IHealthPartitionGrain>(partition).LeaseScheduledAsync(expiresAt);
+        }
+
         return ToView(result.Upserted[0], lease);
     }
 

@@ -45,8 +45,14 @@ public interface IMeshStore
     /// <summary>Sets the lease of existing resources; returns the keys that do not exist. Does not create a revision.</summary>
     Task<IReadOnlyList<ResourceKey>> RenewLeasesAsync(IReadOnlyList<ResourceKey> keys, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
-    /// <summary>Deletes up to <paramref name="limit"/> resources whose lease expired before <paramref name="now"/>, as one write.</summary>
-    Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> resources of <paramref name="partition"/> whose lease expired before
+    /// <paramref name="now"/>, as one write.
+    /// </summary>
+    Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, LeasePartition partition, CancellationToken cancellationToken);
+
+    /// <summary>The earliest lease expiry in <paramref name="partition"/>, or null when it holds no leased resource.</summary>
+    Task<DateTimeOffset?> NextLeaseExpiryAsync(LeasePartition partition, CancellationToken cancellationToken);
 
     /// <summary>Drops change-log entries at or below <paramref name="upToRevision"/>; returns the new compaction point.</summary>
     Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken);

@@ -193,14 +193,24 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
         }
     }
 
-    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    public Task<DateTimeOffset?> NextLeaseExpiryAsync(LeasePartition partition, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_resources.Values
+                .Where(r => r.LeaseExpiresAt is not null && partition.Contains(r.Resource.Key))
+                .Min(r => r.LeaseExpiresAt));
+        }
+    }
+
+    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, LeasePartition partition, CancellationToken cancellationToken)
     {
         WriteResult result;
         lock (_gate)
         {
             // Scan and delete under one lock, so a lease renewed in between is never deleted.
             var deletes = _resources.Values
-                .Where(r => r.LeaseExpiresAt is { } expiry && expiry < now)
+                .Where(r => r.LeaseExpiresAt is { } expiry && expiry < now && partition.Contains(r.Resource.Key))
                 .OrderBy(r => r.LeaseExpiresAt)
                 .Take(limit)
                 .Select(r => ResourceWrite.Delete(r.Resource.Key))

@@ -80,8 +80,11 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
     public Task<IReadOnlyList<ResourceKey>> RenewLeasesAsync(IReadOnlyList<ResourceKey> keys, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         _resources.RenewLeasesAsync(keys, expiresAt, cancellationToken);
 
-    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        _resources.ExpireLeasesAsync(now, limit, cancellationToken);
+    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, LeasePartition partition, CancellationToken cancellationToken) =>
+        _resources.ExpireLeasesAsync(now, limit, partition, cancellationToken);
+
+    public Task<DateTimeOffset?> NextLeaseExpiryAsync(LeasePartition partition, CancellationToken cancellationToken) =>
+        _resources.NextLeaseExpiryAsync(partition, cancellationToken);
 
     public Task<long> CompactAsync(long upToRevision, CancellationToken cancellationToken) =>
         _changeLog.CompactAsync(upToRevision, cancellationToken);

@@ -70,11 +70,25 @@ internal sealed class PostgresResources(PostgresConnections connections)
             return keys.Where(k => !renewed.Contains(k)).ToList();
         }, cancellationToken);
 
+    public Task<DateTimeOffset?> NextLeaseExpiryAsync(LeasePartition partition, CancellationToken cancellationToken) =>
+        connections.RunAsync<DateTimeOffset?>(async connection =>
+        {
+            // Walks the lease index in expiry order and stops at the partition's first row.
+            await using var command = new NpgsqlCommand($"""
+                SELECT r.lease_expires_at FROM mesh_resources r
+                WHERE r.lease_expires_at IS NOT NULL AND {LeasePartitionSql.Filter}
+                ORDER BY r.lease_expires_at
+                LIMIT 1
+                """, connection);
+            LeasePartitionSql.AddParameters(command.Parameters, partition);
+            return await command.ExecuteScalarAsync(cancellationToken) is DateTime next ? new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)) : null;
+        }, cancellationToken);
+
     /// <summary>
-    /// Deletes expired rows as one revision-creating write. It takes the revision lock like any write, and skips
-    /// rows another transaction holds (a lease renewal in flight), so silos running it at once never collide.
+    /// Deletes expired rows of one partition as one revision-creating write. It takes the revision lock like any
+    /// write, and skips rows another transaction holds (a lease renewal in flight), so sweeps never collide.
     /// </summary>
-    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<ResourceKey>> ExpireLeasesAsync(DateTimeOffset now, int limit, LeasePartition partition, CancellationToken cancellationToken) =>
         connections.RunAsync<IReadOnlyList<ResourceKey>>(async connection =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -83,11 +97,11 @@ internal sealed class PostgresResources(PostgresConnections connections)
             await using (var delete = new NpgsqlBatch(connection, transaction))
             {
                 delete.BatchCommands.Add(new NpgsqlBatchCommand(ChangeLogSql.LockRevision));
-                var command = new NpgsqlBatchCommand("""
+                var command = new NpgsqlBatchCommand($"""
                     WITH expired AS (
-                        SELECT kind, namespace, name FROM mesh_resources
-                        WHERE lease_expires_at < @now
-                        ORDER BY lease_expires_at
+                        SELECT kind, namespace, name FROM mesh_resources r
+                        WHERE r.lease_expires_at < @now AND {LeasePartitionSql.Filter}
+                        ORDER BY r.lease_expires_at
                         LIMIT @limit
                         FOR UPDATE SKIP LOCKED)
                     DELETE FROM mesh_resources r USING expired e
@@ -96,6 +110,7 @@ internal sealed class PostgresResources(PostgresConnections connections)
                     """);
                 command.Parameters.AddWithValue("now", NpgsqlDbType.TimestampTz, now.UtcDateTime);
                 command.Parameters.AddWithValue("limit", Math.Max(0, limit));
+                LeasePartitionSql.AddParameters(command.Parameters, partition);
                 delete.BatchCommands.Add(command);
                 await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
                 await reader.ReadAsync(cancellationToken);

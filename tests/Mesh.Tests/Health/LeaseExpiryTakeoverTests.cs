@@ -7,39 +7,41 @@ using Xunit.Abstractions;
 
 namespace Mesh.Tests.Health;
 
-/// <summary>Endpoint lease expiry is one grain activation in the cluster; it must keep working when its silo dies.</summary>
+/// <summary>
+/// An endpoint's lease is expired by its health partition's one activation; when that silo dies, a survivor's new
+/// activation of the partition must expire it instead.
+/// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class LeaseExpiryTakeoverTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task Kill9_SiloRunningLeaseExpiry_SurvivorTakesOverAndExpiresAbandonedLeases()
+    public async Task Kill9_SiloHoldingTheEndpointsPartition_SurvivorTakesOverAndExpiresTheAbandonedLease()
     {
         await using var cluster = await HealthCluster.StartAsync(await postgres.CreateDatabaseAsync("lease_takeover"), output, silos: 3);
-        var sweeper = (await SweeperAsync(cluster.Silos[0])).Silo;
-        var victim = cluster.Silos.Single(s => s.SiloId == sweeper);
-        var survivor = cluster.Silos.First(s => s != victim);
-        await survivor.Admin.PutServiceAsync(TestResources.Service("ratings"));
+        await cluster.Silos[0].Admin.PutServiceAsync(TestResources.Service("ratings"));
         // Long enough that it cannot expire before the kill; nobody renews it.
-        var abandoned = await survivor.Admin.RegisterAsync(new EndpointRegistration { Service = "ratings", Address = "127.0.0.1", Port = 9302, TtlSeconds = 4 });
+        var abandoned = await cluster.Silos[0].Admin.RegisterAsync(new EndpointRegistration { Service = "ratings", Address = "127.0.0.1", Port = 9302, TtlSeconds = 4 });
+        var owner = await Poll.UntilAsync(async () => (await OwnerAsync(cluster.Silos[0], abandoned.Name)).Owner, Deadline, () => "the endpoint's partition never became active");
+        var victim = cluster.Silos.Single(s => s.SiloId == owner);
+        var survivor = cluster.Silos.First(s => s != victim);
 
         victim.Kill();
 
         var takenOver = await Poll.UntilAsync(async () =>
         {
-            var view = await SweeperAsync(survivor);
-            return view.Silo != victim.SiloId ? view : null;
-        }, Deadline, () => $"lease expiry never moved off {victim.SiloId}");
+            var view = await OwnerAsync(survivor, abandoned.Name);
+            return view.Owner is { } silo && silo != victim.SiloId ? view : null;
+        }, Deadline, () => $"the partition of {abandoned.Name} never moved off {victim.SiloId}");
         await Poll.UntilTrueAsync(async () =>
         {
             using var response = await survivor.Admin.GetAsync($"/api/v1/namespaces/default/endpoints/{abandoned.Name}");
             return response.StatusCode == System.Net.HttpStatusCode.NotFound;
         }, Deadline, () => $"the abandoned endpoint {abandoned.Name} was never expired after {victim.SiloId} died");
-        Assert.NotEqual(victim.SiloId, takenOver.Silo);
-        Assert.Contains(takenOver.Silo, cluster.Silos.Where(s => s != victim).Select(s => s.SiloId));
+        Assert.Contains(takenOver.Owner, cluster.Silos.Where(s => s != victim).Select(s => s.SiloId));
     }
 
-    private static async Task<LeaseExpiryView> SweeperAsync(SiloProcess silo) =>
-        (await silo.Admin.GetFromJsonAsync<LeaseExpiryView>("/api/v1/lease-expiry", MeshJson.Options))!;
+    private static async Task<EndpointProberView> OwnerAsync(SiloProcess silo, string endpoint) =>
+        (await silo.Admin.GetFromJsonAsync<EndpointProberView>($"/api/v1/namespaces/default/endpoints/{endpoint}/prober", MeshJson.Options))!;
 }

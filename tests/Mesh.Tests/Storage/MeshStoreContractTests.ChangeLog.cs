@@ -136,7 +136,7 @@ public abstract partial class MeshStoreContractTests
             ResourceWrite.Upsert(Endpoint("unleased")),
         ], Ct);
 
-        var expired = await Store.ExpireLeasesAsync(T0.AddSeconds(50), 10, Ct);
+        var expired = await Store.ExpireLeasesAsync(T0.AddSeconds(50), 10, LeasePartition.All, Ct);
 
         Assert.Equal([EndpointKey("expired")], expired);
         Assert.Null(await Store.GetAsync(EndpointKey("expired"), Ct));
@@ -144,7 +144,7 @@ public abstract partial class MeshStoreContractTests
         Assert.NotNull(await Store.GetAsync(EndpointKey("unleased"), Ct));
         var change = Assert.Single((await Store.ReadChangesAsync(1, 100, Ct)).Changes);
         Assert.Equal((2L, EndpointKey("expired"), (MeshResource?)null), (change.Revision, change.Key, change.Resource));
-        Assert.Empty(await Store.ExpireLeasesAsync(T0.AddSeconds(50), 10, Ct));
+        Assert.Empty(await Store.ExpireLeasesAsync(T0.AddSeconds(50), 10, LeasePartition.All, Ct));
         Assert.Equal(2, await Store.GetRevisionAsync(Ct));
     }
 
@@ -153,12 +153,49 @@ public abstract partial class MeshStoreContractTests
     {
         await Store.WriteAsync(Enumerable.Range(0, 5).Select(i => ResourceWrite.Upsert(Endpoint($"e{i}"), leaseExpiresAt: T0.AddSeconds(i))).ToList(), Ct);
 
-        var first = await Store.ExpireLeasesAsync(T0.AddMinutes(1), 3, Ct);
+        var first = await Store.ExpireLeasesAsync(T0.AddMinutes(1), 3, LeasePartition.All, Ct);
 
         Assert.Equal(3, first.Count);
         Assert.Equal(2, await Store.GetRevisionAsync(Ct));
-        Assert.Equal(2, (await Store.ExpireLeasesAsync(T0.AddMinutes(1), 3, Ct)).Count);
+        Assert.Equal(2, (await Store.ExpireLeasesAsync(T0.AddMinutes(1), 3, LeasePartition.All, Ct)).Count);
         Assert.Empty(await Store.ListAsync("Endpoint", null, Ct));
+    }
+
+    [Fact]
+    public async Task ExpireLeasesAsync_OnePartition_DeletesOnlyThatPartitionsExpiredLeases()
+    {
+        var names = Enumerable.Range(0, 40).Select(i => $"e{i}").ToList();
+        await Store.WriteAsync(names.Select(n => ResourceWrite.Upsert(Endpoint(n), leaseExpiresAt: T0)).ToList(), Ct);
+        var partition = new LeasePartition(1, 4);
+        var expected = names.Select(n => EndpointKey(n)).Where(partition.Contains).OrderBy(k => k.Name, StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(expected);
+
+        var expired = await Store.ExpireLeasesAsync(T0.AddSeconds(1), 1000, partition, Ct);
+
+        Assert.Equal(expected, expired.OrderBy(k => k.Name, StringComparer.Ordinal));
+        Assert.Equal(names.Count - expected.Count, (await Store.ListAsync("Endpoint", null, Ct)).Count);
+        Assert.Empty(await Store.ExpireLeasesAsync(T0.AddSeconds(1), 1000, partition, Ct));
+    }
+
+    [Fact]
+    public async Task NextLeaseExpiryAsync_Partitions_EarliestLeaseOfEachPartitionOrNull()
+    {
+        var a = EndpointKey("a");
+        var partitions = 4;
+        var own = new LeasePartition(ResourceKeyHash.PartitionOf(a.Namespace, a.Name, partitions), partitions);
+        var other = new LeasePartition((own.Index + 1) % partitions, partitions);
+        var sameAsA = Enumerable.Range(0, 100).Select(i => $"b{i}").First(n => own.Contains(EndpointKey(n)));
+        var inOther = Enumerable.Range(0, 100).Select(i => $"c{i}").First(n => other.Contains(EndpointKey(n)));
+        await Store.WriteAsync([
+            ResourceWrite.Upsert(Endpoint("a"), leaseExpiresAt: T0.AddSeconds(30)),
+            ResourceWrite.Upsert(Endpoint(sameAsA), leaseExpiresAt: T0.AddSeconds(20)),
+            ResourceWrite.Upsert(Endpoint(inOther), leaseExpiresAt: T0.AddSeconds(5)),
+        ], Ct);
+
+        Assert.Equal(T0.AddSeconds(20), await Store.NextLeaseExpiryAsync(own, Ct));
+        Assert.Equal(T0.AddSeconds(5), await Store.NextLeaseExpiryAsync(other, Ct));
+        Assert.Equal(T0.AddSeconds(5), await Store.NextLeaseExpiryAsync(LeasePartition.All, Ct));
+        Assert.Null(await Store.NextLeaseExpiryAsync(new LeasePartition(Enumerable.Range(0, partitions).First(p => p != own.Index && p != other.Index), partitions), Ct));
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class PostgresMeshStoreConcurrencyTests(PostgresFixture postgres) 
         var silos = new[] { await StartAsync(database), await StartAsync(database) };
         await silos[0].WriteAsync(Enumerable.Range(0, 200).Select(i => ResourceWrite.Upsert(Endpoint($"e{i}"), leaseExpiresAt: T0)).ToList(), Ct);
 
-        var results = await Task.WhenAll(silos.Select(s => Task.Run(() => s.ExpireLeasesAsync(T0.AddSeconds(1), 1000, Ct), Ct)));
+        var results = await Task.WhenAll(silos.Select(s => Task.Run(() => s.ExpireLeasesAsync(T0.AddSeconds(1), 1000, LeasePartition.All, Ct), Ct)));
 
         var deleted = results.SelectMany(r => r).ToList();
         Assert.Equal(200, deleted.Count);

@@ -99,14 +99,14 @@ internal sealed class WriteBatchExecutor(TimeProvider timeProvider)
         }
 
         var upsert = new NpgsqlBatchCommand("""
-            INSERT INTO mesh_resources AS r (kind, namespace, name, api_version, labels, annotations, spec, version, lease_expires_at, created_at, updated_at)
-            SELECT u.kind, u.namespace, u.name, u.api_version, u.labels, u.annotations, u.spec, u.version, u.lease, @now, @now
-            FROM unnest(@kinds, @namespaces, @names, @api_versions, @labels, @annotations, @specs, @versions, @leases)
-              AS u(kind, namespace, name, api_version, labels, annotations, spec, version, lease)
+            INSERT INTO mesh_resources AS r (kind, namespace, name, api_version, labels, annotations, spec, version, lease_expires_at, key_hash, created_at, updated_at)
+            SELECT u.kind, u.namespace, u.name, u.api_version, u.labels, u.annotations, u.spec, u.version, u.lease, u.key_hash, @now, @now
+            FROM unnest(@kinds, @namespaces, @names, @api_versions, @labels, @annotations, @specs, @versions, @leases, @key_hashes)
+              AS u(kind, namespace, name, api_version, labels, annotations, spec, version, lease, key_hash)
             ON CONFLICT (kind, namespace, name) DO UPDATE SET
               api_version = EXCLUDED.api_version, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
               spec = EXCLUDED.spec, version = EXCLUDED.version, lease_expires_at = EXCLUDED.lease_expires_at,
-              updated_at = EXCLUDED.updated_at
+              key_hash = EXCLUDED.key_hash, updated_at = EXCLUDED.updated_at
             """);
         var p = upsert.Parameters;
         ResourceRows.AddKeyArrays(p, rows.Select(r => r.Resource.Key).ToList());
@@ -116,6 +116,7 @@ internal sealed class WriteBatchExecutor(TimeProvider timeProvider)
         p.Add(new NpgsqlParameter("specs", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = rows.Select(r => ResourceRows.SpecJson(r.Resource.Spec)).ToArray() });
         p.AddWithValue("versions", rows.Select(r => r.Resource.Version).ToArray());
         p.Add(new NpgsqlParameter("leases", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = rows.Select(r => ResourceRows.ToUtc(r.Lease)).ToArray() });
+        p.AddWithValue("key_hashes", rows.Select(r => LeasePartitionSql.KeyHash(r.Resource.Key)).ToArray());
         p.AddWithValue("now", NpgsqlDbType.TimestampTz, timeProvider.GetUtcNow().UtcDateTime);
         batch.BatchCommands.Add(upsert);
     }
