@@ -9,7 +9,7 @@ namespace Mesh.Silo.Cache;
 /// through the change stream. Publishing never delays or fails the write that caused it; a lost notice only means the
 /// other silos see the change at their next change-log poll.
 /// </summary>
-internal sealed partial class ChangeNotifier(ChangeFeedService feed, IClusterClient cluster, SiloOptions options, ILogger<ChangeNotifier> logger)
+internal sealed partial class ChangeNotifier(ChangeFeedService feed, IClusterClient cluster, SiloOptions options, ILogger<ChangeNotifier> logger) : IChangeAnnouncer
 {
     private IAsyncStream<ChangeNotice>? _stream;
 

@@ -8,7 +8,7 @@ namespace Mesh.Silo.Cache;
 /// The one path by which this silo writes resources: times the store write and announces the new revision, to this
 /// silo's change feed at once and to the other silos on the change stream.
 /// </summary>
-internal sealed class ResourceWriter(IMeshStore store, ChangeNotifier notifier, SiloMetrics metrics)
+internal sealed class ResourceWriter(IMeshStore store, IChangeAnnouncer notifier, SiloMetrics metrics)
 {
     public async Task<WriteResult> WriteAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
     {

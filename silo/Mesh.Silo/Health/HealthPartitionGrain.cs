@@ -21,7 +21,7 @@ internal sealed partial class HealthPartitionGrain(
     ILocalSiloDetails silo,
     IClusterMembershipService membership,
     IMeshStore store,
-    ChangeNotifier notifier,
+    IChangeAnnouncer notifier,
     SiloOptions options,
     TimeProvider timeProvider,
     ILogger<HealthPartitionGrain> logger) : Grain, IHealthPartitionGrain, IRemindable

@@ -16,7 +16,7 @@ namespace Mesh.Silo.Health;
 internal sealed partial class HealthWriter(
     IMeshStore store,
     ResourceCache cache,
-    ChangeNotifier notifier,
+    IChangeAnnouncer notifier,
     ShardOwnership ownership,
     HealthMetrics metrics,
     TimeProvider timeProvider,

@@ -41,6 +41,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedService>());
         services.AddSingleton<ResourceWriter>();
         services.AddSingleton<ChangeNotifier>();
+        services.AddSingleton<IChangeAnnouncer>(sp => sp.GetRequiredService<ChangeNotifier>());
         services.AddHostedService<ChangeRelayHost>();
 
         services.AddMeshSubscriptions(options);

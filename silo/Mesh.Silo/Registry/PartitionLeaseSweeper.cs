@@ -14,7 +14,7 @@ namespace Mesh.Silo.Registry;
 internal sealed partial class PartitionLeaseSweeper(
     LeasePartition partition,
     IMeshStore store,
-    ChangeNotifier notifier,
+    IChangeAnnouncer notifier,
     SiloOptions options,
     TimeProvider timeProvider,
     ILogger logger)
