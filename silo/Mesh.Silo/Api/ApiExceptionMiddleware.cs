@@ -46,6 +46,9 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         PolicyValidationException p => (400, p.Message, "spec", [.. p.Errors.Select(e => new FieldError("spec", e))]),
         StoreConflictException c => (409, c.Message, "metadata.resourceVersion", null),
         StoreUnavailableException => (503, "the configuration store is unavailable (PostgreSQL database unreachable); retry later (the data plane is unaffected)", null, null),
+        // A grain call that failed or timed out (its silo just died, the cluster is changing): writes are idempotent by
+        // resource version, so the caller can simply retry.
+        TimeoutException or Orleans.Runtime.OrleansException => (503, "the control plane did not answer in time (a silo may have just failed); retry shortly", null, null),
         OperationCanceledException => (499, "request cancelled", null, null),
         _ => null,
     };

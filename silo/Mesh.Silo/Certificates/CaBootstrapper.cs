@@ -1,3 +1,4 @@
+using Mesh.Grains.Certificates;
 using Mesh.Security.Ca;
 using Mesh.Silo.Cache;
 using Mesh.Storage.Abstractions;
@@ -11,7 +12,7 @@ namespace Mesh.Silo.Certificates;
 /// with CA endpoints answering 503 and the reason.
 /// </summary>
 internal sealed class CaBootstrapper(
-    CertificateAuthorityService ca, ICaStore store, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<CaBootstrapper> logger)
+    CertificateAuthorityService ca, ICaStore store, IGrainFactory grains, ResourceCache cache, SiloOptions options, TimeProvider timeProvider, ILogger<CaBootstrapper> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -43,7 +44,7 @@ internal sealed class CaBootstrapper(
                 await ca.CurrentAsync(stoppingToken);
                 return;
             }
-            catch (StoreUnavailableException ex)
+            catch (Exception ex) when (ex is StoreUnavailableException or TimeoutException or Orleans.Runtime.OrleansException)
             {
                 CaLog.StoreUnavailable(logger, ex.Message);
                 await Task.Delay(delay, timeProvider, stoppingToken);
@@ -74,18 +75,27 @@ internal sealed class CaBootstrapper(
         }
 
         using var credential = CaCredentials.CreateOrImport(settings, certificatePem, keyPem, timeProvider);
-        var row = CaCredentials.ToRow(credential, kek, CaRootState.Active, timeProvider.GetUtcNow());
-        if (!await store.TryAddRootAsync(row, cancellationToken))
+        var candidate = CaCredentials.Seal(credential, kek, timeProvider.GetUtcNow());
+        // Every silo that finds no root offers one; the CA grain's single activation keeps the first and refuses the rest.
+        var result = await grains.GetGrain<ICertificateAuthorityGrain>(0).EnsureActiveRootAsync(candidate, cancellationToken);
+        switch (result.Outcome)
         {
-            CaLog.RootRaceLost(logger);
-        }
-        else if (certificatePem is null)
-        {
-            CaLog.RootGenerated(logger, row.Thumbprint);
-        }
-        else
-        {
-            CaLog.RootImported(logger, row.Thumbprint, settings.RootCertFile!);
+            case CaRootOutcome.StoreUnavailable:
+                throw new StoreUnavailableException(result.Problem ?? "the store is unavailable");
+            case CaRootOutcome.Exists:
+                CaLog.RootRaceLost(logger);
+                break;
+            default:
+                if (certificatePem is null)
+                {
+                    CaLog.RootGenerated(logger, candidate.Thumbprint);
+                }
+                else
+                {
+                    CaLog.RootImported(logger, candidate.Thumbprint, settings.RootCertFile!);
+                }
+
+                break;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Mesh.Grains.Certificates;
 using Mesh.Security.Ca;
 using Mesh.Storage.Abstractions;
 
@@ -26,8 +27,9 @@ internal static class CaCredentials
         return imported;
     }
 
-    public static CaRootRow ToRow(CaCredential credential, KeyEncryptionKey kek, CaRootState state, DateTimeOffset now) =>
-        new(credential.Certificate.Thumbprint, credential.ExportCertificateChainPem(), new CaKeyProtector(kek).Protect(credential), state, now);
+    /// <summary>The credential as the CA grain stores it: the public chain and the key sealed by the KEK.</summary>
+    public static SealedCaRoot Seal(CaCredential credential, KeyEncryptionKey kek, DateTimeOffset now) =>
+        new(credential.Certificate.Thumbprint, credential.ExportCertificateChainPem(), new CaKeyProtector(kek).Protect(credential), now);
 
     /// <summary>
     /// The key-encryption key, from <c>Mesh:Ca:KeyEncryptionKey</c>, env <c>MESH_CA_KEK</c> or <c>Mesh:Ca:KeyEncryptionKeyFile</c>;

@@ -21,7 +21,7 @@ internal static partial class CaLog
     [LoggerMessage(EventId = 605, Level = LogLevel.Warning, Message = "No key-encryption key configured; using an ephemeral one (in-memory store only)")]
     public static partial void EphemeralKek(ILogger logger);
 
-    [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "CA bootstrap waits for the store: {Reason}")]
+    [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "CA bootstrap waits for the store or the CA grain: {Reason}")]
     public static partial void StoreUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 607, Level = LogLevel.Information, Message = "Published trust bundle with {RootCount} root(s) at revision {Revision}")]

@@ -1,4 +1,5 @@
 using Mesh.Contracts.Domains;
+using Mesh.Grains.Certificates;
 using Mesh.Security.Ca;
 using Mesh.Silo.Api;
 using Mesh.Storage.Abstractions;
@@ -10,7 +11,8 @@ namespace Mesh.Silo.Certificates;
 /// or retired through another silo take effect here at once; decryption happens only when the set changes.
 /// Until <see cref="CaBootstrapper"/> has run, and whenever the CA is not configured, callers get a 503 that says why.
 /// </summary>
-internal sealed class CertificateAuthorityService(ICaStore store, TrustBundlePublisher publisher, SiloOptions options, TimeProvider timeProvider, ILogger<CertificateAuthorityService> logger)
+internal sealed class CertificateAuthorityService(
+    ICaStore store, TrustBundlePublisher publisher, IGrainFactory grains, SiloOptions options, TimeProvider timeProvider, ILogger<CertificateAuthorityService> logger)
     : ICertificateAuthority
 {
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -121,30 +123,32 @@ internal sealed class CertificateAuthorityService(ICaStore store, TrustBundlePub
     {
         await CurrentAsync(cancellationToken);
         var kek = _kek ?? throw new ApiStatusException(503, _kekProblem ?? "CA not configured");
-        CaRootRow row;
+        SealedCaRoot sealedRoot;
         try
         {
             using var credential = CaCredentials.CreateOrImport(Settings, certificatePem, privateKeyPem, timeProvider);
-            row = CaCredentials.ToRow(credential, kek, CaRootState.Pending, timeProvider.GetUtcNow());
+            sealedRoot = CaCredentials.Seal(credential, kek, timeProvider.GetUtcNow());
         }
         catch (CaException ex)
         {
             throw new ApiValidationException(certificatePem is null ? "keyAlgorithm" : "certificate", ex.Message);
         }
 
-        if (!await store.TryAddRootAsync(row, cancellationToken))
+        var added = await Authority.AddRootAsync(sealedRoot, cancellationToken);
+        if (added.Outcome == CaRootOutcome.Exists)
         {
-            throw new ApiStatusException(409, $"CA credential {row.Thumbprint} already exists", "certificate");
+            throw new ApiStatusException(409, $"CA credential {sealedRoot.Thumbprint} already exists", "certificate");
         }
 
-        CaLog.RootChanged(logger, row.Thumbprint, "added");
-        return activate ? await ActivateAsync(row.Thumbprint, cancellationToken) : await ChangedAsync(row.Thumbprint, cancellationToken);
+        Check(added, sealedRoot.Thumbprint);
+        CaLog.RootChanged(logger, sealedRoot.Thumbprint, "added");
+        return activate ? await ActivateAsync(sealedRoot.Thumbprint, cancellationToken) : await ChangedAsync(sealedRoot.Thumbprint, cancellationToken);
     }
 
     public async Task<CaRootView> ActivateAsync(string thumbprint, CancellationToken cancellationToken)
     {
         await CurrentAsync(cancellationToken);
-        Check(await store.ActivateRootAsync(thumbprint, cancellationToken), thumbprint);
+        Check(await Authority.ActivateRootAsync(thumbprint, cancellationToken), thumbprint);
         CaLog.RootChanged(logger, thumbprint, "activated");
         var view = await ChangedAsync(thumbprint, cancellationToken);
         return (await CurrentAsync(cancellationToken)).Signer is null
@@ -155,28 +159,32 @@ internal sealed class CertificateAuthorityService(ICaStore store, TrustBundlePub
     public async Task RetireAsync(string thumbprint, CancellationToken cancellationToken)
     {
         await CurrentAsync(cancellationToken);
-        Check(await store.RetireRootAsync(thumbprint, cancellationToken), thumbprint);
+        Check(await Authority.RetireRootAsync(thumbprint, cancellationToken), thumbprint);
         CaLog.RootChanged(logger, thumbprint, "retired");
         await ChangedAsync(thumbprint, cancellationToken);
     }
 
+    /// <summary>The CA's one activation, through which every credential change goes (it also republishes the bundle).</summary>
+    private ICertificateAuthorityGrain Authority => grains.GetGrain<ICertificateAuthorityGrain>(0);
+
     private async Task<CaRootView> ChangedAsync(string thumbprint, CancellationToken cancellationToken)
     {
-        await publisher.PublishAsync(cancellationToken);
         var set = await CurrentAsync(cancellationToken);
         return set.Views().First(v => v.Thumbprint.Equals(thumbprint, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static void Check(CaRootChange change, string thumbprint)
+    private static void Check(CaRootCommandResult result, string thumbprint)
     {
-        switch (change)
+        switch (result.Outcome)
         {
-            case CaRootChange.NotFound:
+            case CaRootOutcome.NotFound:
                 throw new ApiStatusException(404, $"no CA credential with thumbprint {thumbprint}", "thumbprint");
-            case CaRootChange.IsActive:
+            case CaRootOutcome.IsActive:
                 throw new ApiStatusException(409, $"root {thumbprint} is the active signer; add and activate another root before retiring it", "thumbprint");
-            case CaRootChange.IsRetired:
+            case CaRootOutcome.IsRetired:
                 throw new ApiStatusException(409, $"root {thumbprint} is retired", "thumbprint");
+            case CaRootOutcome.StoreUnavailable:
+                throw new StoreUnavailableException(result.Problem ?? "the store is unavailable");
         }
     }
 }
