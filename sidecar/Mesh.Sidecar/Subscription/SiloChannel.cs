@@ -24,7 +24,13 @@ internal sealed class SiloChannel : IDisposable
     private readonly AsyncDuplexStreamingCall<SubscribeRequest, SubscribeResponse> _call;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
 
-    public SiloChannel(Uri silo, string? token, System.Net.Security.RemoteCertificateValidationCallback? validateSilo, CancellationToken cancellationToken)
+    /// <param name="clientCertificate">The workload's SVID, presented to a TLS silo so it can authenticate the subscription by identity.</param>
+    public SiloChannel(
+        Uri silo,
+        string? token,
+        System.Net.Security.RemoteCertificateValidationCallback? validateSilo,
+        System.Net.Security.SslStreamCertificateContext? clientCertificate,
+        CancellationToken cancellationToken)
     {
         var handler = new SocketsHttpHandler
         {
@@ -35,6 +41,7 @@ internal sealed class SiloChannel : IDisposable
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
         };
         handler.SslOptions.RemoteCertificateValidationCallback = validateSilo;
+        handler.SslOptions.ClientCertificateContext = clientCertificate;
         _channel = GrpcChannel.ForAddress(silo, new GrpcChannelOptions
         {
             HttpHandler = handler,

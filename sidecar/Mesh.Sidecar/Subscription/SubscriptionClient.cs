@@ -18,6 +18,7 @@ internal sealed partial class SubscriptionClient(
     ConfigApplier applier,
     NodeInfo node,
     Security.SiloTrust siloTrust,
+    Security.CertificateStore certificates,
     OutlierReporter outliers,
     TimeProvider time,
     ILogger<SubscriptionClient> logger) : BackgroundService
@@ -79,7 +80,8 @@ internal sealed partial class SubscriptionClient(
     private async Task<bool> RunSessionAsync(Uri silo, CancellationToken stoppingToken)
     {
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        using var channel = new SiloChannel(silo, options.Token, siloTrust.Callback, session.Token);
+        // Each session presents the SVID current when it connects; a rotated one is used from the next session on.
+        using var channel = new SiloChannel(silo, options.Token, siloTrust.Callback, certificates.Identity?.Context, session.Token);
         // Resume by what is held: the silo sends only what differs, whichever silo it is and however long ago the
         // sidecar last heard from one (a restart resumes from the state file).
         var held = _received ?? applier.Accepted;

@@ -16,7 +16,7 @@ namespace Mesh.Silo.Subscriptions;
 /// they are ordinary <see cref="SubscribeResponse"/> messages.
 /// </summary>
 internal sealed partial class DiscoveryService(
-    AdminAuthorization authorization,
+    SubscriberAuthentication authentication,
     ResourceCache cache,
     SubscriberRegistry registry,
     SubscriberStatusFlusher flusher,
@@ -30,18 +30,15 @@ internal sealed partial class DiscoveryService(
 {
     public override async Task Subscribe(IAsyncStreamReader<SubscribeRequest> requests, IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
-        // The stream carries the whole pushed configuration: with Mesh:ProtectReads it needs a token like any read.
-        if (authorization.Check(context.GetHttpContext().Request, ApiRole.ReadOnly) is { } refusal)
-        {
-            throw new RpcException(new Status(refusal.Status == 401 ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, refusal.Message));
-        }
-
+        // The stream carries the pushed configuration: a workload certificate or (with Mesh:ProtectReads) a token.
+        var identity = await authentication.AuthenticateAsync(context);
         if (!cache.IsLoaded)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "silo is starting: resource cache not loaded yet"));
         }
 
         var (node, held) = FirstRequest.Parse(await ReadFirstAsync(requests, context.CancellationToken));
+        SubscriberAuthentication.Authorize(identity, node);
         var state = new SubscriberState(silo.Id, node, timeProvider.GetUtcNow());
         var session = new SubscriptionSession(requests, responses, node, held, state, cache, builder, metrics, timeProvider,
             flusher.FlushSoon, outliers, logger);

@@ -14,6 +14,7 @@ internal static class SubscriptionsServiceCollectionExtensions
         });
         services.AddGrpcReflection();
         services.AddSingleton<DiscoveryService>();
+        services.AddSingleton<SubscriberAuthentication>();
         services.AddSingleton<SubscriberRegistry>();
         services.AddSingleton<ResponseBuilder>();
         services.AddSingleton<SubscriberStatusFlusher>();

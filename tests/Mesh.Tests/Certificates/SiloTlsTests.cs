@@ -4,7 +4,11 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Mesh.Contracts.Json;
+using Mesh.Contracts.Protocol;
+using Mesh.Contracts.Protocol.V1;
 using Mesh.Security.Identity;
 using Mesh.Silo.Api;
 using Mesh.Tests.Infrastructure;
@@ -77,6 +81,49 @@ public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task Subscribe_WithSvidAsTlsClientCertificate_OwnNamespaceOnly_UnknownIssuerIsUnauthenticated()
+    {
+        var bundle = await FirstContactBundleAsync();
+        using var admin = Client(bundle, clientCertificate: null);
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.AdminToken);
+        using var created = await admin.PostAsJsonAsync("/api/v1/join-tokens", new { @namespace = "shop", serviceAccount = "cart" }, MeshJson.Options);
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await created.Content.ReadFromJsonAsync<JoinTokenResponse>(MeshJson.Options))!.Token);
+        using var issued = await admin.PostAsJsonAsync("/api/v1/certificates", new { csr = CaClient.NewCsr(out var key) }, MeshJson.Options);
+        var svid = (await issued.Content.ReadFromJsonAsync<CertificateResponse>(MeshJson.Options))!;
+        using var leaf = X509Certificate2.CreateFromPem(svid.CertificateChain);
+        using var withKey = leaf.CopyWithPrivateKey(key);
+
+        var own = await SubscribeAsync(bundle, withKey, "shop");
+        var otherNamespace = await Assert.ThrowsAsync<RpcException>(() => SubscribeAsync(bundle, withKey, "default"));
+        using var impostorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var impostorRequest = new CertificateRequest("CN=impostor", impostorKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri("spiffe://cluster.local/ns/shop/sa/cart"));
+        impostorRequest.CertificateExtensions.Add(san.Build());
+        using var impostorCertificate = impostorRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
+        var impostor = await Assert.ThrowsAsync<RpcException>(() => SubscribeAsync(bundle, impostorCertificate, "shop"));
+
+        Assert.Equal(SubscribeResponse.MessageOneofCase.Resources, own.MessageCase);
+        Assert.Equal(StatusCode.PermissionDenied, otherNamespace.StatusCode);
+        Assert.Contains("spiffe://cluster.local/ns/shop/sa/cart", otherNamespace.Status.Detail);
+        Assert.Contains("subscribe.node.namespace 'default'", otherNamespace.Status.Detail);
+        Assert.Equal(StatusCode.Unauthenticated, impostor.StatusCode);
+        Assert.Contains("client certificate refused", impostor.Status.Detail);
+    }
+
+    /// <summary>Opens a subscription over TLS presenting <paramref name="clientCertificate"/> and returns its first response.</summary>
+    private async Task<SubscribeResponse> SubscribeAsync(string bundle, X509Certificate2 clientCertificate, string nodeNamespace)
+    {
+        using var channel = GrpcChannel.ForAddress(_address, new GrpcChannelOptions { HttpHandler = Handler(bundle, clientCertificate), MaxReceiveMessageSize = null });
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var call = new MeshDiscovery.MeshDiscoveryClient(channel).Subscribe(cancellationToken: timeout.Token);
+        var node = new Mesh.Contracts.Protocol.NodeInfo { Id = $"tls-{nodeNamespace}-{Guid.NewGuid():N}", Namespace = nodeNamespace };
+        await call.RequestStream.WriteAsync(new SubscribeRequest { Subscribe = new Subscribe { Node = WireResources.ToWire(node) } });
+        Assert.True(await call.ResponseStream.MoveNext(timeout.Token), "the silo ended the stream without a response");
+        return call.ResponseStream.Current;
+    }
+
     /// <summary>
     /// The bundle as a new sidecar gets it out of band. The test reads it once without verification, then proves
     /// that everything after verifies against it.
@@ -93,7 +140,10 @@ public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Trusts only the bundle, and only a server whose SPIFFE ID is the silo's.</summary>
-    private HttpClient Client(string bundlePem, X509Certificate2? clientCertificate)
+    private HttpClient Client(string bundlePem, X509Certificate2? clientCertificate) =>
+        new(Handler(bundlePem, clientCertificate)) { BaseAddress = _address, Timeout = TimeSpan.FromSeconds(30) };
+
+    private static HttpClientHandler Handler(string bundlePem, X509Certificate2? clientCertificate)
     {
         var roots = CaClient.Certificates(bundlePem);
         var validator = new PeerCertificateValidator(TimeProvider.System);
@@ -108,6 +158,6 @@ public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
             handler.ClientCertificates.Add(clientCertificate);
         }
 
-        return new HttpClient(handler) { BaseAddress = _address, Timeout = TimeSpan.FromSeconds(30) };
+        return handler;
     }
 }
