@@ -70,12 +70,7 @@ public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
         using var renewedLeaf = X509Certificate2.CreateFromPem(renewed.CertificateChain);
         Assert.Equal(newKey.ExportSubjectPublicKeyInfo(), renewedLeaf.PublicKey.ExportSubjectPublicKeyInfo());
 
-        using var impostorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var impostorRequest = new CertificateRequest("CN=impostor", impostorKey, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddUri(new Uri("spiffe://cluster.local/ns/shop/sa/cart"));
-        impostorRequest.CertificateExtensions.Add(san.Build());
-        using var impostorCertificate = impostorRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
+        using var impostorCertificate = ImpostorCertificate();
         using var impostor = Client(bundle, impostorCertificate);
         using var refused = await impostor.PostAsJsonAsync("/api/v1/certificates", new { csr = CaClient.NewCsr() }, MeshJson.Options);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
@@ -96,12 +91,7 @@ public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
 
         var own = await SubscribeAsync(bundle, withKey, "shop");
         var otherNamespace = await Assert.ThrowsAsync<RpcException>(() => SubscribeAsync(bundle, withKey, "default"));
-        using var impostorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var impostorRequest = new CertificateRequest("CN=impostor", impostorKey, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddUri(new Uri("spiffe://cluster.local/ns/shop/sa/cart"));
-        impostorRequest.CertificateExtensions.Add(san.Build());
-        using var impostorCertificate = impostorRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
+        using var impostorCertificate = ImpostorCertificate();
         var impostor = await Assert.ThrowsAsync<RpcException>(() => SubscribeAsync(bundle, impostorCertificate, "shop"));
 
         Assert.Equal(SubscribeResponse.MessageOneofCase.Resources, own.MessageCase);
@@ -110,6 +100,17 @@ public sealed class SiloTlsTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("subscribe.node.namespace 'default'", otherNamespace.Status.Detail);
         Assert.Equal(StatusCode.Unauthenticated, impostor.StatusCode);
         Assert.Contains("client certificate refused", impostor.Status.Detail);
+    }
+
+    /// <summary>A self-signed certificate claiming shop/cart's SPIFFE ID: right name, wrong issuer.</summary>
+    private static X509Certificate2 ImpostorCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=impostor", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri("spiffe://cluster.local/ns/shop/sa/cart"));
+        request.CertificateExtensions.Add(san.Build());
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
     }
 
     /// <summary>Opens a subscription over TLS presenting <paramref name="clientCertificate"/> and returns its first response.</summary>
