@@ -11,8 +11,10 @@ internal static class RegistryApi
 {
     public static void MapRegistryApi(this RouteGroupBuilder api, RouteGroupBuilder writes)
     {
-        api.MapGet("/services", (string? @namespace, PolicyLikeReads reads, CancellationToken ct) => reads.ListAsync(ResourceKinds.Service, @namespace, ct));
-        api.MapGet("/namespaces/{ns}/services", (string ns, PolicyLikeReads reads, CancellationToken ct) => reads.ListAsync(ResourceKinds.Service, ns, ct));
+        api.MapGet("/services", (string? @namespace, [AsParameters] ListParameters list, HttpResponse response, PolicyLikeReads reads, CancellationToken ct) =>
+            reads.ListAsync(ResourceKinds.Service, @namespace, list, response, ct));
+        api.MapGet("/namespaces/{ns}/services", (string ns, [AsParameters] ListParameters list, HttpResponse response, PolicyLikeReads reads, CancellationToken ct) =>
+            reads.ListAsync(ResourceKinds.Service, ns, list, response, ct));
         api.MapGet("/namespaces/{ns}/services/{name}", (string ns, string name, PolicyLikeReads reads, CancellationToken ct) =>
             reads.GetAsync(new ResourceKey(ResourceKinds.Service, ns, name), ct));
 
@@ -30,8 +32,10 @@ internal static class RegistryApi
         writes.MapDelete("/namespaces/{ns}/services/{name}", (string ns, string name, long? resourceVersion, Policy.PolicyStore store, CancellationToken ct) =>
             DeleteAsync(store, new ResourceKey(ResourceKinds.Service, ns, name), resourceVersion, ct));
 
-        api.MapGet("/endpoints", (string? @namespace, string? service, ServiceRegistry registry, CancellationToken ct) => registry.ListEndpointsAsync(@namespace, service, ct));
-        api.MapGet("/namespaces/{ns}/endpoints", (string ns, string? service, ServiceRegistry registry, CancellationToken ct) => registry.ListEndpointsAsync(ns, service, ct));
+        api.MapGet("/endpoints", (string? @namespace, string? service, [AsParameters] ListParameters list, HttpResponse response, ServiceRegistry registry, CancellationToken ct) =>
+            ListEndpointsAsync(registry, @namespace, service, list, response, ct));
+        api.MapGet("/namespaces/{ns}/endpoints", (string ns, string? service, [AsParameters] ListParameters list, HttpResponse response, ServiceRegistry registry, CancellationToken ct) =>
+            ListEndpointsAsync(registry, ns, service, list, response, ct));
         api.MapGet("/namespaces/{ns}/endpoints/{name}", async (string ns, string name, ServiceRegistry registry, CancellationToken ct) =>
             await registry.GetEndpointAsync(ns, name, ct) is { } view ? Results.Ok(view) : NotFound(ResourceKinds.Endpoint, ns, name));
 
@@ -80,6 +84,13 @@ internal static class RegistryApi
 
             return await registry.ReportAsync(ns, name, report.Health, ct) ? Results.NoContent() : NotFound(ResourceKinds.Endpoint, ns, name);
         });
+    }
+
+    private static async Task<IReadOnlyList<EndpointView>> ListEndpointsAsync(
+        ServiceRegistry registry, string? @namespace, string? service, ListParameters list, HttpResponse response, CancellationToken ct)
+    {
+        var query = ListPaging.Query(ResourceKinds.Endpoint, @namespace, list) with { Service = service };
+        return ListPaging.Page(response, query, await registry.ListEndpointsAsync(query, ct), e => new ResourceKey(ResourceKinds.Endpoint, e.Namespace, e.Name));
     }
 
     /// <summary>Fills namespace and name from the URL; a body that disagrees with the URL is a 400.</summary>

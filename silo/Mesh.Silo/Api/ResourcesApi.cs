@@ -8,10 +8,10 @@ internal static class ResourcesApi
 {
     public static void MapResourcesApi(this RouteGroupBuilder api, RouteGroupBuilder writes)
     {
-        api.MapGet("/resources/{kind}", (string kind, string? @namespace, PolicyLikeReads reads, CancellationToken ct) =>
-            reads.ListAsync(KnownKind(kind), @namespace, ct));
-        api.MapGet("/namespaces/{ns}/resources/{kind}", (string ns, string kind, PolicyLikeReads reads, CancellationToken ct) =>
-            reads.ListAsync(KnownKind(kind), ns, ct));
+        api.MapGet("/resources/{kind}", (string kind, string? @namespace, [AsParameters] ListParameters list, HttpResponse response, PolicyLikeReads reads, CancellationToken ct) =>
+            reads.ListAsync(KnownKind(kind), @namespace, list, response, ct));
+        api.MapGet("/namespaces/{ns}/resources/{kind}", (string ns, string kind, [AsParameters] ListParameters list, HttpResponse response, PolicyLikeReads reads, CancellationToken ct) =>
+            reads.ListAsync(KnownKind(kind), ns, list, response, ct));
         api.MapGet("/namespaces/{ns}/resources/{kind}/{name}", (string ns, string kind, string name, PolicyLikeReads reads, CancellationToken ct) =>
             reads.GetAsync(new ResourceKey(KnownKind(kind), ns, name), ct));
 

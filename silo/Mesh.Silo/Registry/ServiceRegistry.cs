@@ -89,14 +89,17 @@ internal sealed class ServiceRegistry(
         return result.Deleted.Count > 0;
     }
 
-    public async Task<IReadOnlyList<EndpointView>> ListEndpointsAsync(string? @namespace, string? service, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<EndpointView>> ListEndpointsAsync(string? @namespace, string? service, CancellationToken cancellationToken) =>
+        ListEndpointsAsync(new ResourceQuery(ResourceKinds.Endpoint) { Namespace = @namespace, Service = service }, cancellationToken);
+
+    /// <summary>The endpoints a query selects (a page of them when it has a limit), with the sidecars' ejections.</summary>
+    public async Task<IReadOnlyList<EndpointView>> ListEndpointsAsync(ResourceQuery query, CancellationToken cancellationToken)
     {
-        var stored = await store.ListAsync(ResourceKinds.Endpoint, @namespace, cancellationToken);
-        var reports = (await outliers.ListOutlierReportsAsync(@namespace, null, cancellationToken))
+        var stored = await store.ListAsync(query, cancellationToken);
+        var reports = (await outliers.ListOutlierReportsAsync(query.Namespace, null, cancellationToken))
             .ToLookup(r => (r.Namespace, r.Endpoint));
         return stored
             .Select(s => WithReports(ToView(s.Resource, s.LeaseExpiresAt), reports[(s.Resource.Key.Namespace, s.Resource.Metadata.Name)]))
-            .Where(v => service is null || v.Service == service)
             .ToList();
     }
 

@@ -26,7 +26,11 @@ public interface IMeshStore
     Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken);
 
     /// <summary>Resources of one kind, optionally one namespace, ordered by namespace then name.</summary>
-    Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken) =>
+        ListAsync(new ResourceQuery(kind) { Namespace = @namespace }, cancellationToken);
+
+    /// <summary>The resources <paramref name="query"/> selects, ordered by namespace then name, as one consistent read.</summary>
+    Task<IReadOnlyList<StoredResource>> ListAsync(ResourceQuery query, CancellationToken cancellationToken);
 
     /// <summary>Every resource and the revision they are consistent at.</summary>
     Task<StoreSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken);

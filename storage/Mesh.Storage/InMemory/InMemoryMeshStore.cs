@@ -93,14 +93,15 @@ internal sealed partial class InMemoryMeshStore(TimeProvider timeProvider) : IMe
         }
     }
 
-    public Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredResource>> ListAsync(ResourceQuery query, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             IReadOnlyList<StoredResource> list = _resources.Values
-                .Where(r => r.Resource.Kind == kind && (@namespace is null || r.Resource.Key.Namespace == @namespace))
+                .Where(r => query.Matches(r.Resource))
                 .OrderBy(r => r.Resource.Key.Namespace, StringComparer.Ordinal)
                 .ThenBy(r => r.Resource.Key.Name, StringComparer.Ordinal)
+                .Take(query.Limit ?? int.MaxValue)
                 .ToList();
             return Task.FromResult(list);
         }

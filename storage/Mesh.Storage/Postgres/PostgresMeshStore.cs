@@ -65,8 +65,8 @@ internal sealed class PostgresMeshStore : IMeshStore, IOutlierReportStore, IAsyn
     public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken) =>
         _resources.GetAsync(key, cancellationToken);
 
-    public Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken) =>
-        _resources.ListAsync(kind, @namespace, cancellationToken);
+    public Task<IReadOnlyList<StoredResource>> ListAsync(ResourceQuery query, CancellationToken cancellationToken) =>
+        _resources.ListAsync(query, cancellationToken);
 
     public Task<StoreSnapshot> ReadSnapshotAsync(CancellationToken cancellationToken) =>
         _changeLog.ReadSnapshotAsync(cancellationToken);

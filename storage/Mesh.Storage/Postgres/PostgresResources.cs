@@ -20,16 +20,45 @@ internal sealed class PostgresResources(PostgresConnections connections)
             return await reader.ReadAsync(cancellationToken) ? ResourceRows.ReadStored(reader) : null;
         }, cancellationToken);
 
-    public Task<IReadOnlyList<StoredResource>> ListAsync(string kind, string? @namespace, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<StoredResource>> ListAsync(ResourceQuery query, CancellationToken cancellationToken) =>
         connections.RunAsync<IReadOnlyList<StoredResource>>(async connection =>
         {
-            var filter = @namespace is null ? "" : " AND r.namespace = @namespace";
-            await using var command = new NpgsqlCommand($"SELECT {ResourceRows.Columns} FROM mesh_resources r WHERE r.kind = @kind{filter} ORDER BY r.namespace, r.name", connection);
-            command.Parameters.AddWithValue("kind", kind);
-            if (@namespace is not null)
+            await using var command = new NpgsqlCommand { Connection = connection };
+            var sql = new System.Text.StringBuilder($"SELECT {ResourceRows.Columns} FROM mesh_resources r WHERE r.kind = @kind");
+            command.Parameters.AddWithValue("kind", query.Kind);
+            if (query.Namespace is not null)
             {
-                command.Parameters.AddWithValue("namespace", @namespace);
+                sql.Append(" AND r.namespace = @namespace");
+                command.Parameters.AddWithValue("namespace", query.Namespace);
             }
+
+            if (query.Labels is { Count: > 0 } labels)
+            {
+                sql.Append(" AND r.labels @> @labels");
+                command.Parameters.Add(new NpgsqlParameter("labels", NpgsqlDbType.Jsonb) { Value = ResourceRows.MapJson(labels) });
+            }
+
+            if (query.Service is not null)
+            {
+                sql.Append(" AND r.spec->>'service' = @service");
+                command.Parameters.AddWithValue("service", query.Service);
+            }
+
+            if (query.After is { } after)
+            {
+                sql.Append(" AND (r.namespace, r.name) > (@after_namespace, @after_name)");
+                command.Parameters.AddWithValue("after_namespace", after.Namespace);
+                command.Parameters.AddWithValue("after_name", after.Name);
+            }
+
+            sql.Append(" ORDER BY r.namespace, r.name");
+            if (query.Limit is { } limit)
+            {
+                sql.Append(" LIMIT @limit");
+                command.Parameters.AddWithValue("limit", limit);
+            }
+
+            command.CommandText = sql.ToString();
 
             var list = new List<StoredResource>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);

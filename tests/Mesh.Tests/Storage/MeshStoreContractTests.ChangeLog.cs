@@ -1,3 +1,4 @@
+using Mesh.Contracts.Json;
 using Mesh.Contracts.Cluster;
 using Mesh.Contracts.Protocol;
 using Mesh.Contracts.Resources;
@@ -159,6 +160,34 @@ public abstract partial class MeshStoreContractTests
         Assert.Equal(2, await Store.GetRevisionAsync(Ct));
         Assert.Equal(2, (await Store.ExpireLeasesAsync(T0.AddMinutes(1), 3, LeasePartition.All, Ct)).Count);
         Assert.Empty(await Store.ListAsync("Endpoint", null, Ct));
+    }
+
+    [Fact]
+    public async Task ListAsync_Query_FiltersByLabelsAndServiceAndPagesByKey()
+    {
+        static MeshResource OfReviews(MeshResource endpoint) => endpoint with { Spec = MeshJson.ToElement(new { service = "reviews", address = "10.0.0.1", port = 8080 }) };
+        await Store.WriteAsync([
+            ResourceWrite.Upsert(OfReviews(Endpoint("e1", labels: new Dictionary<string, string> { ["version"] = "v1" }))),
+            ResourceWrite.Upsert(OfReviews(Endpoint("e2", labels: new Dictionary<string, string> { ["version"] = "v2", ["zone"] = "a" }))),
+            ResourceWrite.Upsert(OfReviews(Endpoint("e3", labels: new Dictionary<string, string> { ["version"] = "v2" }))),
+            ResourceWrite.Upsert(OfReviews(Endpoint("e4", @namespace: "other", labels: new Dictionary<string, string> { ["version"] = "v2" }))),
+            ResourceWrite.Upsert(Service("e0")),
+        ], Ct);
+
+        static ResourceQuery Endpoints() => new("Endpoint");
+        var v2 = await Store.ListAsync(Endpoints() with { Labels = new Dictionary<string, string> { ["version"] = "v2" } }, Ct);
+        var v2ZoneA = await Store.ListAsync(Endpoints() with { Labels = new Dictionary<string, string> { ["version"] = "v2", ["zone"] = "a" } }, Ct);
+        var firstPage = await Store.ListAsync(Endpoints() with { Limit = 2 }, Ct);
+        var secondPage = await Store.ListAsync(Endpoints() with { Limit = 2, After = firstPage[^1].Resource.Key }, Ct);
+        var ofService = await Store.ListAsync(Endpoints() with { Service = "reviews", Namespace = "default" }, Ct);
+        var ofOtherService = await Store.ListAsync(Endpoints() with { Service = "ratings" }, Ct);
+
+        Assert.Equal(["default/e2", "default/e3", "other/e4"], v2.Select(r => $"{r.Resource.Key.Namespace}/{r.Resource.Key.Name}"));
+        Assert.Equal("e2", Assert.Single(v2ZoneA).Resource.Metadata.Name);
+        Assert.Equal(["e1", "e2"], firstPage.Select(r => r.Resource.Metadata.Name));
+        Assert.Equal(["e3", "e4"], secondPage.Select(r => r.Resource.Metadata.Name));
+        Assert.Equal(["e1", "e2", "e3"], ofService.Select(r => r.Resource.Metadata.Name));
+        Assert.Empty(ofOtherService);
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class PostgresMeshStoreConcurrencyTests(PostgresFixture postgres) 
         Assert.Contains("refused", error.Message, StringComparison.Ordinal);
         var results = await Task.WhenAll(good);
         Assert.Equal(80, results.Select(r => r.Revision).Distinct().Count());
-        Assert.Equal(80, (await silo.ListAsync("Endpoint", null, Ct)).Count);
+        Assert.Equal(80, (await ((IMeshStore)silo).ListAsync("Endpoint", null, Ct)).Count);
         Assert.Equal(80, await silo.GetRevisionAsync(Ct));
     }
 

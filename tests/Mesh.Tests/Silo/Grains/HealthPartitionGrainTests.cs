@@ -24,7 +24,7 @@ public sealed class HealthPartitionGrainTests : IAsyncLifetime
 {
     private const int Partitions = 4;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-    private readonly InMemoryMeshStore _store = new(TimeProvider.System);
+    private readonly IMeshStore _store = new InMemoryMeshStore(TimeProvider.System);
     private readonly RecordingAnnouncer _announced = new();
     private InProcessTestCluster _cluster = null!;
 
