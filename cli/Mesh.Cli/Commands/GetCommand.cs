@@ -5,7 +5,7 @@ using Mesh.Cli.Output;
 
 namespace Mesh.Cli.Commands;
 
-/// <summary><c>meshctl get KIND [NAME] [-n NS | -A] [-o table|yaml|json]</c>.</summary>
+/// <summary><c>meshctl get KIND [NAME] [-n NS | -A] [-l key=value,...] [-o table|yaml|json]</c>.</summary>
 internal static class GetCommand
 {
     public static Command Create(GlobalOptions options)
@@ -13,8 +13,9 @@ internal static class GetCommand
         var kindArgument = GlobalOptions.NoOptionLikeValues(new Argument<string>("kind") { Description = "Kind: " + KindCatalog.Known() });
         var nameArgument = GlobalOptions.NoOptionLikeValues(new Argument<string?>("name") { Description = "Name (omit to list)", Arity = ArgumentArity.ZeroOrOne });
         var allNamespaces = new Option<bool>("--all-namespaces", "-A") { Description = "List across all namespaces" };
+        var selector = new Option<string?>("--selector", "-l") { Description = "List only resources with these labels (key=value,key2=value2)" };
         var output = GlobalOptions.OutputOption("table");
-        var command = new Command("get", "Show one resource or list them") { kindArgument, nameArgument, allNamespaces, output };
+        var command = new Command("get", "Show one resource or list them") { kindArgument, nameArgument, allNamespaces, selector, output };
         options.SetAction(command, async (parse, ct) =>
         {
             var kind = KindCatalog.Find(parse.GetValue(kindArgument)!);
@@ -27,9 +28,15 @@ internal static class GetCommand
                 throw new CliException(ExitCodes.Usage, "use either --namespace or --all-namespaces, not both");
             }
 
+            var labels = parse.GetValue(selector);
+            if (labels is not null && name is not null)
+            {
+                throw new CliException(ExitCodes.Usage, "--selector lists resources; it cannot be combined with a name");
+            }
+
             using var client = options.Client(parse);
             var items = name is null
-                ? (await client.GetAsync<JsonElement>(kind.ListPath(all ? null : ns ?? "default"), ct)).EnumerateArray().ToList()
+                ? (await client.GetAsync<JsonElement>(kind.ListPath(all ? null : ns ?? "default", labels), ct)).EnumerateArray().ToList()
                 : [await client.GetAsync<JsonElement>(kind.ItemPath(ns ?? "default", name), ct)];
 
             if (format != OutputFormat.Table)

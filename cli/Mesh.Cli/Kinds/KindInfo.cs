@@ -21,11 +21,12 @@ internal sealed record KindInfo(string Kind, string Group, KindApi Api, IReadOnl
     /// <summary>kubectl's <c>kind.group</c> spelling, e.g. <c>virtualservice.networking.istio.io</c>.</summary>
     public string DisplayName => $"{Kind.ToLowerInvariant()}.{Group}";
 
-    public string ListPath(string? ns) => Api switch
+    public string ListPath(string? ns, string? labelSelector = null) => Api switch
     {
-        KindApi.Service => "/api/v1/services" + Query(ns),
-        KindApi.Endpoint => "/api/v1/endpoints" + Query(ns),
-        KindApi.Config => $"/api/v1/resources/{Kind}" + Query(ns),
+        KindApi.Service => "/api/v1/services" + Query(ns, labelSelector),
+        KindApi.Endpoint => "/api/v1/endpoints" + Query(ns, labelSelector),
+        KindApi.Config => $"/api/v1/resources/{Kind}" + Query(ns, labelSelector),
+        _ when labelSelector is not null => throw new CliException(ExitCodes.Usage, $"--selector applies to resources with labels, not to {Aliases[1]}"),
         KindApi.Subscriber => "/api/v1/subscribers",
         KindApi.Shard => "/api/v1/shards",
         _ => "/api/v1/members",
@@ -43,7 +44,21 @@ internal sealed record KindInfo(string Kind, string Group, KindApi Api, IReadOnl
 
     public static string Escape(string segment) => Uri.EscapeDataString(segment);
 
-    private static string Query(string? ns) => ns is null ? "" : "?namespace=" + Escape(ns);
+    private static string Query(string? ns, string? labelSelector)
+    {
+        var parameters = new List<string>();
+        if (ns is not null)
+        {
+            parameters.Add("namespace=" + Escape(ns));
+        }
+
+        if (labelSelector is not null)
+        {
+            parameters.Add("labelSelector=" + Escape(labelSelector));
+        }
+
+        return parameters.Count == 0 ? "" : "?" + string.Join('&', parameters);
+    }
 
     public static bool IsMeshKind(string kind) => kind is ResourceKinds.Service or ResourceKinds.Endpoint;
 }

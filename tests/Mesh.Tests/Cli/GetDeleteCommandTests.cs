@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mesh.Istio.Yaml;
+using Mesh.Tests.Infrastructure;
 
 namespace Mesh.Tests.Cli;
 
@@ -24,6 +25,34 @@ public sealed class GetDeleteCommandTests(CliSiloFixture fixture) : IClassFixtur
         var hostColumn = lines[0].IndexOf("HOST", StringComparison.Ordinal);
         Assert.All(lines.Skip(1), l => Assert.NotEqual(' ', l[hostColumn]));
         Assert.All(lines.Skip(1), l => Assert.Equal(' ', l[hostColumn - 1]));
+    }
+
+    [Fact]
+    public async Task Get_Selector_ListsOnlyMatchingLabels_AndABadSelectorIsTheSilosMessage()
+    {
+        var meshctl = Meshctl.For(fixture.Silo);
+        var admin = fixture.Silo.Admin;
+        await admin.PutServiceAsync(TestResources.Service("selected", ns: "get-selector"));
+        foreach (var (address, version) in new[] { ("10.1.0.1", "v1"), ("10.1.0.2", "v2"), ("10.1.0.3", "v2") })
+        {
+            await admin.RegisterAsync(new Mesh.Contracts.Domains.EndpointRegistration
+            {
+                Service = "selected",
+                Address = address,
+                Port = 9080,
+                Labels = new Dictionary<string, string> { ["version"] = version },
+            }, "get-selector");
+        }
+
+        var v2 = await meshctl.RunAsync("get", "endpoints", "-n", "get-selector", "-l", "version=v2");
+        var bad = await meshctl.RunAsync("get", "endpoints", "-n", "get-selector", "-l", "version");
+
+        Assert.True(v2.ExitCode == 0, v2.ToString());
+        var rows = v2.Stdout.TrimEnd().Split('\n').Skip(1).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.DoesNotContain("10.1.0.1", r, StringComparison.Ordinal));
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("labelSelector", bad.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
