@@ -21,6 +21,7 @@ internal static class PushBench
         }
 
         await Task.WhenAll(clients.Select(c => c.FirstResponse));
+        var rssMegabytes = silo.RssBytes / (1024.0 * 1024.0);
         var p99s = new List<double>();
         var alls = new List<double>();
         var p50s = new List<double>();
@@ -55,7 +56,7 @@ internal static class PushBench
             await client.DisposeAsync();
         }
 
-        return $"push to {count} subscribers ({rounds} writes): median over writes of p50 {Median(p50s):F1} ms, p99 {Median(p99s):F1} ms, all {Median(alls):F1} ms; worst write p99 {p99s.Max():F1} ms";
+        return $"push to {count} subscribers ({rounds} writes): median over writes of p50 {Median(p50s):F1} ms, p99 {Median(p99s):F1} ms, all {Median(alls):F1} ms; worst write p99 {p99s.Max():F1} ms; silo RSS with them connected {rssMegabytes:F0} MB";
     }
 
     private static double Median(List<double> values)
