@@ -9,7 +9,10 @@ if (args is ["scale", ..])
 {
     // dotnet Mesh.Bench.Push.dll scale [services] [endpoints] [subscribers] [rounds]
     int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index]) : fallback;
-    await ScaleBench.RunAsync(Path.Combine(FindRepo(), "silo/Mesh.Silo/bin/Release/net10.0/mesh-silo.dll"), Arg(1, 5_000), Arg(2, 100_000), Arg(3, 10_000), Arg(4, 5));
+    // The sidecar memory part runs the published sidecar: scripts/publish-sidecar.sh first.
+    await ScaleBench.RunAsync(
+        Path.Combine(FindRepo(), "silo/Mesh.Silo/bin/Release/net10.0/mesh-silo.dll"), Path.Combine(FindRepo(), "artifacts/sidecar/mesh-sidecar"),
+        Arg(1, 5_000), Arg(2, 100_000), Arg(3, 10_000), Arg(4, 5));
     return;
 }
 

@@ -22,7 +22,7 @@ internal static class ScaleBench
     private const int Groups = 100;
     private const int ServicesPerGroup = 5;
 
-    public static async Task RunAsync(string siloDll, int services, int endpoints, int subscribers, int rounds)
+    public static async Task RunAsync(string siloDll, string sidecarBinary, int services, int endpoints, int subscribers, int rounds)
     {
         await using var postgres = await Mesh.Tests.Infrastructure.PostgresServer.LaunchAsync(allowExternal: false);
         var database = await postgres.CreateDatabaseAsync("bench_scale");
@@ -77,6 +77,7 @@ internal static class ScaleBench
             await MeasureAsync("mesh-wide policy write (every subscriber)", rounds, ordered, round => PolicyWrite(silos[round % 3], round));
             var dependents = ordered.Where(c => Index(c) % Groups == 0).ToList();
             await MeasureAsync($"endpoint registration (its {dependents.Count} dependents)", rounds, dependents, round => EndpointWrite(silos[round % 3], round));
+            await MeasureBytesAndSidecarMemoryAsync(silos, services, sidecarBinary);
         }
         finally
         {
@@ -90,6 +91,27 @@ internal static class ScaleBench
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// What one endpoint change costs on the wire against the snapshot of the whole mesh, for a subscriber of
+    /// everything and for a scoped one; and the RSS of real sidecar processes holding the whole mesh or one scope.
+    /// </summary>
+    private static async Task MeasureBytesAndSidecarMemoryAsync(List<SiloHost> silos, int services, string sidecarBinary)
+    {
+        await using var whole = await PushClient.ConnectAsync(silos[0].Port, "scale-bytes-whole");
+        await using var scoped = await PushClient.ConnectAsync(silos[0].Port, "scale-bytes-scoped", Dependencies(0, services));
+        await Task.WhenAll(whole.FirstResponse, scoped.FirstResponse).WaitAsync(TimeSpan.FromMinutes(2));
+        var (wholeSnapshot, scopedSnapshot) = (whole.BytesReceived, scoped.BytesReceived);
+        var started = Stopwatch.GetTimestamp();
+        var revision = await EndpointWrite(silos[1], 777);
+        await Task.WhenAll(whole.WaitForRevisionAsync(revision, started), scoped.WaitForRevisionAsync(revision, started));
+        Console.WriteLine($"scale: bytes for one endpoint change: {whole.BytesReceived - wholeSnapshot:N0} B to a whole-mesh subscriber (its snapshot: {wholeSnapshot / 1048576.0:F1} MB), {scoped.BytesReceived - scopedSnapshot:N0} B to a dependent scoped to {ServicesPerGroup} services (its snapshot: {scopedSnapshot / 1024.0:F1} KB)");
+
+        await using var wholeSidecar = SidecarHost.Start(sidecarBinary, silos[2].Port, "scale-sidecar-whole");
+        await using var scopedSidecar = SidecarHost.Start(sidecarBinary, silos[2].Port, "scale-sidecar-scoped", Dependencies(0, services));
+        await Task.WhenAll(wholeSidecar.WaitForAckAsync(silos[2], revision, TimeSpan.FromMinutes(3)), scopedSidecar.WaitForAckAsync(silos[2], revision, TimeSpan.FromMinutes(3)));
+        Console.WriteLine($"scale: real sidecar RSS after ACKing the mesh: {wholeSidecar.RssBytes / 1048576.0:F0} MB holding all {services:N0} services and their endpoints, {scopedSidecar.RssBytes / 1048576.0:F0} MB scoped to {ServicesPerGroup} services");
     }
 
     /// <summary>A refused connect is retried (a silo building its first snapshots can fall behind on accepts) but never hidden.</summary>

@@ -25,14 +25,7 @@ internal sealed class SiloHost : IAsyncDisposable
     public bool IsAlive => !_process.HasExited;
 
     /// <summary>Resident set size of the silo process, from /proc (Linux).</summary>
-    public long RssBytes
-    {
-        get
-        {
-            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-    }
+    public long RssBytes => ProcessMemory.RssBytes(_process.Id);
 
     public HttpClient Admin { get; }
 
