@@ -81,13 +81,3 @@ internal sealed class SidecarHost : IAsyncDisposable
         File.Delete(_stateFile);
     }
 }
-
-/// <summary>Resident set size of a process, from /proc (Linux).</summary>
-internal static class ProcessMemory
-{
-    public static long RssBytes(int processId)
-    {
-        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-    }
-}

@@ -93,3 +93,13 @@ internal sealed class SiloHost : IAsyncDisposable
         _process.Dispose();
     }
 }
+
+/// <summary>Resident set size of a process, from /proc (Linux).</summary>
+internal static class ProcessMemory
+{
+    public static long RssBytes(int processId)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+}
