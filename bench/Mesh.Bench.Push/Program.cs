@@ -16,6 +16,14 @@ if (args is ["scale", ..])
     return;
 }
 
+if (args is ["ca", ..])
+{
+    // dotnet Mesh.Bench.Push.dll ca [requests] [concurrency]
+    await IssuanceBench.RunAsync(Path.Combine(FindRepo(), "silo/Mesh.Silo/bin/Release/net10.0/mesh-silo.dll"),
+        args.Length > 1 ? int.Parse(args[1]) : 3000, args.Length > 2 ? int.Parse(args[2]) : 32);
+    return;
+}
+
 if (args is ["kill", ..])
 {
     // dotnet Mesh.Bench.Push.dll kill [rounds]
