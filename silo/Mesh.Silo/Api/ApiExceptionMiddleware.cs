@@ -17,6 +17,13 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         try
         {
             await next(context);
+            if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405 && context.Response.ContentLength is null
+                && context.Response.ContentType is null && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+            {
+                // Routing answered with an empty body (no such path, or not with this method); say so in the API's shape.
+                var what = context.Response.StatusCode == 404 ? "no such API path" : $"method {context.Request.Method} is not allowed here";
+                await ApiErrors.Write(context, context.Response.StatusCode, $"{what}: '{InputValidation.Clip(context.Request.Path.Value)}'", "path");
+            }
         }
         catch (Exception ex) when (!context.Response.HasStarted && Map(ex) is { } error)
         {
@@ -72,6 +79,12 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
 
 internal static class RequestBody
 {
+    /// <summary>
+    /// The wire options, but a JSON null where the contract declares a non-nullable member (<c>"apiVersion": null</c>,
+    /// <c>"metadata": null</c>, <c>"service": null</c>) is a 400 naming it, instead of a null the handlers dereference.
+    /// </summary>
+    private static readonly JsonSerializerOptions Options = new(Contracts.Json.MeshJson.Options) { RespectNullableAnnotations = true };
+
     /// <summary>Reads a JSON body of at most the configured size. Missing or empty bodies are a 400.</summary>
     public static async Task<T> ReadJsonAsync<T>(HttpRequest request, SiloOptions options, CancellationToken cancellationToken)
     {
@@ -90,7 +103,7 @@ internal static class RequestBody
             throw new ApiStatusException(415, $"content type '{type}' is not supported; send application/json");
         }
 
-        var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Contracts.Json.MeshJson.Options, cancellationToken);
+        var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken);
         return value ?? throw new ApiValidationException("$", "a JSON body is required");
     }
 }

@@ -65,6 +65,14 @@ internal static class RegistryApi
                 throw new ApiValidationException("names", "between 1 and 10000 endpoint names are required");
             }
 
+            var errors = new List<FieldError>();
+            for (var i = 0; i < renewal.Names.Count; i++)
+            {
+                InputValidation.CheckStorable(renewal.Names[i], $"names[{i}]", errors);
+            }
+
+            InputValidation.Throw(errors);
+
             var missing = await registry.RenewLeasesAsync(ns, renewal.Names, TimeSpan.FromSeconds(renewal.TtlSeconds), ct);
             return Results.Ok(new LeaseRenewalResult(missing));
         });
