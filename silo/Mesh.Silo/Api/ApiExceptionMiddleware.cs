@@ -17,12 +17,10 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         try
         {
             await next(context);
-            if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405 && context.Response.ContentLength is null
+            if (!context.Response.HasStarted && context.Response.StatusCode is 400 or 404 or 405 && context.Response.ContentLength is null
                 && context.Response.ContentType is null && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
             {
-                // Routing answered with an empty body (no such path, or not with this method); say so in the API's shape.
-                var what = context.Response.StatusCode == 404 ? "no such API path" : $"method {context.Request.Method} is not allowed here";
-                await ApiErrors.Write(context, context.Response.StatusCode, $"{what}: '{InputValidation.Clip(context.Request.Path.Value)}'", "path");
+                await WriteEmptyErrorAsync(context);
             }
         }
         catch (Exception ex) when (!context.Response.HasStarted && Map(ex) is { } error)
@@ -56,6 +54,24 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         OperationCanceledException => (499, "request cancelled", null, null),
         _ => null,
     };
+
+    /// <summary>
+    /// Routing and parameter binding answer some requests with a bare status: no such path (404), not with this method
+    /// (405), a query value of the wrong type (400, e.g. <c>?resourceVersion=abc</c>). Say so in the API's error shape.
+    /// </summary>
+    private static Task WriteEmptyErrorAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var status = context.Response.StatusCode;
+        if (status == 400)
+        {
+            var keys = request.Query.Keys.ToList();
+            return ApiErrors.Write(context, status, $"a query value has the wrong type: '{InputValidation.Clip(request.QueryString.Value)}'", keys.Count == 1 ? keys[0] : "query");
+        }
+
+        var what = status == 404 ? "no such API path" : $"method {request.Method} is not allowed here";
+        return ApiErrors.Write(context, status, $"{what}: '{InputValidation.Clip(request.Path.Value)}'", "path");
+    }
 
     /// <summary>The field a CA message starts with (<c>csr: ...</c>, <c>identity: ...</c>).</summary>
     private static string? FieldOf(string message)

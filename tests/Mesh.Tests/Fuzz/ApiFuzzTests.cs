@@ -103,6 +103,14 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
         }
 
         var path = target.Path.Replace("{ns}", ns, StringComparison.Ordinal).Replace("{name}", name, StringComparison.Ordinal);
+        if (path.EndsWith("?resourceVersion=1", StringComparison.Ordinal) && random.Next(3) == 0)
+        {
+            string[] versions = ["", "abc", "-1", "0", "99999999999999999999", "1.5", "%00", "1&resourceVersion=2", "0x10", "%20"];
+            var version = versions[random.Next(versions.Length)];
+            path = path[..^1] + version;
+            changes.Add($"resourceVersion '{version}'");
+        }
+
         if (target.Body is null)
         {
             return (path, null, null, changes.Count == 0 ? "as is" : string.Join("; ", changes));

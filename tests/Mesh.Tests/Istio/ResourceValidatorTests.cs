@@ -204,6 +204,18 @@ public sealed class ResourceValidatorTests
         Assert.Contains("field name #1 is not valid UTF-8", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("default\n")]
+    [InlineData("a.b\n")]
+    [InlineData("\n")]
+    public void Dns1123_TrailingNewline_IsNotAName(string value)
+    {
+        // A regex "$" matches before a final newline; "default\n" was accepted as a namespace and written.
+        Assert.False(Dns1123.IsLabel(value));
+        Assert.False(Dns1123.IsSubdomain(value));
+        Assert.False(Dns1123.IsAddress(value));
+    }
+
     [Fact]
     public void Validate_NullablePropertySetToNull_Accepted()
     {

@@ -66,6 +66,8 @@ public sealed class AdminApiBadInputTests(AdminApiFixture fixture, ITestOutputHe
         { "null endpoint service", "POST", "/api/v1/namespaces/default/endpoints", "{\"service\":null,\"address\":\"10.0.0.9\",\"port\":80}", HttpStatusCode.BadRequest, "service" },
         { "NUL in registeredBy", "POST", "/api/v1/namespaces/default/endpoints", "{\"service\":\"reviews\",\"address\":\"10.0.0.9\",\"port\":80,\"registeredBy\":\"\\u0000\"}", HttpStatusCode.BadRequest, "registeredBy" },
         { "no such API path", "POST", "/api/v1/namespaces/default/nothing", "{}", HttpStatusCode.NotFound, "no such API path" },
+        { "newline after the namespace", "POST", "/api/v1/namespaces/default%0A/resources/VirtualService", Vs("fresh"), HttpStatusCode.BadRequest, "metadata.namespace" },
+        { "query value of the wrong type", "DELETE", VsPath + "?resourceVersion=abc", "", HttpStatusCode.BadRequest, "\"field\":\"resourceVersion\"" },
     };
 
     [Theory]
