@@ -64,10 +64,11 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
 
         var random = new Random(seed);
         var mutator = new JsonMutator(random);
+        var csrs = CsrVariants.Create(random);
         for (var i = 0; i < iterations; i++)
         {
             var target = targets[random.Next(targets.Count)];
-            var (path, body, contentType, description) = Mutate(random, mutator, target);
+            var (path, body, contentType, description) = Mutate(random, mutator, target, csrs);
             await run.SendAsync(i, target, path, body, contentType, description);
             if (i % 250 == 249)
             {
@@ -76,7 +77,26 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
         }
 
         await run.CheckHealthyAsync(iterations);
+
+        // Whatever the accepted mutations stored must still read back and push: a poisoned row would break these.
+        string[] lists = ["/api/v1/services", "/api/v1/endpoints", .. Contracts.Resources.ResourceKinds.ConfigKindGroups.Keys.Select(k => $"/api/v1/resources/{k}")];
+        foreach (var list in lists)
+        {
+            using var response = await _silo.Admin.GetAsync(list);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {list} after fuzzing: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await using (var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new Contracts.Protocol.NodeInfo { Id = "fuzz-after", Namespace = "default" }))
+        {
+            await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("reviews")), TimeSpan.FromSeconds(30), "a snapshot after fuzzing");
+        }
+
         output.WriteLine($"seed {seed}: {iterations} cases, {run.Requests} requests in {clock.Elapsed.TotalSeconds:F1} s; statuses {run.Statuses}");
+        foreach (var line in run.StatusesByTarget)
+        {
+            output.WriteLine(line);
+        }
+
         foreach (var failure in run.Failures.Take(MaxReported))
         {
             output.WriteLine(failure);
@@ -85,7 +105,8 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
         Assert.True(run.Failures.Count == 0, $"{run.Failures.Count} failures (seed {seed}); first: {run.Failures.FirstOrDefault()}\nsilo output tail:\n{Tail(_silo.Process.Output)}");
     }
 
-    private static (string Path, byte[]? Body, string? ContentType, string Description) Mutate(Random random, JsonMutator mutator, ApiFuzzTarget target)
+    private static (string Path, byte[]? Body, string? ContentType, string Description) Mutate(
+        Random random, JsonMutator mutator, ApiFuzzTarget target, IReadOnlyList<(string Description, string Pem)> csrs)
     {
         var changes = new List<string>();
         var ns = "default";
@@ -117,8 +138,17 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
         }
 
         var root = JsonNode.Parse(target.Body);
-        var json = "";
-        for (var n = random.Next(1, 4); n > 0; n--)
+        var mutations = random.Next(1, 4);
+        if (root is JsonObject request && request.ContainsKey("csr") && random.Next(2) == 0)
+        {
+            var (what, pem) = csrs[random.Next(csrs.Count)];
+            request["csr"] = pem;
+            changes.Add($"csr: {what}");
+            mutations--;
+        }
+
+        var json = root?.ToJsonString() ?? "null";
+        for (var n = mutations; n > 0; n--)
         {
             changes.Add(mutator.Mutate(ref root));
             json = root?.ToJsonString() ?? "null";
@@ -159,13 +189,18 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
     {
         private readonly HttpClient _client = silo.CreateClient(token: null);
         private readonly Dictionary<int, int> _statuses = [];
+        private readonly SortedDictionary<string, Dictionary<int, int>> _byTarget = new(StringComparer.Ordinal);
         private long? _revision;
 
         public List<string> Failures { get; } = [];
 
         public int Requests { get; private set; }
 
-        public string Statuses => string.Join(", ", _statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"));
+        public string Statuses => Tally(_statuses);
+
+        public IEnumerable<string> StatusesByTarget => _byTarget.Select(t => $"  {t.Key}: {Tally(t.Value)}");
+
+        private static string Tally(Dictionary<int, int> statuses) => string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"));
 
         public async Task<(int Status, string Body)> SendAsync(int iteration, ApiFuzzTarget target, string path, byte[]? body, string? contentType, string description)
         {
@@ -200,8 +235,12 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
 
             Requests++;
             _statuses[status] = _statuses.GetValueOrDefault(status) + 1;
-            // Kestrel itself refuses a NUL in the request target, with an empty 400, before any application code runs.
-            var problem = status == 400 && text.Length == 0 && path.Contains("%00", StringComparison.Ordinal) ? null : Judge(status, text);
+            var perTarget = _byTarget.TryGetValue($"{target.Method} {target.Path}", out var tally) ? tally : _byTarget[$"{target.Method} {target.Path}"] = [];
+            perTarget[status] = perTarget.GetValueOrDefault(status) + 1;
+            // Kestrel itself answers, with an empty body and before any application code runs, a NUL in the request
+            // target (400) and a request line over its 8 KB limit (414).
+            var byKestrel = text.Length == 0 && (status == 414 || (status == 400 && path.Contains("%00", StringComparison.Ordinal)));
+            var problem = byKestrel ? null : Judge(status, text);
             var revision = await silo.StoreRevisionAsync();
             Requests++;
             if (status >= 400 && revision != _revision)
