@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the admin API fuzzer (tests/Mesh.Tests/Fuzz) longer than the test suite does: several seeds, many cases each.
 # Usage: scripts/fuzz-api.sh [iterations-per-seed] [first-seed] [seed-count]
-#   defaults: 20000 cases per seed, seeds 1..5 (the suite itself runs 1500 cases of seed 20261202).
+#   defaults: 20000 cases per seed, seeds 1..5 (the suite itself runs 1000 cases of seed 20261202).
 # Each seed starts its own PostgreSQL and silo; a failure prints the seed and case number that replay it:
 #   MESH_FUZZ_SEED=<seed> MESH_FUZZ_ITERATIONS=<case+1> dotnet test ... --filter FullyQualifiedName~Mesh.Tests.Fuzz
 set -euo pipefail

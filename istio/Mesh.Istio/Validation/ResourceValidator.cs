@@ -50,7 +50,6 @@ public static class ResourceValidator
         return messages;
     }
 
-    // A document can say "apiVersion: null" or "metadata: ~"; the records' non-null defaults do not survive that.
     /// <summary>
     /// Strings and field names in <paramref name="element"/> that cannot be stored: invalid UTF-8 (kept raw by the
     /// parser until something reads it) and the NUL character, each with its path.
@@ -62,6 +61,7 @@ public static class ResourceValidator
         return context.Messages;
     }
 
+    // A document can say "apiVersion: null" or "metadata: ~"; the records' non-null defaults do not survive that.
     private static bool Header(MeshResource resource, ValidationContext context)
     {
         if (string.IsNullOrEmpty(resource.ApiVersion))

@@ -23,7 +23,7 @@ namespace Mesh.Tests.Fuzz;
 [Collection(PostgresCollection.Name)]
 public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int DefaultIterations = 1500;
+    private const int DefaultIterations = 1000;
     private const int DefaultSeed = 20261202;
     private const int MaxReported = 25;
     private const int MaxBodyChars = 1_200_000;
