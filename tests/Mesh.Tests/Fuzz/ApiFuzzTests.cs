@@ -182,7 +182,7 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
 
     private static string Clip(string text) => text.Length <= 40 ? text : $"{text[..40]}… ({text.Length})";
 
-    private static string Tail(string text) => text.Length <= 6000 ? text : text[^6000..];
+    private static string Tail(string text) => text.Length <= 12_000 ? text : text[^12_000..];
 
     /// <summary>Sends cases, checks each answer and the revision around it, and keeps what went wrong.</summary>
     private sealed class FuzzRun(SiloProcess silo, int seed)
