@@ -4,11 +4,8 @@ namespace Mesh.Tests.Fuzz;
 /// One write operation of the admin API and a valid body for it. <c>{ns}</c> and <c>{name}</c> in the path are filled
 /// in (and sometimes replaced by odd names) by the fuzzer; <see cref="Name"/> is the name the valid body carries.
 /// </summary>
-internal sealed record ApiFuzzTarget(string Method, string Path, string Name, string? Body, string? Bearer = null)
-{
-    /// <summary>The admin token by default; <c>POST /certificates</c> takes a join token instead.</summary>
-    public bool UsesAdminToken => Bearer is null;
-}
+/// <param name="Bearer">The token to send instead of the admin token (<c>POST /certificates</c> takes a join token).</param>
+internal sealed record ApiFuzzTarget(string Method, string Path, string Name, string? Body, string? Bearer = null);
 
 /// <summary>
 /// Every write endpoint of docs/api.md with a body the silo accepts. None of them sets a lease (ttlSeconds) on an

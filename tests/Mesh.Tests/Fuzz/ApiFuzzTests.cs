@@ -78,19 +78,6 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
 
         await run.CheckHealthyAsync(iterations);
 
-        // Whatever the accepted mutations stored must still read back and push: a poisoned row would break these.
-        string[] lists = ["/api/v1/services", "/api/v1/endpoints", .. Contracts.Resources.ResourceKinds.ConfigKindGroups.Keys.Select(k => $"/api/v1/resources/{k}")];
-        foreach (var list in lists)
-        {
-            using var response = await _silo.Admin.GetAsync(list);
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {list} after fuzzing: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
-
-        await using (var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new Contracts.Protocol.NodeInfo { Id = "fuzz-after", Namespace = "default" }))
-        {
-            await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("reviews")), TimeSpan.FromSeconds(30), "a snapshot after fuzzing");
-        }
-
         output.WriteLine($"seed {seed}: {iterations} cases, {run.Requests} requests in {clock.Elapsed.TotalSeconds:F1} s; statuses {run.Statuses}");
         foreach (var line in run.StatusesByTarget)
         {
@@ -103,6 +90,19 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
         }
 
         Assert.True(run.Failures.Count == 0, $"{run.Failures.Count} failures (seed {seed}); first: {run.Failures.FirstOrDefault()}\nsilo output tail:\n{Tail(_silo.Process.Output)}");
+
+        // Whatever the accepted mutations stored must still read back and push: a poisoned row would break these.
+        string[] lists = ["/api/v1/services", "/api/v1/endpoints", .. Contracts.Resources.ResourceKinds.ConfigKindGroups.Keys.Select(k => $"/api/v1/resources/{k}")];
+        foreach (var list in lists)
+        {
+            using var response = await _silo.Admin.GetAsync(list);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {list} after fuzzing: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await using (var subscriber = await TestSubscriber.ConnectAsync(_silo.BaseAddress, new Contracts.Protocol.NodeInfo { Id = "fuzz-after", Namespace = "default" }))
+        {
+            await subscriber.WaitForAsync(s => s.Has(TestResources.ServiceKey("reviews")), TimeSpan.FromSeconds(30), "a snapshot after fuzzing");
+        }
     }
 
     private static (string Path, byte[]? Body, string? ContentType, string Description) Mutate(
