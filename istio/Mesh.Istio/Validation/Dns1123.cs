@@ -19,9 +19,10 @@ public static partial class Dns1123
     public static bool IsOptionallyNamespaced(string? value) =>
         !string.IsNullOrWhiteSpace(value) && value.Split('/') is { Length: 1 or 2 } parts && parts.All(p => p.Length > 0);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    // \z, not $: "$" also matches before a final "\n", which let "default\n" through as a namespace.
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex Label();
 
-    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?$")]
+    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?\\z")]
     private static partial Regex HostLabel();
 }

@@ -36,7 +36,7 @@ public static class ResourceValidator
     public static IReadOnlyList<ValidationMessage> Validate(JsonElement document, MeshResource resource, bool strict = true)
     {
         var messages = Validate(resource, strict).ToList();
-        if (strict && document.ValueKind == JsonValueKind.Object)
+        if (strict && document.ValueKind == JsonValueKind.Object && JsonText.Check(document, "", new ValidationContext()))
         {
             foreach (var property in document.EnumerateObject())
             {
@@ -50,11 +50,28 @@ public static class ResourceValidator
         return messages;
     }
 
+    /// <summary>
+    /// Strings and field names in <paramref name="element"/> that cannot be stored: invalid UTF-8 (kept raw by the
+    /// parser until something reads it) and the NUL character, each with its path.
+    /// </summary>
+    public static IReadOnlyList<ValidationMessage> CheckText(JsonElement element, string path)
+    {
+        var context = new ValidationContext();
+        JsonText.Check(element, path, context);
+        return context.Messages;
+    }
+
+    // A document can say "apiVersion: null" or "metadata: ~"; the records' non-null defaults do not survive that.
     private static bool Header(MeshResource resource, ValidationContext context)
     {
+        if (string.IsNullOrEmpty(resource.ApiVersion))
+        {
+            context.Error("apiVersion", "is required");
+        }
+
         if (resource.Kind is ResourceKinds.Service or ResourceKinds.Endpoint)
         {
-            if (resource.ApiVersion != ResourceKinds.MeshApiVersion)
+            if (!string.IsNullOrEmpty(resource.ApiVersion) && resource.ApiVersion != ResourceKinds.MeshApiVersion)
             {
                 context.Error("apiVersion", $"\"{resource.ApiVersion}\" is not valid for {resource.Kind}, must be {ResourceKinds.MeshApiVersion}");
             }
@@ -62,11 +79,16 @@ public static class ResourceValidator
             return true;
         }
 
-        if (!ResourceKinds.ConfigKindGroups.TryGetValue(resource.Kind, out var group))
+        if (resource.Kind is null || !ResourceKinds.ConfigKindGroups.TryGetValue(resource.Kind, out var group))
         {
             var known = string.Join(", ", ResourceKinds.ConfigKindGroups.Keys.Prepend(ResourceKinds.Endpoint).Prepend(ResourceKinds.Service));
             context.Error("kind", string.IsNullOrEmpty(resource.Kind) ? "is required" : $"\"{resource.Kind}\" is not a known kind ({known})");
             return false;
+        }
+
+        if (string.IsNullOrEmpty(resource.ApiVersion))
+        {
+            return true;
         }
 
         var slash = resource.ApiVersion.IndexOf('/', StringComparison.Ordinal);
@@ -80,8 +102,14 @@ public static class ResourceValidator
         return true;
     }
 
-    private static void Metadata(ResourceMetadata metadata, ValidationContext context)
+    private static void Metadata(ResourceMetadata? metadata, ValidationContext context)
     {
+        if (metadata is null)
+        {
+            context.Error("metadata", "is required (an object with at least a name)");
+            return;
+        }
+
         if (string.IsNullOrEmpty(metadata.Name))
         {
             context.Error("metadata.name", "is required");
@@ -95,6 +123,24 @@ public static class ResourceValidator
         {
             context.Error("metadata.namespace", $"\"{ns}\" must be a DNS-1123 label (lower case letters, digits and '-', at most 63)");
         }
+
+        StringMap(metadata.Labels, "metadata.labels", context);
+        StringMap(metadata.Annotations, "metadata.annotations", context);
+    }
+
+    private static void StringMap(IReadOnlyDictionary<string, string>? map, string path, ValidationContext context)
+    {
+        foreach (var (key, value) in map ?? new Dictionary<string, string>())
+        {
+            if (value is null)
+            {
+                context.Error($"{path}.{key}", "must be a string, found null");
+            }
+            else if (key.Contains('\0', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+            {
+                context.Error($"{path}.{key.Replace("\0", "\\u0000", StringComparison.Ordinal)}", "must not contain the NUL character (\\u0000)");
+            }
+        }
     }
 
     private static void Spec(MeshResource resource, bool strict, ValidationContext context)
@@ -103,6 +149,11 @@ public static class ResourceValidator
         if (spec.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             context.Error("spec", "is required");
+            return;
+        }
+
+        if (!JsonText.Check(spec, "spec", context))
+        {
             return;
         }
 

@@ -19,16 +19,22 @@ internal static class SchemaWalker
         ["VirtualServiceSpec.tls"] = "tls routes are not supported (only http routes)",
     };
 
-    public static void Walk(JsonElement element, Type type, string path, bool strict, ValidationContext context, int depth = 0)
+    /// <param name="nullable">Whether JSON null may stand here; the typed rules would dereference it otherwise.</param>
+    public static void Walk(JsonElement element, Type type, string path, bool strict, ValidationContext context, int depth = 0, bool nullable = true)
     {
-        if (element.ValueKind == JsonValueKind.Null || depth > 32)
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying == typeof(JsonElement) || depth > 32)
         {
             return;
         }
 
-        var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        if (underlying == typeof(JsonElement))
+        if (element.ValueKind == JsonValueKind.Null)
         {
+            if (!nullable || (type.IsValueType && underlying == type))
+            {
+                context.Error(path, "must not be null (leave the field out instead)");
+            }
+
             return;
         }
 
@@ -76,7 +82,7 @@ internal static class SchemaWalker
                 {
                     foreach (var property in element.EnumerateObject())
                     {
-                        Walk(property.Value, info.ElementType!, $"{path}.{property.Name}", strict, context, depth + 1);
+                        Walk(property.Value, info.ElementType!, $"{path}.{property.Name}", strict, context, depth + 1, nullable: false);
                     }
                 }
 
@@ -87,7 +93,7 @@ internal static class SchemaWalker
                     var i = 0;
                     foreach (var item in element.EnumerateArray())
                     {
-                        Walk(item, info.ElementType!, $"{path}[{i++}]", strict, context, depth + 1);
+                        Walk(item, info.ElementType!, $"{path}[{i++}]", strict, context, depth + 1, nullable: false);
                     }
                 }
 
@@ -100,16 +106,25 @@ internal static class SchemaWalker
                         var match = info.Properties.FirstOrDefault(p => p.Name == property.Name);
                         if (match is not null)
                         {
-                            Walk(property.Value, match.PropertyType, $"{path}.{property.Name}", strict, context, depth + 1);
+                            Walk(property.Value, match.PropertyType, $"{path}.{property.Name}", strict, context, depth + 1, Nullability.Allows(match));
                         }
                         else if (Unsupported.TryGetValue($"{info.Type.Name}.{property.Name}", out var reason))
                         {
                             context.Error($"{path}.{property.Name}", reason);
                         }
-                        else if (strict)
+                        else
                         {
                             var hint = info.Properties.FirstOrDefault(p => p.Name.Equals(property.Name, StringComparison.OrdinalIgnoreCase));
-                            context.Error($"{path}.{property.Name}", hint is null ? "unknown field" : $"unknown field (did you mean \"{hint.Name}\"?)");
+                            if (strict)
+                            {
+                                context.Error($"{path}.{property.Name}", hint is null ? "unknown field" : $"unknown field (did you mean \"{hint.Name}\"?)");
+                            }
+
+                            // The deserializer matches names case-insensitively, so "Route" still lands in route: check it as such.
+                            if (hint is not null)
+                            {
+                                Walk(property.Value, hint.PropertyType, $"{path}.{property.Name}", strict, context, depth + 1, Nullability.Allows(hint));
+                            }
                         }
                     }
                 }

@@ -85,12 +85,28 @@ internal static class SvidIssuer
         {
             throw new InvalidCsrException($"csr: not a valid PKCS#10 request or its signature does not verify ({ex.Message.TrimEnd('.')}).");
         }
+        catch (NotSupportedException ex)
+        {
+            // An unknown signature algorithm or curve OID (PlatformNotSupportedException derives from this one).
+            throw new InvalidCsrException($"csr: unsupported algorithm ({ex.Message.TrimEnd('.')}).");
+        }
         catch (ArgumentException)
         {
             throw new InvalidCsrException("csr: no 'CERTIFICATE REQUEST' PEM block found.");
         }
 
-        var key = csr.PublicKey;
+        try
+        {
+            return CheckKey(csr.PublicKey, options);
+        }
+        catch (Exception ex) when (ex is CryptographicException or NotSupportedException)
+        {
+            throw new InvalidCsrException($"csr: the public key cannot be read ({ex.Message.TrimEnd('.')}).");
+        }
+    }
+
+    private static PublicKey CheckKey(PublicKey key, CertificateAuthorityOptions options)
+    {
         using var rsa = key.GetRSAPublicKey();
         if (rsa is not null)
         {

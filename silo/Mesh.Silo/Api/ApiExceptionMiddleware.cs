@@ -17,6 +17,11 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         try
         {
             await next(context);
+            if (!context.Response.HasStarted && context.Response.StatusCode is 400 or 404 or 405 && context.Response.ContentLength is null
+                && context.Response.ContentType is null && context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+            {
+                await WriteEmptyErrorAsync(context);
+            }
         }
         catch (Exception ex) when (!context.Response.HasStarted && Map(ex) is { } error)
         {
@@ -53,6 +58,24 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
         _ => null,
     };
 
+    /// <summary>
+    /// Routing and parameter binding answer some requests with a bare status: no such path (404), not with this method
+    /// (405), a query value of the wrong type (400, e.g. <c>?resourceVersion=abc</c>). Say so in the API's error shape.
+    /// </summary>
+    private static Task WriteEmptyErrorAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var status = context.Response.StatusCode;
+        if (status == 400)
+        {
+            var keys = request.Query.Keys.ToList();
+            return ApiErrors.Write(context, status, $"a query value has the wrong type: '{InputValidation.Clip(request.QueryString.Value)}'", keys.Count == 1 ? keys[0] : "query");
+        }
+
+        var what = status == 404 ? "no such API path" : $"method {request.Method} is not allowed here";
+        return ApiErrors.Write(context, status, $"{what}: '{InputValidation.Clip(request.Path.Value)}'", "path");
+    }
+
     /// <summary>The field a CA message starts with (<c>csr: ...</c>, <c>identity: ...</c>).</summary>
     private static string? FieldOf(string message)
     {
@@ -75,6 +98,12 @@ internal sealed partial class ApiExceptionMiddleware(RequestDelegate next, ILogg
 
 internal static class RequestBody
 {
+    /// <summary>
+    /// The wire options, but a JSON null where the contract declares a non-nullable member (<c>"apiVersion": null</c>,
+    /// <c>"metadata": null</c>, <c>"service": null</c>) is a 400 naming it, instead of a null the handlers dereference.
+    /// </summary>
+    private static readonly JsonSerializerOptions Options = new(Contracts.Json.MeshJson.Options) { RespectNullableAnnotations = true };
+
     /// <summary>Reads a JSON body of at most the configured size. Missing or empty bodies are a 400.</summary>
     public static async Task<T> ReadJsonAsync<T>(HttpRequest request, SiloOptions options, CancellationToken cancellationToken)
     {
@@ -93,7 +122,7 @@ internal static class RequestBody
             throw new ApiStatusException(415, $"content type '{type}' is not supported; send application/json");
         }
 
-        var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Contracts.Json.MeshJson.Options, cancellationToken);
+        var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken);
         return value ?? throw new ApiValidationException("$", "a JSON body is required");
     }
 }

@@ -66,10 +66,17 @@ internal static class InputValidation
             errors.Add(new FieldError("kind", $"must be '{expectedKind}', got '{Clip(resource.Kind)}'"));
         }
 
-        var slash = resource.ApiVersion.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0 || resource.ApiVersion[..slash] != expectedGroup || !versions.Contains(resource.ApiVersion[(slash + 1)..]))
+        var apiVersion = resource.ApiVersion ?? "";
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || apiVersion[..slash] != expectedGroup || !versions.Contains(apiVersion[(slash + 1)..]))
         {
-            errors.Add(new FieldError("apiVersion", $"'{Clip(resource.ApiVersion)}' is not valid for {expectedKind}; use {expectedGroup}/{string.Join(" or ", versions)}"));
+            errors.Add(new FieldError("apiVersion", $"'{Clip(apiVersion)}' is not valid for {expectedKind}; use {expectedGroup}/{string.Join(" or ", versions)}"));
+        }
+
+        if (resource.Metadata is null)
+        {
+            errors.Add(new FieldError("metadata", "is required"));
+            return;
         }
 
         if (CheckDnsSubdomain(resource.Metadata.Name) is { } nameProblem)
@@ -79,9 +86,32 @@ internal static class InputValidation
 
         CheckNamespace(resource.Metadata.Namespace ?? "default", errors);
         CheckLabels(resource.Metadata.Labels, "metadata.labels", errors);
+        foreach (var (key, value) in resource.Metadata.Annotations ?? new Dictionary<string, string>())
+        {
+            CheckStorable(key, "metadata.annotations", errors);
+            CheckStorable(value, $"metadata.annotations.{Clip(key)}", errors);
+        }
+
         if (resource.Spec.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new FieldError("spec", "is required and must be an object"));
+        }
+        else
+        {
+            errors.AddRange(Istio.Validation.ResourceValidator.CheckText(resource.Spec, "spec").Select(m => new FieldError(m.Path, m.Message)));
+        }
+    }
+
+    /// <summary>Free text is stored in PostgreSQL (jsonb), which refuses the NUL character; a null is as bad.</summary>
+    public static void CheckStorable(string? value, string field, List<FieldError> errors)
+    {
+        if (value is null)
+        {
+            errors.Add(new FieldError(field, "must be a string, found null"));
+        }
+        else if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add(new FieldError(field, "must not contain the NUL character (\\u0000)"));
         }
     }
 
@@ -93,22 +123,30 @@ internal static class InputValidation
             return;
         }
 
-        if (spec.Ports.Count == 0)
+        // The spec is read with the store's lenient options, so JSON nulls arrive as nulls in non-nullable members.
+        if (spec.Ports is not { Count: > 0 })
         {
             errors.Add(new FieldError("spec.ports", "at least one port is required"));
+            return;
         }
 
         var names = new HashSet<string>();
         for (var i = 0; i < spec.Ports.Count; i++)
         {
             var port = spec.Ports[i];
+            if (port is null)
+            {
+                errors.Add(new FieldError($"spec.ports[{i}]", "must be an object, found null"));
+                continue;
+            }
+
             CheckPort(port.Port, $"spec.ports[{i}].port", errors);
             if (port.TargetPort is { } target)
             {
                 CheckPort(target, $"spec.ports[{i}].targetPort", errors);
             }
 
-            if (!Protocols.Contains(port.Protocol))
+            if (port.Protocol is null || !Protocols.Contains(port.Protocol))
             {
                 errors.Add(new FieldError($"spec.ports[{i}].protocol", $"'{Clip(port.Protocol)}' is not one of {string.Join(", ", Protocols)}"));
             }
@@ -171,6 +209,10 @@ internal static class InputValidation
         {
             errors.Add(new FieldError("registeredBy", "is longer than 253 characters"));
         }
+        else if (registration.RegisteredBy is { } registeredBy)
+        {
+            CheckStorable(registeredBy, "registeredBy", errors);
+        }
 
         CheckLabels(registration.Labels, "labels", errors);
     }
@@ -190,5 +232,5 @@ internal static class InputValidation
         && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 
     /// <summary>Echoes user input back in messages, but never an unbounded amount of it.</summary>
-    public static string Clip(string value) => value.Length <= 80 ? value : value[..80] + "…";
+    public static string Clip(string? value) => value is null ? "null" : value.Length <= 80 ? value : value[..80] + "…";
 }

@@ -22,7 +22,7 @@ internal static class RegistryApi
         {
             var service = Bind(await RequestBody.ReadJsonAsync<MeshResource>(request, options, ct), ns, null);
             var stored = await registry.UpsertServiceAsync(service, createOnly: true, ct);
-            return Results.Created($"/api/v1/namespaces/{ns}/services/{stored.Metadata.Name}", stored);
+            return Results.Created(Location("services", ns, stored.Metadata.Name), stored);
         });
         writes.MapPut("/namespaces/{ns}/services/{name}", async (string ns, string name, HttpRequest request, ServiceRegistry registry, SiloOptions options, CancellationToken ct) =>
         {
@@ -49,7 +49,7 @@ internal static class RegistryApi
         {
             var registration = await RequestBody.ReadJsonAsync<EndpointRegistration>(request, options, ct);
             var view = await registry.RegisterEndpointAsync(ns, registration, createOnly: true, ct);
-            return Results.Created($"/api/v1/namespaces/{ns}/endpoints/{view.Name}", view);
+            return Results.Created(Location("endpoints", ns, view.Name), view);
         });
         writes.MapPut("/namespaces/{ns}/endpoints", async (string ns, HttpRequest request, ServiceRegistry registry, SiloOptions options, CancellationToken ct) =>
         {
@@ -68,6 +68,14 @@ internal static class RegistryApi
             {
                 throw new ApiValidationException("names", "between 1 and 10000 endpoint names are required");
             }
+
+            var errors = new List<FieldError>();
+            for (var i = 0; i < renewal.Names.Count; i++)
+            {
+                InputValidation.CheckStorable(renewal.Names[i], $"names[{i}]", errors);
+            }
+
+            InputValidation.Throw(errors);
 
             var missing = await registry.RenewLeasesAsync(ns, renewal.Names, TimeSpan.FromSeconds(renewal.TtlSeconds), ct);
             return Results.Ok(new LeaseRenewalResult(missing));
@@ -116,6 +124,13 @@ internal static class RegistryApi
 
     public static async Task<IResult> DeleteAsync(Policy.PolicyStore store, ResourceKey key, long? resourceVersion, CancellationToken ct) =>
         await store.DeleteAsync(key, resourceVersion, ct) ? Results.NoContent() : NotFound(key.Kind, key.Namespace, key.Name);
+
+    /// <summary>
+    /// The Location of a created object, its segments escaped: a value that slipped past validation must not make the
+    /// header invalid and turn a write that happened into a 500.
+    /// </summary>
+    public static string Location(string collection, string ns, string name) =>
+        $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/{collection}/{Uri.EscapeDataString(name)}";
 
     public static IResult NotFound(string kind, string ns, string name) =>
         Results.Json(new ErrorResponse($"{kind} '{ns}/{name}' not found", null, null), statusCode: 404);

@@ -19,7 +19,7 @@ internal static class ResourcesApi
         {
             var resource = BindKind(RegistryApi.Bind(await RequestBody.ReadJsonAsync<MeshResource>(request, options, ct), ns, null), kind);
             var stored = await store.ApplyAsync(resource, createOnly: true, ct);
-            return Results.Created($"/api/v1/namespaces/{ns}/resources/{stored.Kind}/{stored.Metadata.Name}", stored);
+            return Results.Created(RegistryApi.Location($"resources/{stored.Kind}", ns, stored.Metadata.Name), stored);
         });
         writes.MapPut("/namespaces/{ns}/resources/{kind}/{name}", async (string ns, string kind, string name, HttpRequest request, PolicyStore store, SiloOptions options, CancellationToken ct) =>
         {

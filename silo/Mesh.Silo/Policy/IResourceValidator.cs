@@ -18,7 +18,7 @@ internal sealed class IstioResourceValidator : IResourceValidator
 {
     public IReadOnlyList<FieldError> Validate(MeshResource resource)
     {
-        if (!ResourceKinds.IsConfigKind(resource.Kind))
+        if (resource.Kind is null || !ResourceKinds.IsConfigKind(resource.Kind))
         {
             return [new FieldError("kind", $"'{InputValidation.Clip(resource.Kind)}' is not a known kind; expected one of {string.Join(", ", ResourceKinds.ConfigKindGroups.Keys)}")];
         }

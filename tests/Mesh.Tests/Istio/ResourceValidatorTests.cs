@@ -146,6 +146,86 @@ public sealed class ResourceValidatorTests
         Assert.Contains(errors, e => e.Severity == ValidationSeverity.Error && e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
     }
 
+    private const string VsHead = "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":{\"name\":\"reviews\"},\"spec\":";
+
+    /// <summary>JSON a client can send that YAML rarely produces: nulls where the records have defaults, and text the store cannot hold.</summary>
+    public static TheoryData<string, string, string> HostileJson => new()
+    {
+        { "{\"apiVersion\":null,\"kind\":\"VirtualService\",\"metadata\":{\"name\":\"reviews\"},\"spec\":{\"hosts\":[\"reviews\"]}}", "apiVersion", "is required" },
+        { "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":null,\"spec\":{\"hosts\":[\"reviews\"]}}", "metadata", "is required" },
+        { "{\"apiVersion\":\"mesh.dev/v1\",\"kind\":null,\"metadata\":{\"name\":\"x\"},\"spec\":{}}", "kind", "is required" },
+        { "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":{\"name\":\"reviews\",\"labels\":{\"app\":null}},\"spec\":{\"hosts\":[\"reviews\"]}}", "metadata.labels.app", "found null" },
+        { "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":{\"name\":\"reviews\",\"annotations\":{\"a\":\"x\\u0000y\"}},\"spec\":{\"hosts\":[\"reviews\"]}}", "metadata.annotations.a", "NUL" },
+        { VsHead + "{\"hosts\":[null]}}", "spec.hosts[0]", "must not be null" },
+        { VsHead + "{\"hosts\":[\"reviews\"],\"http\":[null]}}", "spec.http[0]", "must not be null" },
+        { VsHead + "{\"hosts\":[\"reviews\"],\"http\":[{\"route\":[null]}]}}", "spec.http[0].route[0]", "must not be null" },
+        { VsHead + "{\"hosts\":[\"reviews\"],\"http\":[{\"Route\":[null]}]}}", "spec.http[0].Route[0]", "must not be null" },
+        { VsHead + "{\"hosts\":[\"reviews\"],\"http\":[{\"match\":[{\"headers\":{\"x\":null}}],\"route\":[{\"destination\":{\"host\":\"reviews\"}}]}]}}", "spec.http[0].match[0].headers.x", "must not be null" },
+        { VsHead + "{\"hosts\":[\"a\\u0000b\"]}}", "spec.hosts[0]", "NUL character" },
+        { VsHead + "{\"hosts\":[\"\\ud800\"]}}", "spec.hosts[0]", "not valid UTF-8" },
+        { "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"Gateway\",\"metadata\":{\"name\":\"gw\"},\"spec\":{\"servers\":[null]}}", "spec.servers[0]", "must not be null" },
+        { "{\"apiVersion\":\"mesh.dev/v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"svc\"},\"spec\":{\"ports\":[{\"port\":80,\"protocol\":null}]}}", "spec.ports[0].protocol", "must not be null" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileJson))]
+    public void Validate_HostileJson_ReportsPathInsteadOfThrowing(string json, string path, string message)
+    {
+        var resource = System.Text.Json.JsonSerializer.Deserialize<Mesh.Contracts.Resources.MeshResource>(json, Mesh.Contracts.Json.MeshJson.Options)!;
+
+        var errors = ResourceValidator.Validate(resource);
+
+        Assert.Contains(errors, e => e.Severity == ValidationSeverity.Error && e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_InvalidUtf8InSpecString_ReportsPathInsteadOfThrowing()
+    {
+        // 0xC3 0x28: a two-byte lead followed by '('. The parser keeps it raw; decoding it used to throw from SchemaWalker.
+        byte[] json = [.. System.Text.Encoding.UTF8.GetBytes(VsHead + "{\"hosts\":[\"rev"), 0xC3, 0x28, .. System.Text.Encoding.UTF8.GetBytes("iews\"]}}")];
+        var resource = System.Text.Json.JsonSerializer.Deserialize<Mesh.Contracts.Resources.MeshResource>(json, Mesh.Contracts.Json.MeshJson.Options)!;
+
+        var errors = ResourceValidator.Validate(resource);
+
+        var error = Assert.Single(errors);
+        Assert.Equal("spec.hosts[0]", error.Path);
+        Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_InvalidUtf8InSpecFieldName_ReportsTheObject()
+    {
+        byte[] json = [.. System.Text.Encoding.UTF8.GetBytes(VsHead + "{\"hosts\":[\"reviews\"],\"a"), 0xFF, .. System.Text.Encoding.UTF8.GetBytes("\":1}}")];
+        var resource = System.Text.Json.JsonSerializer.Deserialize<Mesh.Contracts.Resources.MeshResource>(json, Mesh.Contracts.Json.MeshJson.Options)!;
+
+        var error = Assert.Single(ResourceValidator.Validate(resource));
+
+        Assert.Equal("spec", error.Path);
+        Assert.Contains("field name #1 is not valid UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("default\n")]
+    [InlineData("a.b\n")]
+    [InlineData("\n")]
+    public void Dns1123_TrailingNewline_IsNotAName(string value)
+    {
+        // A regex "$" matches before a final newline; "default\n" was accepted as a namespace and written.
+        Assert.False(Dns1123.IsLabel(value));
+        Assert.False(Dns1123.IsSubdomain(value));
+        Assert.False(Dns1123.IsAddress(value));
+    }
+
+    [Fact]
+    public void Validate_NullablePropertySetToNull_Accepted()
+    {
+        // Optional fields may be null (YAML "subset:" with no value); only non-nullable members and list items may not.
+        var resource = System.Text.Json.JsonSerializer.Deserialize<Mesh.Contracts.Resources.MeshResource>(
+            VsHead + "{\"hosts\":[\"reviews\"],\"http\":[{\"timeout\":null,\"route\":[{\"destination\":{\"host\":\"reviews\",\"subset\":null}}]}]}}", Mesh.Contracts.Json.MeshJson.Options)!;
+
+        Assert.Empty(ResourceValidator.Validate(resource));
+    }
+
     [Fact]
     public void Validate_SeveralProblems_ReportsAll()
     {

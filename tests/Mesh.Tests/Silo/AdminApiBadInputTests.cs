@@ -51,6 +51,23 @@ public sealed class AdminApiBadInputTests(AdminApiFixture fixture, ITestOutputHe
         { "wrong content type", "PUT", VsPath, "hosts: [reviews]", HttpStatusCode.UnsupportedMediaType, "content type" },
         { "renew without names", "POST", "/api/v1/namespaces/default/endpoints/renew", "{\"names\":[],\"ttlSeconds\":10}", HttpStatusCode.BadRequest, "names" },
         { "conditional delete of missing", "DELETE", "/api/v1/namespaces/default/resources/VirtualService/nothere?resourceVersion=5", "", HttpStatusCode.Conflict, "does not exist" },
+        // Found by tests/Mesh.Tests/Fuzz: each of these was a 500 (NullReferenceException, a transcoding error or PostgreSQL refusing a NUL).
+        { "null apiVersion", "PUT", VsPath, Vs("reviews").Replace("\"networking.istio.io/v1\"", "null", StringComparison.Ordinal), HttpStatusCode.BadRequest, "apiVersion" },
+        { "null metadata", "PUT", VsPath, "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":null,\"spec\":{\"hosts\":[\"reviews\"]}}", HttpStatusCode.BadRequest, "metadata" },
+        { "null spec", "PUT", VsPath, "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":{\"name\":\"reviews\"},\"spec\":null}", HttpStatusCode.BadRequest, "spec" },
+        { "null list item in a spec", "PUT", VsPath, Vs("reviews").Replace("\"route\":[", "\"route\":[null,", StringComparison.Ordinal), HttpStatusCode.BadRequest, "spec.http[0].route[0]" },
+        { "null list item under a miscased field", "PUT", VsPath, Vs("reviews").Replace("\"route\":[", "\"Route\":[null,", StringComparison.Ordinal), HttpStatusCode.BadRequest, "spec.http[0].Route[0]" },
+        { "null label value", "PUT", "/api/v1/namespaces/default/services/x", Svc("x").Replace("\"name\":\"x\"", "\"name\":\"x\",\"labels\":{\"app\":null}", StringComparison.Ordinal), HttpStatusCode.BadRequest, "metadata.labels" },
+        { "null service ports", "PUT", "/api/v1/namespaces/default/services/x", Svc("x").Replace("[{\"port\":80}]", "null", StringComparison.Ordinal), HttpStatusCode.BadRequest, "spec.ports" },
+        { "null service port", "PUT", "/api/v1/namespaces/default/services/x", Svc("x").Replace("[{\"port\":80}]", "[null]", StringComparison.Ordinal), HttpStatusCode.BadRequest, "spec.ports[0]" },
+        { "NUL in an annotation", "PUT", VsPath, Vs("reviews").Replace("\"name\":\"reviews\"", "\"name\":\"reviews\",\"annotations\":{\"a\":\"x\\u0000\"}", StringComparison.Ordinal), HttpStatusCode.BadRequest, "metadata.annotations.a" },
+        { "NUL in a service spec", "PUT", "/api/v1/namespaces/default/services/x", Svc("x").Replace("{\"port\":80}", "{\"port\":80,\"name\":\"h\\u0000\"}", StringComparison.Ordinal), HttpStatusCode.BadRequest, "spec.ports[0].name" },
+        { "NUL in a name to renew", "POST", "/api/v1/namespaces/default/endpoints/renew", "{\"names\":[\"a\\u0000\"],\"ttlSeconds\":10}", HttpStatusCode.BadRequest, "names[0]" },
+        { "null endpoint service", "POST", "/api/v1/namespaces/default/endpoints", "{\"service\":null,\"address\":\"10.0.0.9\",\"port\":80}", HttpStatusCode.BadRequest, "service" },
+        { "NUL in registeredBy", "POST", "/api/v1/namespaces/default/endpoints", "{\"service\":\"reviews\",\"address\":\"10.0.0.9\",\"port\":80,\"registeredBy\":\"\\u0000\"}", HttpStatusCode.BadRequest, "registeredBy" },
+        { "no such API path", "POST", "/api/v1/namespaces/default/nothing", "{}", HttpStatusCode.NotFound, "no such API path" },
+        { "newline after the namespace", "POST", "/api/v1/namespaces/default%0A/resources/VirtualService", Vs("fresh"), HttpStatusCode.BadRequest, "metadata.namespace" },
+        { "query value of the wrong type", "DELETE", VsPath + "?resourceVersion=abc", "", HttpStatusCode.BadRequest, "\"field\":\"resourceVersion\"" },
     };
 
     [Theory]
@@ -71,6 +88,29 @@ public sealed class AdminApiBadInputTests(AdminApiFixture fixture, ITestOutputHe
         Assert.Equal(expected, response.StatusCode);
         Assert.Contains(mentions, text, StringComparison.Ordinal);
         Assert.StartsWith("{\"error\":", text, StringComparison.Ordinal);
+        Assert.Equal(before, await fixture.Silo.StoreRevisionAsync());
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xC3, 0x28 })]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]
+    [InlineData(new byte[] { 0xFF })]
+    public async Task InvalidUtf8InSpecString_Gets400NamingTheField_AndWritesNothing(byte[] bad)
+    {
+        var before = await fixture.Silo.StoreRevisionAsync();
+        var text = Vs("reviews");
+        var at = text.IndexOf("[\"reviews\"]", StringComparison.Ordinal) + 2;
+        byte[] body = [.. Encoding.UTF8.GetBytes(text[..at]), .. bad, .. Encoding.UTF8.GetBytes(text[at..])];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await fixture.Silo.Admin.PutAsync(VsPath, content);
+        var answer = await response.Content.ReadAsStringAsync();
+        output.WriteLine(answer);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"field\":\"spec.hosts[0]\"", answer, StringComparison.Ordinal);
+        Assert.Contains("not valid UTF-8", answer, StringComparison.Ordinal);
         Assert.Equal(before, await fixture.Silo.StoreRevisionAsync());
     }
 

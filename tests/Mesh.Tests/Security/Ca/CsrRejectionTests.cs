@@ -37,6 +37,38 @@ public sealed class CsrRejectionTests
         Assert.Contains("signature", ex.Message);
     }
 
+    [Theory]
+    [InlineData(0x01)]
+    [InlineData(0x80)]
+    [InlineData(0xFF)]
+    public void Issue_AnySingleByteOfTheDerChanged_IssuesOrThrowsInvalidCsr(int mask)
+    {
+        // Found by the API fuzzer: a CSR whose signature algorithm OID was changed (ecdsa-with-SHA256 -> unknown) made
+        // the loader throw an exception the CA did not turn into InvalidCsrException, so the API answered 500.
+        var pem = CaTestKit.EcCsr();
+        var der = Convert.FromBase64String(string.Concat(pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal))));
+        var escaped = new List<string>();
+        for (var i = 0; i < der.Length; i++)
+        {
+            var damaged = (byte[])der.Clone();
+            damaged[i] ^= (byte)mask;
+            var csr = System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE REQUEST", damaged);
+            try
+            {
+                _authority.Issue(csr, "default", "web");
+            }
+            catch (InvalidCsrException)
+            {
+            }
+            catch (Exception ex)
+            {
+                escaped.Add($"byte {i}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        Assert.True(escaped.Count == 0, string.Join("\n", escaped));
+    }
+
     [Fact]
     public void Issue_Rsa1024Csr_ThrowsWeakKey()
     {
