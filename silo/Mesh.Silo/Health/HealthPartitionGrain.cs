@@ -87,13 +87,13 @@ internal sealed partial class HealthPartitionGrain(
         return Task.FromResult(_status!);
     }
 
-    [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Health partition {Partition} active here (generation {Generation})")]
+    [LoggerMessage(EventId = 640, Level = LogLevel.Information, Message = "Health partition {Partition} active here (generation {Generation})")]
     private static partial void LogActivated(ILogger logger, int partition, long generation);
 
     [LoggerMessage(EventId = 533, Level = LogLevel.Warning, Message = "Lease reminder of health partition {Partition} not registered: {Reason}")]
     private static partial void LogBackstopNotRegistered(ILogger logger, int partition, string reason);
 
-    [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "Health partition {Partition} leaves this silo: {Reason}")]
+    [LoggerMessage(EventId = 641, Level = LogLevel.Information, Message = "Health partition {Partition} leaves this silo: {Reason}")]
     private static partial void LogDeactivated(ILogger logger, int partition, string reason);
 }
 

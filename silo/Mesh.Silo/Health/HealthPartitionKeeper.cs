@@ -40,6 +40,6 @@ internal sealed partial class HealthPartitionKeeper(
         }
     }
 
-    [LoggerMessage(EventId = 604, Level = LogLevel.Debug, Message = "Health partition {Partition} not reachable yet: {Reason}")]
+    [LoggerMessage(EventId = 642, Level = LogLevel.Debug, Message = "Health partition {Partition} not reachable yet: {Reason}")]
     private static partial void LogUnreachable(ILogger logger, int partition, string reason);
 }

@@ -131,7 +131,7 @@ internal sealed partial class HealthWriter(
         _wake.Set();
     }
 
-    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Wrote {Count} health changes of partition {Shard} at revision {Revision}")]
+    [LoggerMessage(EventId = 643, Level = LogLevel.Information, Message = "Wrote {Count} health changes of partition {Shard} at revision {Revision}")]
     private static partial void LogWritten(ILogger logger, int count, int shard, long revision);
 
     [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "Health changes of partition {Shard} could not be written")]

@@ -29,6 +29,6 @@ internal sealed partial class SchemaMigrationService(IMeshStore store, TimeProvi
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Warning, Message = "Waiting for the database before joining the cluster: {Reason}")]
+    [LoggerMessage(EventId = 710, Level = LogLevel.Warning, Message = "Waiting for the database before joining the cluster: {Reason}")]
     private static partial void LogWaiting(ILogger logger, string reason);
 }
