@@ -38,6 +38,24 @@ internal sealed class SiloProcess : IAsyncDisposable
     {
         var chosenPort = port ?? ManagedProcess.FreePort();
         var id = siloId ?? $"silo-{chosenPort}";
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(postgres, id, log, settings, chosenPort);
+            }
+            catch (InvalidOperationException ex) when (port is null && attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // A free port is only free when chosen: another process (or another silo's Orleans port, also chosen
+                // free and bound later) can take it before this silo binds. Only that race is retried, on a new port.
+                log?.WriteLine($"{id}: port {chosenPort} was taken before the silo bound it; retrying on another port");
+                chosenPort = ManagedProcess.FreePort();
+            }
+        }
+    }
+
+    private static async Task<SiloProcess> StartOnceAsync(string? postgres, string id, ITestOutputHelper? log, IReadOnlyDictionary<string, string?>? settings, int chosenPort)
+    {
         var environment = new Dictionary<string, string?>
         {
             ["Mesh__AdminToken"] = AdminToken,
