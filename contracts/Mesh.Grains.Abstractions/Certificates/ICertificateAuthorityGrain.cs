@@ -45,10 +45,9 @@ public enum CaRootOutcome
     StoreUnavailable,
 }
 
-/// <summary>What a credential change did; <see cref="ActiveThumbprint"/> is the signer afterwards when known.</summary>
+/// <summary>What a credential change did; <see cref="Problem"/> says why when the store was unavailable.</summary>
 [GenerateSerializer]
 [Alias("mesh.ca.root-command-result.v1")]
 public sealed record CaRootCommandResult(
     [property: Id(0)] CaRootOutcome Outcome,
-    [property: Id(1)] string? ActiveThumbprint,
-    [property: Id(2)] string? Problem);
+    [property: Id(1)] string? Problem = null);

@@ -14,18 +14,14 @@ internal sealed class CertificateAuthorityGrain(ICaStore store, TrustBundlePubli
     public Task<CaRootCommandResult> EnsureActiveRootAsync(SealedCaRoot candidate, CancellationToken cancellationToken) =>
         RunAsync(async () =>
         {
-            if (await ActiveAsync(cancellationToken) is { } active)
+            if ((await store.ListRootsAsync(cancellationToken)).Any(r => r.State == CaRootState.Active)
+                || !await store.TryAddRootAsync(Row(candidate, CaRootState.Active), cancellationToken))
             {
-                return new CaRootCommandResult(CaRootOutcome.Exists, active, null);
-            }
-
-            if (!await store.TryAddRootAsync(Row(candidate, CaRootState.Active), cancellationToken))
-            {
-                return new CaRootCommandResult(CaRootOutcome.Exists, await ActiveAsync(cancellationToken), null);
+                return new CaRootCommandResult(CaRootOutcome.Exists);
             }
 
             await publisher.PublishAsync(cancellationToken);
-            return new CaRootCommandResult(CaRootOutcome.Done, candidate.Thumbprint, null);
+            return new CaRootCommandResult(CaRootOutcome.Done);
         });
 
     public Task<CaRootCommandResult> AddRootAsync(SealedCaRoot root, CancellationToken cancellationToken) =>
@@ -33,11 +29,11 @@ internal sealed class CertificateAuthorityGrain(ICaStore store, TrustBundlePubli
         {
             if (!await store.TryAddRootAsync(Row(root, CaRootState.Pending), cancellationToken))
             {
-                return new CaRootCommandResult(CaRootOutcome.Exists, null, null);
+                return new CaRootCommandResult(CaRootOutcome.Exists);
             }
 
             await publisher.PublishAsync(cancellationToken);
-            return new CaRootCommandResult(CaRootOutcome.Done, await ActiveAsync(cancellationToken), null);
+            return new CaRootCommandResult(CaRootOutcome.Done);
         });
 
     public Task<CaRootCommandResult> ActivateRootAsync(string thumbprint, CancellationToken cancellationToken) =>
@@ -61,11 +57,8 @@ internal sealed class CertificateAuthorityGrain(ICaStore store, TrustBundlePubli
                 await publisher.PublishAsync(cancellationToken);
             }
 
-            return new CaRootCommandResult(outcome, await ActiveAsync(cancellationToken), null);
+            return new CaRootCommandResult(outcome);
         });
-
-    private async Task<string?> ActiveAsync(CancellationToken cancellationToken) =>
-        (await store.ListRootsAsync(cancellationToken)).FirstOrDefault(r => r.State == CaRootState.Active)?.Thumbprint;
 
     private static CaRootRow Row(SealedCaRoot root, CaRootState state) => new(root.Thumbprint, root.ChainPem, root.ProtectedKey, state, root.CreatedAt);
 
@@ -78,7 +71,7 @@ internal sealed class CertificateAuthorityGrain(ICaStore store, TrustBundlePubli
         }
         catch (StoreUnavailableException ex)
         {
-            return new CaRootCommandResult(CaRootOutcome.StoreUnavailable, null, ex.Message);
+            return new CaRootCommandResult(CaRootOutcome.StoreUnavailable, ex.Message);
         }
     }
 }
