@@ -102,4 +102,15 @@ internal static class ProcessMemory
         var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
+
+    /// <summary>User plus system CPU time the process has used so far, from /proc/PID/stat (Linux).</summary>
+    public static TimeSpan CpuTime(int processId)
+    {
+        // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+        var stat = File.ReadAllText($"/proc/{processId}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        // USER_HZ is 100 on Linux for every architecture .NET runs on.
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
 }

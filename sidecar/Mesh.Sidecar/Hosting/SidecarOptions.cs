@@ -60,6 +60,12 @@ internal sealed record SidecarOptions
     /// <summary>Requested workload certificate lifetime; null lets the silo choose (24 h by default).</summary>
     public int? CertificateTtlSeconds { get; init; }
 
+    /// <summary>
+    /// How much of an OpenAI-style request body (POST …/completions, …/embeddings) the sidecar reads to find the
+    /// model before routing; 0 turns model-aware routing off.
+    /// </summary>
+    public int InferenceBodyLimit { get; init; } = 64 * 1024;
+
     /// <summary>Version label of this workload (from --labels version=...), used in telemetry.</summary>
     public string? Version => Labels.TryGetValue("version", out var v) ? v : null;
 

@@ -17,7 +17,7 @@ internal static class SidecarOptionsParser
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
         "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
         "dependencies", "gateway-https-port", "silo-ca", "silo-identity",
-        "join-token", "cert-ttl",
+        "join-token", "cert-ttl", "inference-body-limit",
     ];
 
     public static SidecarOptions Parse(IReadOnlyList<string> args, IDictionary environment)
@@ -126,6 +126,7 @@ internal static class SidecarOptionsParser
                 : null,
             JoinToken = joinToken,
             CertificateTtlSeconds = Get(values, "cert-ttl") is { } ttl ? PositiveInt("cert-ttl", ttl) : null,
+            InferenceBodyLimit = Get(values, "inference-body-limit") is { } bodyLimit ? NonNegativeInt("inference-body-limit", bodyLimit) : 64 * 1024,
         };
     }
 
@@ -174,4 +175,9 @@ internal static class SidecarOptionsParser
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new SidecarOptionsException($"--{flag} '{value}' must be a positive integer");
+
+    private static int NonNegativeInt(string flag, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new SidecarOptionsException($"--{flag} '{value}' must be a whole number of bytes (0 turns it off)");
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Inference;
 using Mesh.Sidecar.Telemetry;
 using Microsoft.AspNetCore.Http;
 
@@ -10,7 +11,7 @@ namespace Mesh.Sidecar.Proxy;
 /// → virtual host → first matching route (Istio order) → faults, weighted cluster, rate limit, pool limit →
 /// <see cref="UpstreamForwarder"/>. Runs against one <see cref="RuntimeConfig"/> read once at the start.
 /// </summary>
-internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder forwarder, MirrorSender mirror, RequestTelemetry telemetry)
+internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder forwarder, MirrorSender mirror, RequestTelemetry telemetry, InferenceBodyInspector inference)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -23,6 +24,18 @@ internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder 
         ForwardAttempt? attempt = null;
         try
         {
+            // Before route matching: the model from the body becomes a header that VirtualService matches can use.
+            try
+            {
+                await inference.InspectAsync(context);
+            }
+            catch (InferenceBodyException ex)
+            {
+                flags = ResponseFlags.DownstreamTerminated;
+                await LocalReply.WriteAsync(context, StatusCodes.Status400BadRequest, ex.Message);
+                return;
+            }
+
             var host = config.Hosts.Find(context.Request.Host.Value ?? "");
             RouteMatcher? matcher = null;
             if (host is not null)

@@ -44,35 +44,10 @@ public sealed class StreamingEndToEndTests(ITestOutputHelper output)
 
         // Under the test app's own 30 MB Kestrel limit; the sidecar itself sets no body limit.
         const int Size = 24 * 1024 * 1024;
-        using var content = new StreamContent(new ZeroStream(Size));
+        using var content = new StreamContent(new GeneratedBody("", Size, ""));
         using var response = await client.Proxy.PostAsync("http://store:9000/upload", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal($"v1 received {Size}", await response.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>A body of unknown length (chunked), produced on the fly.</summary>
-    private sealed class ZeroStream(long length) : Stream
-    {
-        private long _left = length;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = (int)Math.Min(count, _left);
-            Array.Clear(buffer, offset, n);
-            _left -= n;
-            return n;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -112,6 +112,24 @@ internal sealed class UpstreamServer : IAsyncDisposable
 
                 await response.WriteAsync($"{Version} received {total}", context.RequestAborted);
                 break;
+            case var path when path?.EndsWith("/completions", StringComparison.Ordinal) == true:
+                // An inference call: proves the body arrived whole and unchanged after the sidecar read its prefix.
+                context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = null;
+                using (var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
+                {
+                    long length = 0;
+                    var buffer = new byte[64 * 1024];
+                    int n;
+                    while ((n = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+                    {
+                        hash.AppendData(buffer, 0, n);
+                        length += n;
+                    }
+
+                    await response.WriteAsync($"{Version} received {length} sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())}", context.RequestAborted);
+                }
+
+                break;
             default:
                 await response.WriteAsync(Version, context.RequestAborted);
                 break;

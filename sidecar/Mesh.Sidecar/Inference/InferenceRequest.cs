@@ -1,0 +1,14 @@
+namespace Mesh.Sidecar.Inference;
+
+/// <summary>
+/// What the sidecar learned from an OpenAI-style request body, kept on the request (HttpContext features) for the
+/// stages after routing. <see cref="PrefixBytes"/> is how much of the body was read before forwarding began.
+/// </summary>
+internal sealed record InferenceRequest(
+    string? Model,
+    bool ModelUnusable,
+    bool? Stream,
+    long? MaxTokens,
+    string? User,
+    InferenceScanOutcome Outcome,
+    int PrefixBytes);
