@@ -72,7 +72,7 @@ internal sealed class GenerationHandler(SimLlmOptions options, SimEngine engine,
             if (parsed.Stream)
             {
                 BeginStream(context.Response);
-                await context.Response.StartAsync(cancellationToken);
+                await context.Response.Body.FlushAsync(cancellationToken);
             }
 
             // Holds the slot, as a stuck engine would, until the client gives up.
@@ -103,7 +103,7 @@ internal sealed class GenerationHandler(SimLlmOptions options, SimEngine engine,
         }
 
         BeginStream(context.Response);
-        await context.Response.StartAsync(cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
         var first = true;
         await foreach (var token in generation.TokensAsync(cancellationToken))
         {
