@@ -58,7 +58,7 @@ internal sealed class GenerationHandler(SimLlmOptions options, SimEngine engine,
             return;
         }
 
-        using var slot = await engine.Scheduler.AcquireAsync(cancellationToken);
+        using var slot = await engine.Scheduler.AcquireAsync(parsed.Request.Model, cancellationToken);
         if (slot is null)
         {
             engine.Stats.QueueRejected();

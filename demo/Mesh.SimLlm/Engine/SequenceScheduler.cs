@@ -8,7 +8,7 @@ namespace Mesh.SimLlm.Engine;
 internal sealed class SequenceScheduler(int maxRunning, int maxWaiting)
 {
     private readonly Lock _lock = new();
-    private readonly LinkedList<TaskCompletionSource<SequenceSlot>> _waiting = new();
+    private readonly LinkedList<Waiter> _waiting = new();
     private readonly HashSet<SequenceSlot> _running = [];
 
     public int Running
@@ -45,15 +45,25 @@ internal sealed class SequenceScheduler(int maxRunning, int maxWaiting)
         }
     }
 
-    /// <summary>A slot, once one is free; null at once when the queue is full.</summary>
-    public async ValueTask<SequenceSlot?> AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>The distinct models of the running and of the waiting requests (for vLLM's LoRA info metric).</summary>
+    public (IReadOnlyList<string> Running, IReadOnlyList<string> Waiting) Models()
     {
-        LinkedListNode<TaskCompletionSource<SequenceSlot>> node;
+        lock (_lock)
+        {
+            return (_running.Select(s => s.Model).Distinct().Order(StringComparer.Ordinal).ToList(),
+                _waiting.Select(w => w.Model).Distinct().Order(StringComparer.Ordinal).ToList());
+        }
+    }
+
+    /// <summary>A slot for a request to <paramref name="model"/>, once one is free; null at once when the queue is full.</summary>
+    public async ValueTask<SequenceSlot?> AcquireAsync(string model, CancellationToken cancellationToken)
+    {
+        LinkedListNode<Waiter> node;
         lock (_lock)
         {
             if (_running.Count < maxRunning && _waiting.Count == 0)
             {
-                return Start();
+                return Start(model);
             }
 
             if (_waiting.Count >= maxWaiting)
@@ -61,7 +71,7 @@ internal sealed class SequenceScheduler(int maxRunning, int maxWaiting)
                 return null;
             }
 
-            node = _waiting.AddLast(new TaskCompletionSource<SequenceSlot>(TaskCreationOptions.RunContinuationsAsynchronously));
+            node = _waiting.AddLast(new Waiter(model, new TaskCompletionSource<SequenceSlot>(TaskCreationOptions.RunContinuationsAsynchronously)));
         }
 
         await using var registration = cancellationToken.Register(() =>
@@ -71,16 +81,16 @@ internal sealed class SequenceScheduler(int maxRunning, int maxWaiting)
                 if (node.List is not null)
                 {
                     _waiting.Remove(node);
-                    node.Value.TrySetCanceled(cancellationToken);
+                    node.Value.Slot.TrySetCanceled(cancellationToken);
                 }
             }
         });
-        return await node.Value.Task;
+        return await node.Value.Slot.Task;
     }
 
-    private SequenceSlot Start()
+    private SequenceSlot Start(string model)
     {
-        var slot = new SequenceSlot(this);
+        var slot = new SequenceSlot(this, model);
         _running.Add(slot);
         return slot;
     }
@@ -97,15 +107,19 @@ internal sealed class SequenceScheduler(int maxRunning, int maxWaiting)
             if (_waiting.First is { } next)
             {
                 _waiting.RemoveFirst();
-                next.Value.SetResult(Start());
+                next.Value.Slot.SetResult(Start(next.Value.Model));
             }
         }
     }
 }
 
+internal sealed record Waiter(string Model, TaskCompletionSource<SequenceSlot> Slot);
+
 /// <summary>A running sequence; disposing it frees its slot for the next waiter.</summary>
-internal sealed class SequenceSlot(SequenceScheduler scheduler) : IDisposable
+internal sealed class SequenceSlot(SequenceScheduler scheduler, string model) : IDisposable
 {
+    public string Model => model;
+
     private int _tokens;
 
     /// <summary>Prompt plus generated tokens: what the sequence holds in the KV cache.</summary>

@@ -13,12 +13,13 @@ namespace Mesh.SimLlm.Metrics;
 internal static class PrometheusText
 {
     public static void MapMetrics(this WebApplication app) =>
-        app.MapGet("/metrics", (SimEngine engine, Hosting.SimLlmOptions options) =>
-            Results.Text(Render(engine, options.ModelNames[0]), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", (SimEngine engine, Hosting.SimLlmOptions options, TimeProvider time) =>
+            Results.Text(Render(engine, options.ModelNames, time), "text/plain; version=0.0.4; charset=utf-8"));
 
-    public static string Render(SimEngine engine, string model)
+    public static string Render(SimEngine engine, IReadOnlyList<string> models, TimeProvider time)
     {
-        var label = $"model_name=\"{model.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+        var model = models[0];
+        var label = $"model_name=\"{Escape(model)}\"";
         var stats = AdminEndpoints.Stats(engine);
         var totals = stats.Totals;
         var text = new StringBuilder();
@@ -44,8 +45,25 @@ internal static class PrometheusText
         text.Append(ttft).Append("_bucket{").Append(label).Append(",le=\"+Inf\"} ").Append(Number(count)).Append('\n');
         text.Append(ttft).Append("_count{").Append(label).Append("} ").Append(Number(count)).Append('\n');
         text.Append(ttft).Append("_sum{").Append(label).Append("} ").Append(Number(sum)).Append('\n');
+        LoraInfo(text, engine, models, time);
         return text.ToString();
     }
+
+    /// <summary>
+    /// vLLM's LoRA gauge: served names after the first are adapters of it; the labels list those with running and
+    /// waiting requests, and the value is the sample's Unix time, so the newest series wins, as vLLM does.
+    /// </summary>
+    private static void LoraInfo(StringBuilder text, SimEngine engine, IReadOnlyList<string> models, TimeProvider time)
+    {
+        var adapters = models.Skip(1).ToHashSet(StringComparer.Ordinal);
+        var (running, waiting) = engine.Scheduler.Models();
+        var labels = $"max_lora=\"{adapters.Count}\",running_lora_adapters=\"{Escape(string.Join(',', running.Where(adapters.Contains)))}\"," +
+            $"waiting_lora_adapters=\"{Escape(string.Join(',', waiting.Where(adapters.Contains)))}\"";
+        Sample(text, "vllm:lora_requests_info", "gauge", "Running stats on lora requests.", labels, time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+    }
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
     private static void Sample(StringBuilder text, string name, string type, string help, string label, double value)
     {

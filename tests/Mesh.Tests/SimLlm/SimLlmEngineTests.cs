@@ -78,8 +78,10 @@ public sealed class SimLlmEngineTests
             var during = await server.StatsAsync();
             Assert.Equal(1, during.GetProperty("running").GetInt32());
             Assert.InRange(during.GetProperty("totals").GetProperty("completionTokens").GetInt64(), 1, 49);
-            Assert.True(during.GetProperty("kvBlocksInUse").GetInt64() >= 1);
-            Assert.True(await server.MetricAsync(SimLlmServer.Series("vllm:kv_cache_usage_perc")) > 0);
+            // Prompt (2 tokens) and the tokens generated so far fit one 16-token block until the 15th token.
+            Assert.Equal(1, during.GetProperty("kvBlocksInUse").GetInt64());
+            Assert.Equal(1 / 2048.0, during.GetProperty("kvCacheUsage").GetDouble());
+            Assert.Equal(1 / 2048.0, await server.MetricAsync(SimLlmServer.Series("vllm:kv_cache_usage_perc")));
 
             await abort.CancelAsync();
         }
@@ -92,12 +94,12 @@ public sealed class SimLlmEngineTests
     }
 
     [Fact]
-    public async Task Queue_SlotsFull_WaitingInMetricsThenQueueFull429_DisconnectedWaiterLeavesTheQueue()
+    public async Task Queue_SlotsFull_WaitingAndLoraAdaptersInMetricsThenQueueFull429_DisconnectedWaiterLeavesTheQueue()
     {
         await using var server = await SimLlmServer.StartAsync("--max-num-seqs", "1", "--max-queue", "1", "--retry-after-seconds", "3",
             "--time-scale", "1", "--inter-token-ms", "1000");
         using var abort = new CancellationTokenSource();
-        var request = new { prompt = "hold the slot", max_tokens = 100, stream = true };
+        var request = new { model = SimLlmServer.Adapter, prompt = "hold the slot", max_tokens = 100, stream = true };
         var running = await server.PostStreamingAsync("/v1/completions", request, abort.Token);
         await server.UntilStatsAsync(s => s.GetProperty("running").GetInt32() == 1, "one running");
         var waiting = server.PostStreamingAsync("/v1/completions", request, abort.Token);
@@ -109,12 +111,36 @@ public sealed class SimLlmEngineTests
         Assert.Equal("queue_full", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
         Assert.Equal(1, await server.MetricAsync(SimLlmServer.Series("vllm:num_requests_running")));
         Assert.Equal(1, await server.TotalAsync("queueRejections"));
+        var lora = (await server.Client.GetStringAsync("/metrics")).Split('\n').Single(l => l.StartsWith("vllm:lora_requests_info{", StringComparison.Ordinal));
+        Assert.StartsWith($"vllm:lora_requests_info{{max_lora=\"1\",running_lora_adapters=\"{SimLlmServer.Adapter}\",waiting_lora_adapters=\"{SimLlmServer.Adapter}\"}} ", lora, StringComparison.Ordinal);
 
         await abort.CancelAsync();
         running.Dispose();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         await server.UntilStatsAsync(s => s.GetProperty("running").GetInt32() == 0 && s.GetProperty("waiting").GetInt32() == 0, "slot and queue empty after both clients left");
         Assert.Equal(1, await server.TotalAsync("requests"));
+    }
+
+    [Fact]
+    public async Task LoadFactor_SecondRunningSequence_ModelTtftScaledByOnePlusAlpha()
+    {
+        await using var server = await SimLlmServer.StartAsync("--load-alpha", "0.5", "--time-scale", "1", "--inter-token-ms", "1000");
+        using var abort = new CancellationTokenSource();
+        var alone = await server.PostStreamingAsync("/v1/completions", new { prompt = "hold the slot", max_tokens = 100, stream = true }, abort.Token);
+        try
+        {
+            await server.UntilStatsAsync(s => s.GetProperty("running").GetInt32() == 1, "one running");
+            using var second = await server.PostStreamingAsync("/v1/completions", new { prompt = "load two", max_tokens = 100, stream = true }, abort.Token);
+
+            // 20 ms overhead + 0.5 ms a prompt token, × (1 + 0.5 × (running − 1)).
+            Assert.Equal((20 + (3 * 0.5)) * 1, double.Parse(Header(alone, "x-simllm-ttft-ms"), CultureInfo.InvariantCulture));
+            Assert.Equal((20 + (2 * 0.5)) * 1.5, double.Parse(Header(second, "x-simllm-ttft-ms"), CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            await abort.CancelAsync();
+            alone.Dispose();
+        }
     }
 
     [Fact]
