@@ -15,6 +15,10 @@ internal sealed class SimEngine(SimLlmOptions options, TimeProvider time, Sequen
 
     public EngineStats Stats => stats;
 
+    public TimeProvider Time => time;
+
+    public TimingModel Timing => timing;
+
     /// <summary>Plans the request on its slot; <paramref name="arrived"/> is when it reached the server (TTFT counts from there).</summary>
     public Generation Start(GenerationRequest request, SequenceSlot slot, long arrived)
     {
@@ -46,8 +50,4 @@ internal sealed class SimEngine(SimLlmOptions options, TimeProvider time, Sequen
             FinishReason = request.MaxTokens is null ? "stop" : "length",
         };
     }
-
-    internal TimeProvider Time => time;
-
-    internal TimingModel Timing => timing;
 }

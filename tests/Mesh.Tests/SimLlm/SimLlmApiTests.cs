@@ -47,6 +47,17 @@ public sealed class SimLlmApiTests(SimLlmFixture fixture) : IClassFixture<SimLlm
     }
 
     [Fact]
+    public async Task ChatCompletion_MaxCompletionTokensAndMaxTokens_TheNewerNameWins()
+    {
+        using var response = await Server.PostAsync("/v1/chat/completions",
+            new { messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 9, max_completion_tokens = 3 });
+        var usage = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("usage");
+
+        Assert.Equal(3, usage.GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(3, usage.GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task Completion_NoMaxTokens_DeterministicLengthInDefaultRangeAndStop()
     {
         using var response = await Server.PostAsync("/v1/completions", new { model = SimLlmServer.Adapter, prompt = "The quick brown fox." });
