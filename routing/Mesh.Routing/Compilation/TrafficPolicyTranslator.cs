@@ -10,6 +10,10 @@ internal static class TrafficPolicyTranslator
 {
     public const string RequestsPerSecondAnnotation = "ratelimit.mesh.dev/requests-per-second";
     public const string BurstAnnotation = "ratelimit.mesh.dev/burst";
+    public const string EndpointPickerAnnotation = "inference.mesh.dev/endpoint-picker";
+    public const string PrefixBytesAnnotation = "inference.mesh.dev/prefix-bytes";
+    public const string LoadBoundAnnotation = "inference.mesh.dev/load-bound";
+    public const string MetricsPathAnnotation = "inference.mesh.dev/metrics-path";
 
     /// <summary>A subset's policy replaces the rule's policy field by field (loadBalancer, connectionPool, ...), as in Istio.</summary>
     public static TrafficPolicy? Merge(TrafficPolicy? rule, TrafficPolicy? subset) =>
@@ -25,7 +29,7 @@ internal static class TrafficPolicyTranslator
 
     public static ClusterConfig Apply(ClusterConfig cluster, TrafficPolicy? policy, MeshResource? rule) => cluster with
     {
-        LoadBalancer = LoadBalancer(policy?.LoadBalancer),
+        LoadBalancer = InferencePicker(rule, LoadBalancer(policy?.LoadBalancer)),
         OutlierDetection = Outlier(policy?.OutlierDetection),
         ConnectionPool = Pool(policy?.ConnectionPool),
         Tls = Tls(policy?.Tls),
@@ -62,6 +66,34 @@ internal static class TrafficPolicyTranslator
             _ => LoadBalancerAlgorithm.RoundRobin,
         };
         return new LoadBalancerConfig { Algorithm = algorithm, LocalityAware = locality };
+    }
+
+    /// <summary>
+    /// Istio has no load balancer for model servers; a DestinationRule annotated
+    /// <c>inference.mesh.dev/endpoint-picker: prefix-aware</c> selects Mesh's (the Gateway API Inference Extension's
+    /// endpoint picker, east-west). Its locality setting is kept.
+    /// </summary>
+    public static LoadBalancerConfig InferencePicker(MeshResource? rule, LoadBalancerConfig configured)
+    {
+        var annotations = rule?.Metadata.Annotations;
+        if (annotations is null || !annotations.TryGetValue(EndpointPickerAnnotation, out var picker) || picker != "prefix-aware")
+        {
+            return configured;
+        }
+
+        var defaults = new InferencePickerConfig();
+        return configured with
+        {
+            Algorithm = LoadBalancerAlgorithm.InferencePicker,
+            Inference = new InferencePickerConfig
+            {
+                PrefixBytes = annotations.TryGetValue(PrefixBytesAnnotation, out var bytesText) &&
+                    int.TryParse(bytesText, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes : defaults.PrefixBytes,
+                LoadBound = annotations.TryGetValue(LoadBoundAnnotation, out var boundText) &&
+                    double.TryParse(boundText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var bound) && bound >= 1 ? bound : defaults.LoadBound,
+                MetricsPath = annotations.TryGetValue(MetricsPathAnnotation, out var path) && path.StartsWith('/') ? path : defaults.MetricsPath,
+            },
+        };
     }
 
     /// <summary>

@@ -57,6 +57,9 @@ public enum LoadBalancerAlgorithm
     LeastRequest,
     Random,
     ConsistentHash,
+
+    /// <summary>Model servers: prefix affinity by consistent hashing with bounded loads, fed by scraped load signals.</summary>
+    InferencePicker,
 }
 
 /// <summary>Endpoint weights apply to every algorithm.</summary>
@@ -68,6 +71,24 @@ public sealed record LoadBalancerConfig
 
     /// <summary>Prefer endpoints in the sidecar's own zone while any of them is healthy.</summary>
     public bool LocalityAware { get; init; } = true;
+
+    /// <summary>Settings of <see cref="LoadBalancerAlgorithm.InferencePicker"/>; null for the other algorithms.</summary>
+    public InferencePickerConfig? Inference { get; init; }
+}
+
+/// <summary>
+/// How the sidecar picks among model servers (docs/ai-traffic.md): the prompt's first <see cref="PrefixBytes"/> bytes
+/// choose a point on a hash ring; the first endpoint from there whose load is within <see cref="LoadBound"/> times
+/// the average takes the request. Load comes from each server's Prometheus <see cref="MetricsPath"/>.
+/// </summary>
+public sealed record InferencePickerConfig
+{
+    public int PrefixBytes { get; init; } = 512;
+    public double LoadBound { get; init; } = 1.25;
+    public string MetricsPath { get; init; } = "/metrics";
+
+    /// <summary>KV-cache use (0..1) from which a server counts as full and is passed over while others are not.</summary>
+    public double KvCacheFull { get; init; } = 0.95;
 }
 
 public enum HashKeySource

@@ -59,6 +59,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<MirrorSender>();
         services.AddSingleton<OutboundProxy>();
         services.AddSingleton<Inference.InferenceBodyInspector>();
+        services.AddHostedService<Inference.ModelServerScraper>();
         services.AddSingleton<InboundProxy>();
 
         services.AddSingleton<IstioMetrics>();

@@ -62,7 +62,7 @@ internal sealed class InferenceBodyInspector(SidecarOptions options)
         request.Body = new ReplayedBodyStream(buffer.AsMemory(0, filled), original);
         // What was read is not a JSON object: the model server will refuse it, so it is not routed as a model call.
         var wellFormed = scanner.Outcome is not (InferenceScanOutcome.Malformed or InferenceScanOutcome.NotAnObject);
-        var result = new InferenceRequest(wellFormed ? scanner.Model : null, scanner.ModelUnusable, scanner.Stream, scanner.MaxTokens, scanner.User, scanner.Outcome, filled);
+        var result = new InferenceRequest(wellFormed ? scanner.Model : null, scanner.ModelUnusable, scanner.Stream, scanner.MaxTokens, scanner.User, scanner.Outcome, filled, scanner.Prompt);
         if (result.Model is { } model)
         {
             request.Headers[ModelHeader] = model;

@@ -11,4 +11,5 @@ internal sealed record InferenceRequest(
     long? MaxTokens,
     string? User,
     InferenceScanOutcome Outcome,
-    int PrefixBytes);
+    int PrefixBytes,
+    PromptPrefixHasher Prompt);

@@ -58,6 +58,7 @@ internal sealed class InferenceRequestScanner
     private bool _expectKeyAfterComma;
     private int _nestedDepth;
     private bool _nestedInString;
+    private bool _inPrompt;
 
     public string? Model { get; private set; }
 
@@ -70,6 +71,9 @@ internal sealed class InferenceRequestScanner
     public long? MaxTokens { get; private set; }
 
     public string? User { get; private set; }
+
+    /// <summary>Block hashes of the <c>messages</c> or <c>prompt</c> value's raw bytes, for prefix-aware endpoint picking.</summary>
+    public PromptPrefixHasher Prompt { get; } = new();
 
     public InferenceScanOutcome Outcome => _outcome;
 
@@ -91,6 +95,11 @@ internal sealed class InferenceRequestScanner
 
     private void Step(byte b)
     {
+        if (_inPrompt && _state is State.InString or State.InScalar or State.InNested)
+        {
+            Prompt.Add(b);
+        }
+
         switch (_state)
         {
             case State.BeforeObject:
@@ -204,6 +213,12 @@ internal sealed class InferenceRequestScanner
         }
 
         _expectKeyAfterComma = false;
+        _inPrompt = KeyName() is "messages" or "prompt";
+        if (_inPrompt)
+        {
+            Prompt.Add(b);
+        }
+
         _valueLength = 0;
         _valueTooLong = false;
         _escaped = false;
@@ -249,6 +264,7 @@ internal sealed class InferenceRequestScanner
                 if (--_nestedDepth == 0)
                 {
                     _state = State.AfterValue;
+                    _inPrompt = false;
                 }
 
                 break;
@@ -288,6 +304,7 @@ internal sealed class InferenceRequestScanner
     private void Record(bool isString)
     {
         _state = State.AfterValue;
+        _inPrompt = false;
         var value = _value.AsSpan(0, _valueLength);
         switch (KeyName())
         {
@@ -324,6 +341,8 @@ internal sealed class InferenceRequestScanner
         var k when k.SequenceEqual("max_tokens"u8) => "max_tokens",
         var k when k.SequenceEqual("max_completion_tokens"u8) => "max_completion_tokens",
         var k when k.SequenceEqual("user"u8) => "user",
+        var k when k.SequenceEqual("messages"u8) => "messages",
+        var k when k.SequenceEqual("prompt"u8) => "prompt",
         _ => null,
     };
 

@@ -36,6 +36,7 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
                     ("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes()),
                     ("dotnet_gc_heap_size_bytes", "Managed heap size after the last collection.", GC.GetGCMemoryInfo().HeapSizeBytes),
                 ]), context.RequestAborted);
+                await response.WriteAsync(Inference.EndpointLoadGauges.Write(current), context.RequestAborted);
                 break;
             case "/ready":
                 response.StatusCode = holder.HasConfig ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;

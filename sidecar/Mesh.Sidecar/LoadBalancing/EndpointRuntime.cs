@@ -50,9 +50,15 @@ internal sealed class EndpointState
     /// <summary>Why the current (or last) ejection happened, for the silo's outlier report.</summary>
     public volatile string? EjectionReason;
 
+    /// <summary>Load the model server reported on its metrics page (running + waiting sequences); see <see cref="ModelServerLoad"/>.</summary>
+    public volatile ModelServerLoad? ScrapedLoad;
+
     public bool IsEjected(long nowTicks)
     {
         var until = Volatile.Read(ref EjectedUntilTicks);
         return until != 0 && until > nowTicks;
     }
 }
+
+/// <summary>One scrape of a model server's metrics: sequences running and waiting, KV-cache use (0..1), and when.</summary>
+internal sealed record ModelServerLoad(int Running, int Waiting, double KvCacheUsage, long AtTicks);

@@ -9,6 +9,7 @@ internal static class LoadBalancerFactory
         LoadBalancerAlgorithm.LeastRequest => new LeastRequestBalancer(random),
         LoadBalancerAlgorithm.Random => new RandomBalancer(random),
         LoadBalancerAlgorithm.ConsistentHash when config.HashKey is { } key => new RingHashBalancer(endpoints, key, config.MinimumRingSize, random),
+        LoadBalancerAlgorithm.InferencePicker when config.Inference is { } inference => new InferenceEndpointPicker(endpoints, inference, random),
         _ => new RoundRobinBalancer(endpoints),
     };
 }

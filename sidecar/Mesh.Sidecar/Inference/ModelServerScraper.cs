@@ -1,0 +1,84 @@
+using Mesh.Routing.Model;
+using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.LoadBalancing;
+using Mesh.Sidecar.Proxy;
+using Mesh.Sidecar.Security;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Sidecar.Inference;
+
+/// <summary>
+/// Every <see cref="Interval"/>, fetches the metrics page of each endpoint of every cluster that picks with
+/// <see cref="InferenceEndpointPicker"/>, and stores the load it reports on the endpoint. Each sidecar scrapes for
+/// itself: no shared state, and a server that stops answering simply goes stale (the picker then falls back to the
+/// requests in flight).
+/// </summary>
+internal sealed partial class ModelServerScraper(
+    ProxyConfigHolder holder,
+    UpstreamClient upstream,
+    MeshTlsConnector mtls,
+    TimeProvider time,
+    ILogger<ModelServerScraper> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan ScrapeTimeout = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var scrapes = new List<Task>();
+            foreach (var cluster in holder.Current.Clusters.Values)
+            {
+                if (cluster.Config.LoadBalancer is { Algorithm: LoadBalancerAlgorithm.InferencePicker, Inference: { } inference })
+                {
+                    foreach (var endpoint in cluster.Endpoints)
+                    {
+                        scrapes.Add(ScrapeAsync(cluster, endpoint, inference.MetricsPath, stoppingToken));
+                    }
+                }
+            }
+
+            await Task.WhenAll(scrapes);
+        }
+    }
+
+    private async Task ScrapeAsync(ClusterRuntime cluster, EndpointRuntime endpoint, string path, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ScrapeTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.DestinationPrefix + path);
+            if (endpoint.Config.Identity is { } identity)
+            {
+                request.Options.Set(MeshTlsConnector.ExpectedIdentity, identity);
+            }
+
+            var invoker = mtls.Applies(cluster, endpoint) ? mtls.Invoker : upstream.Invoker;
+            using var response = await invoker.SendAsync(request, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            if (ModelServerMetrics.Parse(text, time.GetUtcNow().UtcTicks) is { } load)
+            {
+                endpoint.State.ScrapedLoad = load;
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                LogScrapeFailed(logger, endpoint.DestinationPrefix + path, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 90, Level = LogLevel.Debug, Message = "Model server metrics at {Url} could not be read: {Reason}")]
+    private static partial void LogScrapeFailed(ILogger logger, string url, string reason);
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using Mesh.Contracts.Domains;
+using Mesh.Tests.Infrastructure;
+using Mesh.Tests.SimLlm;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Sidecar.EndToEnd;
+
+/// <summary>
+/// The prefix- and load-aware endpoint picker through a real sidecar process in front of real SimLLM replicas.
+/// </summary>
+public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
+{
+    private const string Host = "llm";
+
+    [Fact]
+    public async Task PromptGroups_EachStaysOnOneReplica_AndItsLaterRequestsHitThePrefixCache()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var replicas = await Replicas.StartAsync(4);
+        var client = await StartPickerMeshAsync(mesh, replicas);
+
+        for (var group = 0; group < 3; group++)
+        {
+            var system = $"You are assistant number {group}. " + string.Join(' ', Enumerable.Range(0, 150).Select(i => $"rule{group}-{i}"));
+            var homes = new HashSet<int>();
+            for (var question = 0; question < 4; question++)
+            {
+                var before = await replicas.RequestCountsAsync();
+                using var response = await ChatAsync(client, system, $"question {question} of group {group}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                homes.Add(await replicas.WhichServedAsync(before));
+                if (question > 0)
+                {
+                    var cached = int.Parse(response.Headers.GetValues("x-simllm-cached-tokens").Single(), CultureInfo.InvariantCulture);
+                    Assert.True(cached > 100, $"group {group} question {question}: only {cached} prompt tokens were cached");
+                }
+            }
+
+            Assert.Single(homes);
+        }
+    }
+
+    [Fact]
+    public async Task BusyReplica_ItsPromptGroupSpillsToAnother_ThenComesBackWhenItIsIdle()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var replicas = await Replicas.StartAsync(2, "--max-num-seqs", "2");
+        var client = await StartPickerMeshAsync(mesh, replicas);
+        var system = "You are a careful reviewer. " + string.Join(' ', Enumerable.Range(0, 150).Select(i => $"policy-{i}"));
+
+        var before = await replicas.RequestCountsAsync();
+        using (var first = await ChatAsync(client, system, "first"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        var home = await replicas.WhichServedAsync(before);
+        var busy = replicas[home];
+        // Fill the home replica: two hung requests hold its two slots, two more wait in its queue.
+        Assert.True((await busy.Client.PostAsJsonAsync("/admin/failure", new { mode = "hang-before-first-token" })).IsSuccessStatusCode);
+        using var hold = new CancellationTokenSource();
+        var hung = Enumerable.Range(0, 4).Select(i => busy.PostStreamingAsync("/v1/chat/completions", new
+        {
+            model = SimLlmServer.Model,
+            stream = true,
+            messages = new[] { new { role = "user", content = $"occupy {i}" } },
+        }, hold.Token)).ToList();
+        var endpoint = $"endpoint=\"127.0.0.1:{busy.BaseAddress.Port}\",signal=\"waiting\"";
+        await Poll.UntilTrueAsync(async () => (await client.MetricsAsync()).Split('\n').Any(l => l.Contains(endpoint, StringComparison.Ordinal) && l.EndsWith(" 2", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(20), () => "the sidecar never saw the busy replica's queue");
+
+        before = await replicas.RequestCountsAsync();
+        using (var spilled = await ChatAsync(client, system, "while busy"))
+        {
+            Assert.Equal(HttpStatusCode.OK, spilled.StatusCode);
+        }
+
+        Assert.NotEqual(home, await replicas.WhichServedAsync(before));
+
+        // The two admitted streams already have their headers; ending them is disposing them. The queued two are cancelled.
+        await hold.CancelAsync();
+        foreach (var request in hung)
+        {
+            try
+            {
+                (await request).Dispose();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Assert.True((await busy.Client.PostAsJsonAsync("/admin/failure", new { mode = "none" })).IsSuccessStatusCode);
+        var idle = $"endpoint=\"127.0.0.1:{busy.BaseAddress.Port}\",signal=\"running\"";
+        await Poll.UntilTrueAsync(async () => (await client.MetricsAsync()).Split('\n').Any(l => l.Contains(idle, StringComparison.Ordinal) && l.EndsWith(" 0", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(20), () => "the sidecar never saw the replica go idle");
+        before = await replicas.RequestCountsAsync();
+        using (var back = await ChatAsync(client, system, "after"))
+        {
+            Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        }
+
+        Assert.Equal(home, await replicas.WhichServedAsync(before));
+    }
+
+    private static async Task<SidecarProcess> StartPickerMeshAsync(MeshTestBed mesh, Replicas replicas)
+    {
+        await mesh.Silo.Admin.PutServiceAsync(TestResources.Service(Host, 8000));
+        foreach (var replica in replicas)
+        {
+            await mesh.Silo.Admin.RegisterAsync(new EndpointRegistration
+            {
+                Service = Host,
+                Address = "127.0.0.1",
+                Port = replica.BaseAddress.Port,
+                Labels = new Dictionary<string, string> { ["app"] = Host, ["version"] = "v1" },
+            });
+        }
+
+        await mesh.ApplyAsync(IstioResources.DestinationRule(Host, new { host = Host },
+            new Dictionary<string, string> { ["inference.mesh.dev/endpoint-picker"] = "prefix-aware" }));
+        var client = await mesh.StartSidecarAsync("chat-app");
+        await mesh.SyncAsync(client);
+        return client;
+    }
+
+    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, string system, string user) =>
+        client.Proxy.PostAsJsonAsync($"http://{Host}:8000/v1/chat/completions", new
+        {
+            model = SimLlmServer.Model,
+            max_tokens = 4,
+            messages = new[] { new { role = "system", content = system }, new { role = "user", content = user } },
+        });
+
+    /// <summary>SimLLM replicas, and which of them served a request (from their own request counts).</summary>
+    private sealed class Replicas : List<SimLlmServer>, IAsyncDisposable
+    {
+        public static async Task<Replicas> StartAsync(int count, params string[] args)
+        {
+            var replicas = new Replicas();
+            try
+            {
+                foreach (var server in await Task.WhenAll(Enumerable.Range(0, count).Select(_ => SimLlmServer.StartAsync(args))))
+                {
+                    replicas.Add(server);
+                }
+
+                return replicas;
+            }
+            catch
+            {
+                await replicas.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async Task<long[]> RequestCountsAsync() => await Task.WhenAll(this.Select(r => r.TotalAsync("requests")));
+
+        public async Task<int> WhichServedAsync(long[] before)
+        {
+            var after = await RequestCountsAsync();
+            var served = Enumerable.Range(0, Count).Where(i => after[i] > before[i]).ToList();
+            Assert.Single(served);
+            return served[0];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var replica in this)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+}
