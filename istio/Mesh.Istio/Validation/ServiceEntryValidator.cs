@@ -1,4 +1,6 @@
+using System.Net;
 using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Validation.Schema;
 
 namespace Mesh.Istio.Validation;
 
@@ -32,10 +34,11 @@ internal static class ServiceEntryValidator
 
             context.Port($"spec.ports[{i}].number", port.Number);
             context.Port($"spec.ports[{i}].targetPort", port.TargetPort);
-            context.OneOf($"spec.ports[{i}].protocol", port.Protocol?.ToUpperInvariant(), GatewayValidator.Protocols);
+            Protocol($"spec.ports[{i}].protocol", port.Protocol, context);
         }
 
-        context.OneOf("spec.resolution", spec.Resolution, "NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN");
+        Visibility.Check("spec.exportTo", spec.ExportTo, serviceEntry: true, context);
+        context.OneOf("spec.resolution", spec.Resolution, "NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS");
         context.OneOf("spec.location", spec.Location, "MESH_EXTERNAL", "MESH_INTERNAL");
         if (spec.Endpoints is { Count: > 0 } && spec.WorkloadSelector is not null)
         {
@@ -72,8 +75,65 @@ internal static class ServiceEntryValidator
         context.NonNegative($"{path}.weight", spec.Weight);
     }
 
-    public static void Sidecar(SidecarSpec spec, ValidationContext context)
+    /// <summary>An empty protocol is valid Istio: the proxy sniffs it.</summary>
+    private static void Protocol(string path, string? protocol, ValidationContext context)
     {
+        if (!string.IsNullOrEmpty(protocol))
+        {
+            context.OneOf(path, protocol.ToUpperInvariant(), GatewayValidator.Protocols);
+        }
+    }
+
+    public static void Sidecar(SidecarSpec spec, SidecarExtras extras, ValidationContext context)
+    {
+        for (var i = 0; i < (extras.Ingress?.Count ?? 0); i++)
+        {
+            var ingress = extras.Ingress![i];
+            var path = $"spec.ingress[{i}]";
+            if (ingress.Port is not { } port)
+            {
+                context.Error($"{path}.port", "is required");
+            }
+            else
+            {
+                SidecarPort(port, $"{path}.port", context);
+            }
+
+            Bind(ingress.Bind, $"{path}.bind", context);
+        }
+
+        for (var i = 0; i < (extras.Egress?.Count ?? 0); i++)
+        {
+            var egress = extras.Egress![i];
+            if (egress.Port is { } port)
+            {
+                SidecarPort(port, $"spec.egress[{i}].port", context);
+            }
+
+            context.OneOf($"spec.egress[{i}].captureMode", egress.CaptureMode, "DEFAULT", "IPTABLES", "NONE");
+            if (egress.Bind is { } bind && !bind.StartsWith("unix://", StringComparison.Ordinal))
+            {
+                Bind(bind, $"spec.egress[{i}].bind", context);
+            }
+        }
+
+        if (extras.OutboundTrafficPolicy is { EgressProxy: { } proxy } policy)
+        {
+            if (policy.Mode != "ALLOW_ANY")
+            {
+                context.Error("spec.outboundTrafficPolicy.egressProxy", "sidecar: egress_proxy must be set only with ALLOW_ANY outbound_traffic_policy mode");
+            }
+            else if (proxy.Port is null)
+            {
+                context.Error("spec.outboundTrafficPolicy.egressProxy.port", "sidecar: egress_proxy port must be non-nil");
+            }
+            else
+            {
+                VirtualServiceValidator.Destination(proxy, "spec.outboundTrafficPolicy.egressProxy", context);
+            }
+        }
+
+
         for (var i = 0; i < (spec.Egress?.Count ?? 0); i++)
         {
             var hosts = spec.Egress![i].Hosts;
@@ -89,6 +149,25 @@ internal static class ServiceEntryValidator
                     context.Error($"spec.egress[{i}].hosts[{h}]", $"\"{hosts[h]}\" must be namespace/host (namespace may be * or .)");
                 }
             }
+        }
+    }
+
+    private static void SidecarPort(GatewayPort port, string path, ValidationContext context)
+    {
+        if (port.Name is { Length: > 0 } name && !Dns1123.IsLabel(name))
+        {
+            context.Error($"{path}.name", $"invalid port name: {name}");
+        }
+
+        Protocol($"{path}.protocol", port.Protocol, context);
+        context.Port($"{path}.number", port.Number ?? 0);
+    }
+
+    private static void Bind(string? bind, string path, ValidationContext context)
+    {
+        if (bind is { Length: > 0 } && !IPAddress.TryParse(bind, out _))
+        {
+            context.Error(path, $"\"{bind}\" is not a valid IP address");
         }
     }
 }
