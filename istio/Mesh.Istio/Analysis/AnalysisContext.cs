@@ -75,5 +75,5 @@ internal sealed class AnalysisContext(IReadOnlyList<MeshResource> all, IReadOnly
     public static string Display(MeshResource resource) => $"{resource.Kind} {FullName(resource)}";
 
     private void Add(MeshResource resource, IstioMessage type, string path, object[] args) =>
-        Messages.Add(new ValidationMessage(type.Severity, type.Code, path, $"{Display(resource)}: {type.Format(args)}"));
+        Messages.Add(new ValidationMessage(type.Severity, type.Code, path, $"{Display(resource)}: {type.Format(args)}") { Resource = Display(resource) });
 }

@@ -37,7 +37,7 @@ public static class ConfigAnalyzer
         foreach (var resource in resources)
         {
             var findings = ResourceValidator.Validate(resource);
-            messages.AddRange(findings.Select(f => f with { Message = $"{AnalysisContext.Display(resource)}: {f.Message}" }));
+            messages.AddRange(findings.Select(f => f with { Message = $"{AnalysisContext.Display(resource)}: {f.Message}", Resource = AnalysisContext.Display(resource) }));
             if (!findings.Any(f => f.Severity == ValidationSeverity.Error))
             {
                 valid.Add(resource);

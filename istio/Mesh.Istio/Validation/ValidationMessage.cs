@@ -22,5 +22,8 @@ public sealed record ValidationMessage(ValidationSeverity Severity, string Code,
     public const string SchemaError = "IST0106";
     public const string ReferencedResourceNotFound = "IST0101";
 
+    /// <summary>"Kind namespace/name" of the resource an analyzer finding is reported on (the message starts with it too).</summary>
+    public string? Resource { get; init; }
+
     public override string ToString() => Path.Length == 0 ? $"{Severity} [{Code}] {Message}" : $"{Severity} [{Code}] {Path}: {Message}";
 }
