@@ -43,6 +43,8 @@ public sealed class IstioParityValidationTests
         { Doc("VirtualService", "  hosts: [ratings]\n  http:\n  - fault: { delay: { percent: 10, fixedDelay: 0.5s } }\n    route: [ { destination: { host: ratings } } ]"), "" },
         // Istio accepts a delay whose fixedDelay is unset; it delays nothing, and the mesh says so.
         { Doc("VirtualService", "  hosts: [ratings]\n  http:\n  - fault: { delay: { percent: 5 } }\n    route: [ { destination: { host: ratings } } ]"), "MESH101 spec.http[0].fault.delay" },
+        // workloadentry-valid.yaml (istio/istio pkg/config/validation/testdata/crds): no address, but a network.
+        { Doc("WorkloadEntry", "  network: network-2\n  labels: { app: x }"), "MESH101 spec.address" },
         // A ServiceEntry port with an empty protocol (Istio sniffs it).
         { Doc("ServiceEntry", "  hosts: [api.example.com]\n  ports: [ { number: 443, name: https, protocol: '' } ]\n  resolution: DNS"), "" },
         { Doc("ServiceEntry", "  hosts: [api.example.com]\n  addresses: [240.0.0.1]\n  exportTo: ['~']\n  ports: [ { number: 80, name: http, protocol: HTTP } ]\n  resolution: DYNAMIC_DNS"),
@@ -100,6 +102,17 @@ public sealed class IstioParityValidationTests
         { Doc("ServiceEntry", "  hosts: [a.com]\n  ports: [ { number: 80, name: x, protocol: SMTP } ]\n  resolution: DNS"), "spec.ports[0].protocol", "\"SMTP\" is not valid" },
         { Doc("ServiceEntry", "  hosts: [a.com]\n  exportTo: ['~', '*']\n  ports: [ { number: 80, name: x } ]\n  resolution: DNS"), "spec.exportTo", "cannot have both public (*) and non-public" },
         { Doc("Gateway", "  servers:\n  - port: { number: 443, name: https, protocol: HTTPS }\n    hosts: ['*']\n    tls: { mode: SIMPLE, credentialName: c, maxProtocolVersion: TLSV9 }"), "spec.servers[0].tls.maxProtocolVersion", "\"TLSV9\" is not valid" },
+        // istio/istio pkg/config/validation/testdata/crds/serviceentry-invalid.yaml, workloadentry-invalid.yaml, authz-valid.yaml.
+        { Doc("ServiceEntry", "  hosts: ['*']"), "spec.hosts[0]", "invalid host *" },
+        { Doc("ServiceEntry", "  hosts: [example.com]\n  addresses: [1.2.3.4/16]\n  resolution: DNS"), "spec.addresses[0]", "CIDR addresses are allowed only for NONE/STATIC resolution types" },
+        { Doc("ServiceEntry", "  hosts: [example.com]\n  ports: [ { name: a, number: 1 }, { name: a, number: 12 } ]"), "spec.ports[1].name", "duplicate port names: a" },
+        { Doc("ServiceEntry", "  hosts: [example.com]\n  resolution: NONE\n  endpoints: [ { address: 1.2.3.4 } ]"), "spec.endpoints", "no endpoints should be provided for resolution type none" },
+        { Doc("ServiceEntry", "  hosts: [example.com]\n  resolution: DNS_ROUND_ROBIN\n  endpoints: [ { address: sub1.example.com }, { address: sub2.example.com } ]"), "spec.endpoints", "there must only be 0 or 1 endpoint" },
+        { Doc("WorkloadEntry", "  address: unix://relative"), "spec.address", "must be an absolute socket path" },
+        { Doc("WorkloadEntry", "  address: 'unix://@foo'\n  ports: { http: 80 }"), "spec.ports", "unix socket endpoints cannot have ports" },
+        { Doc("WorkloadEntry", "  address: 1.1.1.1\n  ports: { '@': 80 }"), "spec.ports.@", "invalid port name: @" },
+        { Doc("WorkloadEntry", "  labels: { app: x }"), "spec.address", "is required (or set network)" },
+        { Doc("AuthorizationPolicy", "  rules:\n  - from: [ { source: { serviceAccounts: [default/sleep] } } ]"), "spec.rules[0].from[0].source.serviceAccounts", "refused because ignoring it would change who the policy lets in" },
     };
 
     [Theory]
