@@ -101,7 +101,7 @@ internal static class SchemaWalker
                         var match = info.Properties.FirstOrDefault(p => p.Name == property.Name);
                         var note = IstioFields.Find(info.Type, property.Name);
                         var fieldPath = $"{path}.{property.Name}";
-                        if (note is not null && !noted && property.Value.ValueKind != JsonValueKind.Null)
+                        if (note is not null && !noted && property.Value.ValueKind != JsonValueKind.Null && (note.Matters?.Invoke(property.Value) ?? true))
                         {
                             context.Warning(note.Code, fieldPath, Describe(note));
                         }

@@ -47,6 +47,8 @@ public sealed class IstioParityValidationTests
         { Doc("WorkloadEntry", "  network: network-2\n  labels: { app: x }"), "MESH101 spec.address" },
         // reqauth-valid.yaml (istio/istio pkg/config/validation/testdata/crds): spaceDelimitedClaims.
         { Doc("RequestAuthentication", "  jwtRules:\n  - issuer: https://example.com\n    spaceDelimitedClaims: [custom_scope]"), "MESH101 spec.jwtRules[0].spaceDelimitedClaims" },
+        // exportTo: ['*'] is what sidecars do anyway: nothing to warn of.
+        { Doc("VirtualService", "  hosts: [ratings]\n  exportTo: ['*']\n  http:\n  - route: [ { destination: { host: ratings } } ]"), "" },
         // A ServiceEntry port with an empty protocol (Istio sniffs it).
         { Doc("ServiceEntry", "  hosts: [api.example.com]\n  ports: [ { number: 443, name: https, protocol: '' } ]\n  resolution: DNS"), "" },
         { Doc("ServiceEntry", "  hosts: [api.example.com]\n  addresses: [240.0.0.1]\n  exportTo: ['~']\n  ports: [ { number: 80, name: http, protocol: HTTP } ]\n  resolution: DYNAMIC_DNS"),
