@@ -38,6 +38,18 @@ internal static class DestinationRuleValidator
     private static void PolicyExtras(TrafficPolicyExtras? policy, string path, ValidationContext context)
     {
         ClientTls(policy?.Tls, $"{path}.tls", context);
+        if (policy?.LoadBalancer?.Warmup is { } warmup)
+        {
+            var w = $"{path}.loadBalancer.warmup";
+            context.Required($"{w}.duration", warmup.Duration);
+            context.Duration($"{w}.duration", warmup.Duration);
+            context.Range($"{w}.minimumPercent", warmup.MinimumPercent, 0, 100);
+            if (warmup.Aggression is < 0)
+            {
+                context.Error($"{w}.aggression", $"{warmup.Aggression} must not be negative");
+            }
+        }
+
         for (var i = 0; i < (policy?.PortLevelSettings?.Count ?? 0); i++)
         {
             var portPath = $"{path}.portLevelSettings[{i}]";

@@ -97,6 +97,10 @@ public sealed class IstioParityValidationTests
         { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    tls: { mode: MUTUAL, privateKey: /k }"), "spec.trafficPolicy.tls.clientCertificate", "client certificate required for mutual tls" },
         { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    tls: { mode: SIMPLE, credentialName: c, caCertificates: /ca }"), "spec.trafficPolicy.tls", "cannot specify client certificates or CA certificate or CA CRL If credentialName is set" },
         { Doc("DestinationRule", "  host: a\n  subsets:\n  - name: v1\n    trafficPolicy:\n      portLevelSettings:\n      - port: { number: 70000 }\n        tls: { mode: SIMPLE }"), "spec.subsets[0].trafficPolicy.portLevelSettings[0].port.number", "out of range" },
+        // istio/istio pkg/config/validation/testdata/crds/destinationrule-invalid.yaml: warmup bounds.
+        { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    loadBalancer:\n      warmup: { duration: 300s, minimumPercent: 150.0 }"), "spec.trafficPolicy.loadBalancer.warmup.minimumPercent", "out of range" },
+        { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    loadBalancer:\n      warmup: { minimumPercent: 5.0 }"), "spec.trafficPolicy.loadBalancer.warmup.duration", "is required" },
+        { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    loadBalancer:\n      warmup: { duration: 300s, aggression: -0.1 }"), "spec.trafficPolicy.loadBalancer.warmup.aggression", "must not be negative" },
         { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    proxyProtocol: { version: V3 }"), "spec.trafficPolicy.proxyProtocol.version", "\"V3\" is not valid" },
         { Doc("Sidecar", "  ingress:\n  - defaultEndpoint: 127.0.0.1:8080"), "spec.ingress[0].port", "is required" },
         { Doc("Sidecar", "  ingress:\n  - port: { number: 9080, protocol: SMTP }"), "spec.ingress[0].port.protocol", "\"SMTP\" is not valid" },

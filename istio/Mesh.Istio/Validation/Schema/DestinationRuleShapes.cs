@@ -94,6 +94,12 @@ internal sealed record TrafficPolicyExtras
 {
     public IReadOnlyList<PortTrafficPolicy>? PortLevelSettings { get; init; }
     public ClientTlsExtras? Tls { get; init; }
+    public LoadBalancerExtras? LoadBalancer { get; init; }
+}
+
+internal sealed record LoadBalancerExtras
+{
+    public WarmupConfiguration? Warmup { get; init; }
 }
 
 /// <summary>Istio's whole client TLS settings (the contracts model has the part the sidecar uses).</summary>
