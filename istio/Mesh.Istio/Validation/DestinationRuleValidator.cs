@@ -1,13 +1,16 @@
 using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Validation.Schema;
 
 namespace Mesh.Istio.Validation;
 
 internal static class DestinationRuleValidator
 {
-    public static void Validate(DestinationRuleSpec spec, ValidationContext context)
+    public static void Validate(DestinationRuleSpec spec, DestinationRuleExtras extras, ValidationContext context)
     {
         context.Required("spec.host", spec.Host);
         Policy(spec.TrafficPolicy, "spec.trafficPolicy", context);
+        PolicyExtras(extras.TrafficPolicy, "spec.trafficPolicy", context);
+        Visibility.Check("spec.exportTo", spec.ExportTo, serviceEntry: false, context);
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (spec.Subsets?.Count ?? 0); i++)
         {
@@ -27,6 +30,83 @@ internal static class DestinationRuleValidator
             }
 
             Policy(subset.TrafficPolicy, $"{path}.trafficPolicy", context);
+            PolicyExtras(extras.Subsets is { } subsets && i < subsets.Count ? subsets[i].TrafficPolicy : null, $"{path}.trafficPolicy", context);
+        }
+    }
+
+    /// <summary>Port-level settings are whole traffic policies of their own, and client TLS has Istio's certificate rules.</summary>
+    private static void PolicyExtras(TrafficPolicyExtras? policy, string path, ValidationContext context)
+    {
+        ClientTls(policy?.Tls, $"{path}.tls", context);
+        if (policy?.LoadBalancer?.Warmup is { } warmup)
+        {
+            var w = $"{path}.loadBalancer.warmup";
+            context.Required($"{w}.duration", warmup.Duration);
+            context.Duration($"{w}.duration", warmup.Duration);
+            context.Range($"{w}.minimumPercent", warmup.MinimumPercent, 0, 100);
+            if (warmup.Aggression is < 0)
+            {
+                context.Error($"{w}.aggression", $"{warmup.Aggression} must not be negative");
+            }
+        }
+
+        for (var i = 0; i < (policy?.PortLevelSettings?.Count ?? 0); i++)
+        {
+            var portPath = $"{path}.portLevelSettings[{i}]";
+            var port = policy!.PortLevelSettings![i];
+            if (port.Port?.Number is not { } number)
+            {
+                context.Error($"{portPath}.port", "portTrafficPolicy must have valid port");
+            }
+            else
+            {
+                context.Port($"{portPath}.port.number", number);
+            }
+
+            if (port.LoadBalancer is null && port.ConnectionPool is null && port.OutlierDetection is null && port.Tls is null)
+            {
+                context.Error(portPath, "port traffic policy must have at least one field");
+            }
+
+            var tls = port.Tls is null ? null : new ClientTlsSettings { Mode = port.Tls.Mode, Sni = port.Tls.Sni, SubjectAltNames = port.Tls.SubjectAltNames };
+            Policy(new TrafficPolicy { LoadBalancer = port.LoadBalancer, ConnectionPool = port.ConnectionPool, OutlierDetection = port.OutlierDetection, Tls = tls }, portPath, context);
+            ClientTls(port.Tls, $"{portPath}.tls", context);
+        }
+    }
+
+    private static void ClientTls(ClientTlsExtras? tls, string path, ValidationContext context)
+    {
+        if (tls is null)
+        {
+            return;
+        }
+
+        if (tls.InsecureSkipVerify == true && tls.CaCertificates is { Length: > 0 } && tls.Mode is "SIMPLE" or "MUTUAL")
+        {
+            context.Error($"{path}.caCertificates", "cannot specify CaCertificates or SubjectAltNames when InsecureSkipVerify is set true");
+        }
+
+        if (tls.Mode is "SIMPLE" or "MUTUAL" && tls.CredentialName is { Length: > 0 })
+        {
+            if (tls.ClientCertificate is { Length: > 0 } || tls.CaCertificates is { Length: > 0 } || tls.PrivateKey is { Length: > 0 } || tls.CaCrl is { Length: > 0 })
+            {
+                context.Error(path, "cannot specify client certificates or CA certificate or CA CRL If credentialName is set");
+            }
+
+            return;
+        }
+
+        if (tls.Mode == "MUTUAL")
+        {
+            if (string.IsNullOrEmpty(tls.ClientCertificate))
+            {
+                context.Error($"{path}.clientCertificate", "client certificate required for mutual tls");
+            }
+
+            if (string.IsNullOrEmpty(tls.PrivateKey))
+            {
+                context.Error($"{path}.privateKey", "private key required for mutual tls");
+            }
         }
     }
 

@@ -19,6 +19,10 @@ public static partial class Dns1123
     public static bool IsOptionallyNamespaced(string? value) =>
         !string.IsNullOrWhiteSpace(value) && value.Split('/') is { Length: 1 or 2 } parts && parts.All(p => p.Length > 0);
 
+    /// <summary>An IP address or a CIDR block such as 10.0.0.0/8 (TCP/TLS match destination subnets).</summary>
+    public static bool IsSubnet(string? value) =>
+        value is { Length: > 0 } && (IPAddress.TryParse(value, out _) || IPNetwork.TryParse(value, out _));
+
     // \z, not $: "$" also matches before a final "\n", which let "default\n" through as a namespace.
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex Label();

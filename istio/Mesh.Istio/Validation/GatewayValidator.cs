@@ -1,10 +1,38 @@
+using System.Text.Json;
 using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Validation.Schema;
 
 namespace Mesh.Istio.Validation;
 
 internal static class GatewayValidator
 {
     public static readonly string[] Protocols = ["HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS", "UDP"];
+
+    /// <summary>The TLS version fields the contracts model lacks, read from the raw spec (their shape is already checked).</summary>
+    public static void Versions(JsonElement spec, ValidationContext context)
+    {
+        if (!spec.TryGetProperty("servers", out var servers) || servers.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        var i = 0;
+        foreach (var server in servers.EnumerateArray())
+        {
+            if (server.ValueKind == JsonValueKind.Object && server.TryGetProperty("tls", out var tls) && tls.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var field in (string[])["minProtocolVersion", "maxProtocolVersion"])
+                {
+                    if (tls.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+                    {
+                        context.OneOf($"spec.servers[{i}].tls.{field}", value.GetString(), TlsVersions.All);
+                    }
+                }
+            }
+
+            i++;
+        }
+    }
 
     public static void Validate(GatewaySpec spec, ValidationContext context)
     {

@@ -3,6 +3,7 @@ using Mesh.Contracts.Istio.Networking;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
+using Mesh.Istio.Validation.Schema;
 
 namespace Mesh.Istio.Validation;
 
@@ -159,12 +160,12 @@ public static class ResourceValidator
 
         switch (resource.Kind)
         {
-            case ResourceKinds.VirtualService: Typed<VirtualServiceSpec>(spec, strict, context, VirtualServiceValidator.Validate); break;
-            case ResourceKinds.DestinationRule: Typed<DestinationRuleSpec>(spec, strict, context, DestinationRuleValidator.Validate); break;
-            case ResourceKinds.Gateway: Typed<GatewaySpec>(spec, strict, context, GatewayValidator.Validate); break;
+            case ResourceKinds.VirtualService: Typed<VirtualServiceSpec>(spec, strict, context, (s, c) => VirtualServiceValidator.Validate(s, Extras<VirtualServiceExtras>(spec), c)); break;
+            case ResourceKinds.DestinationRule: Typed<DestinationRuleSpec>(spec, strict, context, (s, c) => DestinationRuleValidator.Validate(s, Extras<DestinationRuleExtras>(spec), c)); break;
+            case ResourceKinds.Gateway: Typed<GatewaySpec>(spec, strict, context, (s, c) => { GatewayValidator.Validate(s, c); GatewayValidator.Versions(spec, c); }); break;
             case ResourceKinds.ServiceEntry: Typed<ServiceEntrySpec>(spec, strict, context, ServiceEntryValidator.Validate); break;
             case ResourceKinds.WorkloadEntry: Typed<WorkloadEntrySpec>(spec, strict, context, (s, c) => ServiceEntryValidator.Workload(s, "spec", c)); break;
-            case ResourceKinds.Sidecar: Typed<SidecarSpec>(spec, strict, context, ServiceEntryValidator.Sidecar); break;
+            case ResourceKinds.Sidecar: Typed<SidecarSpec>(spec, strict, context, (s, c) => ServiceEntryValidator.Sidecar(s, Extras<SidecarExtras>(spec), c)); break;
             case ResourceKinds.Service: Typed<ServiceSpec>(spec, strict, context, RegistryValidator.Service); break;
             case ResourceKinds.Endpoint: Typed<EndpointSpec>(spec, strict, context, RegistryValidator.Endpoint); break;
             case ResourceKinds.PeerAuthentication: SecurityValidator.PeerAuthentication(spec, strict, context); break;
@@ -174,13 +175,17 @@ public static class ResourceValidator
         }
     }
 
+    /// <summary>The Istio-only fields of a spec whose shape the walk already found sound (see <see cref="IstioFields"/>).</summary>
+    private static T Extras<T>(JsonElement spec)
+        where T : class, new() => MeshJson.FromElement<T>(spec) ?? new T();
+
     /// <summary>Shape first (all type errors with paths), then the typed record's semantic rules if the shape is sound.</summary>
     private static void Typed<T>(JsonElement spec, bool strict, ValidationContext context, Action<T, ValidationContext> rules)
         where T : class
     {
         var before = context.Messages.Count;
         SchemaWalker.Walk(spec, typeof(T), "spec", strict, context);
-        if (context.Messages.Skip(before).Any(m => !m.Message.StartsWith("unknown field", StringComparison.Ordinal) && !m.Message.Contains("not supported", StringComparison.Ordinal)))
+        if (context.Messages.Skip(before).Any(m => m.Severity == ValidationSeverity.Error && !m.Message.StartsWith("unknown field", StringComparison.Ordinal)))
         {
             return;
         }

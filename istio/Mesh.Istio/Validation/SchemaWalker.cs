@@ -1,26 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Mesh.Contracts.Json;
+using Mesh.Istio.Validation.Schema;
 
 namespace Mesh.Istio.Validation;
 
 /// <summary>
 /// Checks a spec against the typed record it must deserialize into, reporting every type mismatch and (in strict mode)
 /// every unknown field with its path, instead of the serializer's single first failure. Field names must match the
-/// Istio camelCase spelling exactly.
+/// Istio camelCase spelling exactly. Istio fields the mesh accepts without enforcing (<see cref="IstioFields"/>) are
+/// checked against their own shape and reported once each as a warning; nothing inside such a field warns again.
 /// </summary>
 internal static class SchemaWalker
 {
-    /// <summary>Fields Istio has but the mesh deliberately does not implement, with the reason shown to the user.</summary>
-    private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
-    {
-        ["HttpRoute.delegate"] = "delegate is not supported (put the routes in this VirtualService)",
-        ["VirtualServiceSpec.tcp"] = "tcp routes are not supported (only http routes)",
-        ["VirtualServiceSpec.tls"] = "tls routes are not supported (only http routes)",
-    };
-
     /// <param name="nullable">Whether JSON null may stand here; the typed rules would dereference it otherwise.</param>
-    public static void Walk(JsonElement element, Type type, string path, bool strict, ValidationContext context, int depth = 0, bool nullable = true)
+    /// <param name="noted">Inside a field already reported as not enforced.</param>
+    public static void Walk(JsonElement element, Type type, string path, bool strict, ValidationContext context, int depth = 0, bool nullable = true, bool noted = false)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         if (underlying == typeof(JsonElement) || depth > 32)
@@ -69,11 +64,11 @@ internal static class SchemaWalker
         }
         else
         {
-            WalkComposite(element, MeshJson.Options.GetTypeInfo(underlying), path, strict, context, depth);
+            WalkComposite(element, MeshJson.Options.GetTypeInfo(underlying), path, strict, context, depth, noted);
         }
     }
 
-    private static void WalkComposite(JsonElement element, JsonTypeInfo info, string path, bool strict, ValidationContext context, int depth)
+    private static void WalkComposite(JsonElement element, JsonTypeInfo info, string path, bool strict, ValidationContext context, int depth, bool noted)
     {
         switch (info.Kind)
         {
@@ -82,7 +77,7 @@ internal static class SchemaWalker
                 {
                     foreach (var property in element.EnumerateObject())
                     {
-                        Walk(property.Value, info.ElementType!, $"{path}.{property.Name}", strict, context, depth + 1, nullable: false);
+                        Walk(property.Value, info.ElementType!, $"{path}.{property.Name}", strict, context, depth + 1, nullable: false, noted);
                     }
                 }
 
@@ -93,7 +88,7 @@ internal static class SchemaWalker
                     var i = 0;
                     foreach (var item in element.EnumerateArray())
                     {
-                        Walk(item, info.ElementType!, $"{path}[{i++}]", strict, context, depth + 1, nullable: false);
+                        Walk(item, info.ElementType!, $"{path}[{i++}]", strict, context, depth + 1, nullable: false, noted);
                     }
                 }
 
@@ -104,13 +99,21 @@ internal static class SchemaWalker
                     foreach (var property in element.EnumerateObject())
                     {
                         var match = info.Properties.FirstOrDefault(p => p.Name == property.Name);
+                        var note = IstioFields.Find(info.Type, property.Name);
+                        var fieldPath = $"{path}.{property.Name}";
+                        if (note is not null && !noted && property.Value.ValueKind != JsonValueKind.Null && (note.Matters?.Invoke(property.Value) ?? true))
+                        {
+                            context.Warning(note.Code, fieldPath, Describe(note));
+                        }
+
                         if (match is not null)
                         {
-                            Walk(property.Value, match.PropertyType, $"{path}.{property.Name}", strict, context, depth + 1, Nullability.Allows(match));
+                            Walk(property.Value, match.PropertyType, fieldPath, strict, context, depth + 1, Nullability.Allows(match), noted || note is not null);
+                            AllowedValues(property.Value, match, fieldPath, context);
                         }
-                        else if (Unsupported.TryGetValue($"{info.Type.Name}.{property.Name}", out var reason))
+                        else if (note?.Shape is { } shape)
                         {
-                            context.Error($"{path}.{property.Name}", reason);
+                            Walk(property.Value, shape, fieldPath, strict, context, depth + 1, nullable: true, noted: true);
                         }
                         else
                         {
@@ -123,7 +126,7 @@ internal static class SchemaWalker
                             // The deserializer matches names case-insensitively, so "Route" still lands in route: check it as such.
                             if (hint is not null)
                             {
-                                Walk(property.Value, hint.PropertyType, $"{path}.{property.Name}", strict, context, depth + 1, Nullability.Allows(hint));
+                                Walk(property.Value, hint.PropertyType, fieldPath, strict, context, depth + 1, Nullability.Allows(hint), noted);
                             }
                         }
                     }
@@ -132,6 +135,19 @@ internal static class SchemaWalker
                 break;
             default:
                 break;
+        }
+    }
+
+    private static string Describe(FieldNote note) => note.Code == IstioFields.NotApplicable
+        ? $"accepted, not applicable without Kubernetes: {note.Why}"
+        : $"accepted, not enforced yet: {note.Why}";
+
+    private static void AllowedValues(JsonElement element, JsonPropertyInfo property, string path, ValidationContext context)
+    {
+        if (element.ValueKind == JsonValueKind.String &&
+            property.AttributeProvider?.GetCustomAttributes(typeof(IstioEnumAttribute), inherit: false) is [IstioEnumAttribute allowed, ..])
+        {
+            context.OneOf(path, element.GetString(), [.. allowed.Values]);
         }
     }
 

@@ -8,8 +8,15 @@ namespace Mesh.Istio.Validation;
 /// </summary>
 internal static class SecurityValidator
 {
+    /// <summary>
+    /// Istio source fields the mesh's authorization does not evaluate yet. Ignoring one would change who a policy lets in
+    /// (an ALLOW rule would match everyone), so these are refused with that reason instead of accepted with a warning.
+    /// </summary>
+    private static readonly string[] UnenforcedSourceFields = ["serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains"];
+
     private static readonly string[] MtlsModes = ["UNSET", "DISABLE", "PERMISSIVE", "STRICT"];
-    private static readonly string[] SourceFields = ["principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces", "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"];
+    private static readonly string[] SourceFields = ["principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces", "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks", .. UnenforcedSourceFields];
+
     private static readonly string[] OperationFields = ["hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"];
 
     public static void PeerAuthentication(JsonElement spec, bool strict, ValidationContext context)
@@ -148,6 +155,10 @@ internal static class SecurityValidator
             foreach (var field in fields)
             {
                 shape.StringList(item, field, $"{clausePath}.{itemName}");
+                if (UnenforcedSourceFields.Contains(field) && item.TryGetProperty(field, out _))
+                {
+                    context.Error($"{clausePath}.{itemName}.{field}", "valid Istio, but not enforced by the mesh's authorization yet; refused because ignoring it would change who the policy lets in");
+                }
             }
         }
     }
@@ -171,8 +182,15 @@ internal static class SecurityValidator
         {
             var path = $"spec.jwtRules[{i++}]";
             if (shape.Object(rule, path, "issuer", "audiences", "jwksUri", "jwks", "fromHeaders", "fromParams", "fromCookies", "outputPayloadToHeader",
-                    "forwardOriginalToken", "outputClaimToHeaders", "timeout"))
+                    "forwardOriginalToken", "outputClaimToHeaders", "timeout", "spaceDelimitedClaims"))
             {
+                shape.StringList(rule, "spaceDelimitedClaims", path);
+                if (rule.TryGetProperty("spaceDelimitedClaims", out _))
+                {
+                    // Not splitting makes a policy on such a claim match less, never more: safe to accept with a warning.
+                    context.Warning(Schema.IstioFields.NotEnforced, $"{path}.spaceDelimitedClaims", "accepted, not enforced yet: claims are not split on spaces yet");
+                }
+
                 shape.RequiredString(rule, "issuer", path);
                 shape.StringList(rule, "audiences", path);
                 if (rule.TryGetProperty("jwksUri", out var uri) && (uri.ValueKind != JsonValueKind.String || !Uri.TryCreate(uri.GetString(), UriKind.Absolute, out _)))

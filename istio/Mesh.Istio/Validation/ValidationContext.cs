@@ -11,6 +11,9 @@ internal sealed class ValidationContext
     public void Error(string path, string message) =>
         Messages.Add(new ValidationMessage(ValidationSeverity.Error, ValidationMessage.SchemaError, path, message));
 
+    public void Warning(string code, string path, string message) =>
+        Messages.Add(new ValidationMessage(ValidationSeverity.Warning, code, path, message));
+
     public void Required(string path, string? value)
     {
         if (string.IsNullOrWhiteSpace(value))

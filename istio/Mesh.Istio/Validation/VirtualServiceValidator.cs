@@ -1,4 +1,5 @@
 using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Validation.Schema;
 
 namespace Mesh.Istio.Validation;
 
@@ -11,13 +12,34 @@ internal static class VirtualServiceValidator
 
     private static readonly int[] RedirectCodes = [301, 302, 303, 307, 308];
 
-    public static void Validate(VirtualServiceSpec spec, ValidationContext context)
+    public static void Validate(VirtualServiceSpec spec, VirtualServiceExtras extras, ValidationContext context)
     {
         var gateways = spec.Gateways ?? [];
         var meshBound = gateways.Count == 0 || gateways.Contains("mesh");
-        if (spec.Hosts is not { Count: > 0 })
+
+        // Istio reads a VirtualService without hosts as a delegate: only a root VirtualService's http routes reach it.
+        var isDelegate = spec.Hosts is not { Count: > 0 };
+        if (isDelegate)
         {
-            context.Error("spec.hosts", "at least one host is required");
+            if (gateways.Count > 0)
+            {
+                context.Error("spec.gateways", "delegate virtual service must have no gateways specified");
+            }
+
+            if (extras.Tls is { Count: > 0 })
+            {
+                context.Error("spec.tls", "delegate virtual service must have no tls route specified");
+            }
+
+            if (extras.Tcp is { Count: > 0 })
+            {
+                context.Error("spec.tcp", "delegate virtual service must have no tcp route specified");
+            }
+        }
+
+        if (spec.Http is not { Count: > 0 } && extras.Tcp is not { Count: > 0 } && extras.Tls is not { Count: > 0 })
+        {
+            context.Error("spec", "http, tcp or tls must be provided in virtual service");
         }
 
         for (var i = 0; i < (spec.Hosts?.Count ?? 0); i++)
@@ -40,16 +62,149 @@ internal static class VirtualServiceValidator
 
         for (var i = 0; i < (spec.Http?.Count ?? 0); i++)
         {
-            Route(spec.Http![i], $"spec.http[{i}]", context);
+            var routeExtras = extras.Http is { } list && i < list.Count ? list[i] : null;
+            Route(spec.Http![i], routeExtras, isDelegate, $"spec.http[{i}]", context);
+        }
+
+        for (var i = 0; i < (extras.Tcp?.Count ?? 0); i++)
+        {
+            var tcp = extras.Tcp![i];
+            for (var m = 0; m < (tcp.Match?.Count ?? 0); m++)
+            {
+                L4Match(tcp.Match![m].DestinationSubnets, tcp.Match[m].Port, tcp.Match[m].Gateways, $"spec.tcp[{i}].match[{m}]", context);
+            }
+
+            L4Destinations(tcp.Route, $"spec.tcp[{i}]", "TCP", context);
+        }
+
+        for (var i = 0; i < (extras.Tls?.Count ?? 0); i++)
+        {
+            TlsRoute(extras.Tls![i], spec.Hosts ?? [], $"spec.tls[{i}]", context);
+        }
+
+        Visibility.Check("spec.exportTo", spec.ExportTo, serviceEntry: false, context);
+    }
+
+    private static void TlsRoute(TlsRoute tls, IReadOnlyList<string> hosts, string path, ValidationContext context)
+    {
+        if (tls.Match is not { Count: > 0 })
+        {
+            context.Error($"{path}.match", "TLS route must have at least one match condition");
+        }
+
+        for (var m = 0; m < (tls.Match?.Count ?? 0); m++)
+        {
+            var match = tls.Match![m];
+            var matchPath = $"{path}.match[{m}]";
+            if (match.SniHosts is not { Count: > 0 })
+            {
+                context.Error($"{matchPath}.sniHosts", "TLS match must have at least one SNI host");
+            }
+
+            for (var h = 0; h < (match.SniHosts?.Count ?? 0); h++)
+            {
+                var sni = match.SniHosts![h];
+                if (!hosts.Any(host => HostPatterns.IsSubsetOf(sni, host)))
+                {
+                    context.Error($"{matchPath}.sniHosts[{h}]", $"SNI host \"{sni}\" is not a compatible subset of any of the virtual service hosts: [{string.Join(", ", hosts)}]");
+                }
+            }
+
+            L4Match(match.DestinationSubnets, match.Port, match.Gateways, matchPath, context);
+        }
+
+        L4Destinations(tls.Route, path, "TLS", context);
+    }
+
+    private static void L4Match(IReadOnlyList<string>? subnets, int? port, IReadOnlyList<string>? gateways, string path, ValidationContext context)
+    {
+        for (var s = 0; s < (subnets?.Count ?? 0); s++)
+        {
+            if (!Dns1123.IsSubnet(subnets![s]))
+            {
+                context.Error($"{path}.destinationSubnets[{s}]", $"\"{subnets[s]}\" is not an IP address or CIDR block");
+            }
+        }
+
+        if (port is not (null or 0))
+        {
+            context.Port($"{path}.port", port);
+        }
+
+        for (var g = 0; g < (gateways?.Count ?? 0); g++)
+        {
+            if (!Dns1123.IsOptionallyNamespaced(gateways![g]))
+            {
+                context.Error($"{path}.gateways[{g}]", $"\"{gateways[g]}\" must be a gateway name, namespace/name, or mesh");
+            }
         }
     }
 
-    private static void Route(HttpRoute route, string path, ValidationContext context)
+    private static void L4Destinations(IReadOnlyList<RouteDestination>? route, string path, string kind, ValidationContext context)
     {
-        var actions = (route.Route is { Count: > 0 } ? 1 : 0) + (route.Redirect is not null ? 1 : 0) + (route.DirectResponse is not null ? 1 : 0);
-        if (actions != 1)
+        if (route is not { Count: > 0 })
         {
-            context.Error(path, actions == 0 ? "must have one of route, redirect or directResponse" : "only one of route, redirect or directResponse may be set");
+            context.Error($"{path}.route", $"{kind} route is required");
+            return;
+        }
+
+        var total = 0L;
+        for (var d = 0; d < route.Count; d++)
+        {
+            Destination(route[d].Destination, $"{path}.route[{d}].destination", context);
+            context.Range($"{path}.route[{d}].weight", route[d].Weight, 0, 100);
+            total += route[d].Weight ?? 0;
+        }
+
+        if (route.Count > 1 && total == 0)
+        {
+            context.Error($"{path}.route", "total destination weight = 0");
+        }
+    }
+
+    private static void Route(HttpRoute route, HttpRouteExtras? extras, bool inDelegate, string path, ValidationContext context)
+    {
+        if (extras?.Delegate is { } target)
+        {
+            // A root route hands the request to the delegate; its own destinations would never be used.
+            if (inDelegate)
+            {
+                context.Error($"{path}.delegate", "delegate HTTP route cannot contain delegate");
+            }
+
+            context.Required($"{path}.delegate.name", target.Name);
+            if (route.Redirect is not null)
+            {
+                context.Error($"{path}.redirect", $"root HTTP route {route.Name} must not specify redirect");
+            }
+
+            if (route.Route is not null)
+            {
+                context.Error($"{path}.route", $"root HTTP route {route.Name} must not specify route");
+            }
+        }
+        else
+        {
+            var actions = (route.Route is { Count: > 0 } ? 1 : 0) + (route.Redirect is not null ? 1 : 0) + (route.DirectResponse is not null ? 1 : 0);
+            if (actions != 1)
+            {
+                context.Error(path, actions == 0 ? "must have one of route, redirect, directResponse or delegate" : "only one of route, redirect or directResponse may be set");
+            }
+        }
+
+        for (var m = 0; m < (extras?.Mirrors?.Count ?? 0); m++)
+        {
+            Destination(extras!.Mirrors![m].Destination, $"{path}.mirrors[{m}].destination", context);
+            context.Range($"{path}.mirrors[{m}].percentage.value", extras.Mirrors[m].Percentage?.Value, 0, 100);
+        }
+
+        context.Duration($"{path}.retries.backoff", extras?.Retries?.Backoff);
+        context.Duration($"{path}.corsPolicy.maxAge", extras?.CorsPolicy?.MaxAge);
+        var exponential = extras?.Fault?.Delay?.ExponentialDelay is not null;
+        if (exponential)
+        {
+            // Istio's schema has exponentialDelay, but its validation refuses it; so does the mesh, with the same words.
+            context.Error($"{path}.fault.delay.exponentialDelay", "exponentialDelay not supported yet");
         }
 
         for (var m = 0; m < (route.Match?.Count ?? 0); m++)
@@ -58,7 +213,7 @@ internal static class VirtualServiceValidator
         }
 
         Destinations(route.Route ?? [], $"{path}.route", context);
-        Actions(route, path, context);
+        Actions(route, path, exponential, context);
     }
 
     private static void Destinations(IReadOnlyList<HttpRouteDestination> destinations, string path, ValidationContext context)
@@ -96,7 +251,7 @@ internal static class VirtualServiceValidator
         context.Port($"{path}.port.number", destination.Port?.Number);
     }
 
-    private static void Actions(HttpRoute route, string path, ValidationContext context)
+    private static void Actions(HttpRoute route, string path, bool exponential, ValidationContext context)
     {
         context.Duration($"{path}.timeout", route.Timeout);
         if (route.Retries is { } retries)
@@ -122,7 +277,12 @@ internal static class VirtualServiceValidator
 
             if (fault.Delay is { } delay)
             {
-                context.Required($"{path}.fault.delay.fixedDelay", delay.FixedDelay);
+                if (delay.FixedDelay is null && !exponential)
+                {
+                    // Istio accepts a delay whose oneof is unset; it delays nothing, which is worth saying.
+                    context.Warning(IstioFields.NotEnforced, $"{path}.fault.delay", "accepted, not enforced: a delay without fixedDelay injects no delay");
+                }
+
                 context.Duration($"{path}.fault.delay.fixedDelay", delay.FixedDelay);
                 Percentages($"{path}.fault.delay", delay.Percentage, delay.Percent, context);
             }

@@ -28,7 +28,8 @@ internal static class ServiceEntryCatalog
                         continue;
                     }
 
-                    var endpoints = workloads.Select(w => ToEndpoint(w, port, external, entry.Namespace, options)).ToList();
+                    // A workload without an address is reached through its network's gateway in Istio, which the mesh does not route yet.
+                    var endpoints = workloads.Where(w => !string.IsNullOrEmpty(w.Address)).Select(w => ToEndpoint(w, port, external, entry.Namespace, options)).ToList();
                     if (endpoints.Count == 0 && fqdn[0] != '*' && !string.Equals(spec.Resolution, "STATIC", StringComparison.OrdinalIgnoreCase))
                     {
                         endpoints.Add(new EndpointConfig { Address = fqdn, Port = port.TargetPort ?? number });

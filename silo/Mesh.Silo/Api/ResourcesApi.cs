@@ -28,6 +28,7 @@ internal static class ResourcesApi
         });
         writes.MapDelete("/namespaces/{ns}/resources/{kind}/{name}", (string ns, string kind, string name, long? resourceVersion, PolicyStore store, CancellationToken ct) =>
             RegistryApi.DeleteAsync(store, new ResourceKey(KnownKind(kind), ns, name), resourceVersion, ct));
+        api.MapAnalysisApi();
     }
 
     /// <summary>Kinds are case-insensitive in URLs (<c>virtualservice</c>, <c>VirtualService</c>), as in kubectl.</summary>

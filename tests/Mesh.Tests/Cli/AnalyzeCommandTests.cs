@@ -5,12 +5,13 @@ public sealed class AnalyzeCommandTests(CliSiloFixture fixture) : IClassFixture<
     private readonly CliFiles _files = new();
 
     [Fact]
-    public async Task Analyze_UnknownSubset_WarnsIst0101AndExitsThree()
+    public async Task Analyze_UnknownSubset_ReportsIst0101ErrorAndExitsOne()
     {
         var result = await new Meshctl(null, null).RunAsync("analyze", "-f", _files.Write("subset.yaml", CliFiles.UnknownSubset));
 
-        Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains("Warning [IST0101] (VirtualService default/reviews) spec.http[0].route[0].destination.subset \"v9\" not found", result.Stdout, StringComparison.Ordinal);
+        // istioctl's level for IST0101 is Error, so the exit code is that of an error.
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Error [IST0101] (VirtualService default/reviews) spec.http[0].route[0].destination.subset: Referenced host+subset in destinationrule not found: \"reviews+v9\"", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("subset.yaml document 3 (line 20)]", result.Stdout, StringComparison.Ordinal);
     }
 
@@ -39,8 +40,8 @@ public sealed class AnalyzeCommandTests(CliSiloFixture fixture) : IClassFixture<
         var meshctl = Meshctl.For(fixture.Silo);
         var virtualService = Path.Combine(CliFiles.SamplesDirectory, "virtual-service-reviews-90-10.yaml");
         var offline = await meshctl.RunAsync("analyze", "-f", virtualService, "-n", ns);
-        Assert.True(offline.ExitCode == 3, offline.ToString());
-        Assert.Contains("destination.host \"reviews\" not found", offline.Stdout, StringComparison.Ordinal);
+        Assert.True(offline.ExitCode == 1, offline.ToString());
+        Assert.Contains("destination.host: Referenced host not found: \"reviews\"", offline.Stdout, StringComparison.Ordinal);
 
         await GetDeleteCommandTests.ApplyAsync(meshctl, _files.Write("reviews.yaml", CliFiles.ReviewsService), ns);
         await GetDeleteCommandTests.ApplyAsync(meshctl, Path.Combine(CliFiles.SamplesDirectory, "destination-rule-all.yaml"), ns);

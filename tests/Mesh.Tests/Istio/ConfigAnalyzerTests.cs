@@ -21,11 +21,15 @@ public sealed class ConfigAnalyzerTests
     {
         var text = string.Join("\n---\n", new[] { "destination-rule-all.yaml", "virtual-service-all-v1.yaml" }.Select(f => File.ReadAllText(Mesh.Tests.Infrastructure.IstioSamples.File(f))));
 
-        Assert.Empty(Analyze(text));
+        // The fixture registry has only v1 endpoints: istioctl's IST0173 rightly flags the other subsets, and nothing else is found.
+        Assert.Equal(
+            ["IST0173 DestinationRule default/details: The Subset v2 defined", "IST0173 DestinationRule default/ratings: The Subset v2 defined",
+             "IST0173 DestinationRule default/ratings: The Subset v2-mysql defined", "IST0173 DestinationRule default/ratings: The Subset v2-mysql-vm defined"],
+            Analyze(text).Select(m => $"{m.Code} {m.Message[..(m.Message.IndexOf(" defined", StringComparison.Ordinal) + 8)]}").Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void Analyze_UnknownSubset_WarnsWithIst0101()
+    public void Analyze_UnknownSubset_ReportsIst0101()
     {
         var messages = Analyze("""
             apiVersion: networking.istio.io/v1
@@ -40,10 +44,10 @@ public sealed class ConfigAnalyzerTests
             """);
 
         var message = Assert.Single(messages);
-        Assert.Equal(ValidationSeverity.Warning, message.Severity);
+        Assert.Equal(ValidationSeverity.Error, message.Severity);
         Assert.Equal("IST0101", message.Code);
         Assert.Equal("spec.http[0].route[0].destination.subset", message.Path);
-        Assert.Equal("VirtualService default/reviews: spec.http[0].route[0].destination.subset \"v9\" not found in DestinationRule for reviews", message.Message);
+        Assert.Equal("VirtualService default/reviews: Referenced host+subset in destinationrule not found: \"reviews+v9\"", message.Message);
     }
 
     [Fact]
@@ -56,7 +60,7 @@ public sealed class ConfigAnalyzerTests
             spec: { hosts: [ratings], http: [ { route: [ { destination: { host: ratings, subset: v1 } } ] } ] }
             """);
 
-        Assert.Contains("(no DestinationRule for ratings)", Assert.Single(messages).Message, StringComparison.Ordinal);
+        Assert.Equal("VirtualService default/ratings: Referenced host+subset in destinationrule not found: \"ratings+v1\"", Assert.Single(messages).Message);
     }
 
     [Fact]
@@ -77,9 +81,16 @@ public sealed class ConfigAnalyzerTests
             spec: { host: nowhere }
             """);
 
-        Assert.All(messages, m => Assert.Equal("IST0101", m.Code));
-        Assert.Equal(["spec.gateways[0]", "spec.host", "spec.http[0].mirror.host", "spec.http[0].route[0].destination.host"], messages.Select(m => m.Path).Order());
-        Assert.Contains(messages, m => m.Message.Contains("Gateway \"default/edge\" not found", StringComparison.Ordinal));
+        // istioctl: a missing gateway is IST0101 and (it serves none of the hosts) IST0132; an unknown DestinationRule host is IST0174.
+        Assert.Equal(
+            [
+                "IST0101 spec.gateways[0] VirtualService default/shop: Referenced gateway not found: \"edge\"",
+                "IST0101 spec.http[0].mirror.host VirtualService default/shop: Referenced mirror host not found: \"audit.other\"",
+                "IST0101 spec.http[0].route[0].destination.host VirtualService default/shop: Referenced host not found: \"cart\"",
+                "IST0132 spec.gateways[0] VirtualService default/shop: one or more host [shop.example.com] defined in VirtualService default/shop not found in Gateway default/edge.",
+                "IST0174 spec.host DestinationRule default/nowhere: The host nowhere defined in the DestinationRule does not match any services in the mesh.",
+            ],
+            messages.Select(m => $"{m.Code} {m.Path} {m.Message}").Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -101,7 +112,7 @@ public sealed class ConfigAnalyzerTests
     }
 
     [Fact]
-    public void Analyze_TwoMeshVirtualServicesForOneHost_WarnsMesh0001OnTheNewer()
+    public void Analyze_TwoMeshVirtualServicesForOneHost_ReportsIst0109OnBoth()
     {
         var messages = Analyze("""
             apiVersion: networking.istio.io/v1
@@ -115,9 +126,10 @@ public sealed class ConfigAnalyzerTests
             spec: { hosts: [reviews.default.svc.cluster.local], http: [ { route: [ { destination: { host: reviews } } ] } ] }
             """);
 
-        var message = Assert.Single(messages);
-        Assert.Equal("MESH0001", message.Code);
-        Assert.StartsWith("VirtualService default/b:", message.Message, StringComparison.Ordinal);
+        Assert.Equal(2, messages.Count);
+        Assert.All(messages, m => Assert.Equal((ValidationSeverity.Error, "IST0109"), (m.Severity, m.Code)));
+        const string Text = "The VirtualServices default/a,default/b associated with mesh gateway define the same host */reviews.default.svc.cluster.local which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.";
+        Assert.Equal([$"VirtualService default/a: {Text}", $"VirtualService default/b: {Text}"], messages.Select(m => m.Message).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,50 @@
+namespace Mesh.Istio.Validation.Schema;
+
+// Istio Gateway, Sidecar and ServiceEntry fields (a Sidecar port has the shape of a Gateway port) the contracts model leaves out: checked for type and rules, not compiled.
+
+internal sealed record TlsCertificate
+{
+    public string? ServerCertificate { get; init; }
+    public string? PrivateKey { get; init; }
+    public string? CaCertificates { get; init; }
+}
+
+/// <summary>Istio's TLS protocol versions, for minProtocolVersion and maxProtocolVersion.</summary>
+internal static class TlsVersions
+{
+    public static readonly string[] All = ["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3"];
+}
+
+internal sealed record IstioIngressListener
+{
+    public Mesh.Contracts.Istio.Networking.GatewayPort? Port { get; init; }
+    public string? Bind { get; init; }
+
+    [IstioEnum("DEFAULT", "IPTABLES", "NONE")]
+    public string? CaptureMode { get; init; }
+    public string? DefaultEndpoint { get; init; }
+    public Mesh.Contracts.Istio.Networking.ServerTlsSettings? Tls { get; init; }
+    public Mesh.Contracts.Istio.Networking.ConnectionPoolSettings? ConnectionPool { get; init; }
+}
+
+internal sealed record OutboundTrafficPolicy
+{
+    [IstioEnum("REGISTRY_ONLY", "ALLOW_ANY")]
+    public string? Mode { get; init; }
+    public Mesh.Contracts.Istio.Networking.Destination? EgressProxy { get; init; }
+}
+
+/// <summary>The Istio-only parts of a Sidecar read for their rules.</summary>
+internal sealed record SidecarExtras
+{
+    public IReadOnlyList<IstioIngressListener>? Ingress { get; init; }
+    public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
+    public IReadOnlyList<EgressExtras>? Egress { get; init; }
+}
+
+internal sealed record EgressExtras
+{
+    public Mesh.Contracts.Istio.Networking.GatewayPort? Port { get; init; }
+    public string? Bind { get; init; }
+    public string? CaptureMode { get; init; }
+}

@@ -1,0 +1,109 @@
+using Mesh.Contracts.Istio.Networking;
+
+namespace Mesh.Istio.Validation.Schema;
+
+// Istio VirtualService fields the contracts model leaves out (the routing compiler does not read them yet). They exist
+// so the schema walk can check their types and the validator their rules; nothing compiles them.
+
+internal sealed record TcpRoute
+{
+    public IReadOnlyList<L4MatchAttributes>? Match { get; init; }
+    public IReadOnlyList<RouteDestination>? Route { get; init; }
+}
+
+internal sealed record TlsRoute
+{
+    public IReadOnlyList<TlsMatchAttributes>? Match { get; init; }
+    public IReadOnlyList<RouteDestination>? Route { get; init; }
+}
+
+internal sealed record L4MatchAttributes
+{
+    public IReadOnlyList<string>? DestinationSubnets { get; init; }
+    public int? Port { get; init; }
+    public string? SourceSubnet { get; init; }
+    public IReadOnlyDictionary<string, string>? SourceLabels { get; init; }
+    public IReadOnlyList<string>? Gateways { get; init; }
+    public string? SourceNamespace { get; init; }
+}
+
+internal sealed record TlsMatchAttributes
+{
+    public IReadOnlyList<string>? SniHosts { get; init; }
+    public IReadOnlyList<string>? DestinationSubnets { get; init; }
+    public int? Port { get; init; }
+    public IReadOnlyDictionary<string, string>? SourceLabels { get; init; }
+    public IReadOnlyList<string>? Gateways { get; init; }
+    public string? SourceNamespace { get; init; }
+}
+
+internal sealed record RouteDestination
+{
+    public Destination? Destination { get; init; }
+    public int? Weight { get; init; }
+}
+
+internal sealed record Delegate
+{
+    public string? Name { get; init; }
+    public string? Namespace { get; init; }
+}
+
+internal sealed record CorsPolicy
+{
+    public IReadOnlyList<string>? AllowOrigin { get; init; }
+    public IReadOnlyList<StringMatch>? AllowOrigins { get; init; }
+    public IReadOnlyList<string>? AllowMethods { get; init; }
+    public IReadOnlyList<string>? AllowHeaders { get; init; }
+    public IReadOnlyList<string>? ExposeHeaders { get; init; }
+    public string? MaxAge { get; init; }
+    public bool? AllowCredentials { get; init; }
+
+    [IstioEnum("UNSPECIFIED", "FORWARD", "IGNORE")]
+    public string? UnmatchedPreflights { get; init; }
+}
+
+internal sealed record HttpMirrorPolicy
+{
+    public Destination? Destination { get; init; }
+    public Percent? Percentage { get; init; }
+}
+
+/// <summary>The parts of a VirtualService spec that only the Istio-only shapes carry, read for their rules.</summary>
+internal sealed record VirtualServiceExtras
+{
+    public IReadOnlyList<TcpRoute>? Tcp { get; init; }
+    public IReadOnlyList<TlsRoute>? Tls { get; init; }
+    public IReadOnlyList<HttpRouteExtras>? Http { get; init; }
+}
+
+internal sealed record HttpRouteExtras
+{
+    public Delegate? Delegate { get; init; }
+    public CorsPolicy? CorsPolicy { get; init; }
+    public IReadOnlyList<HttpMirrorPolicy>? Mirrors { get; init; }
+    public HttpRetryExtras? Retries { get; init; }
+    public FaultExtras? Fault { get; init; }
+}
+
+internal sealed record HttpRetryExtras
+{
+    public string? Backoff { get; init; }
+}
+
+internal sealed record FaultExtras
+{
+    public FaultDelayExtras? Delay { get; init; }
+    public FaultAbortExtras? Abort { get; init; }
+}
+
+internal sealed record FaultDelayExtras
+{
+    public string? ExponentialDelay { get; init; }
+}
+
+internal sealed record FaultAbortExtras
+{
+    public string? GrpcStatus { get; init; }
+    public string? Http2Error { get; init; }
+}
