@@ -84,6 +84,24 @@ public sealed class InferenceAccountingEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Embeddings_InputTokensAreCounted_NothingIsInjected()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var llm = await SimLlmServer.StartAsync();
+        var client = await StartClientAsync(mesh, llm.BaseAddress.Port);
+
+        using var response = await client.Proxy.PostAsJsonAsync($"http://{Host}:8000/v1/embeddings", new { model = SimLlmServer.Model, input = "Hello, world!" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tokens = await llm.TotalAsync("embeddingTokens");
+        Assert.Equal(4, tokens);
+        await client.WaitForMetricAsync($"gen_ai_client_token_usage_sum{{{Labels("embeddings")},gen_ai_token_type=\"input\"}} {tokens}\n");
+        var log = await AccessLogLineAsync(client, 200);
+        Assert.Equal(tokens, log.GetProperty("prompt_tokens").GetInt64());
+        Assert.Equal(JsonValueKind.Null, log.GetProperty("completion_tokens").ValueKind);
+    }
+
+    [Fact]
     public async Task SlowStream_FirstContentChunkReachesTheClientWhileTheUpstreamIsStillGenerating()
     {
         await using var mesh = await MeshTestBed.StartAsync(output);
