@@ -11,7 +11,7 @@ namespace Mesh.Sidecar.Inference;
 /// streams in: a body is never buffered whole. Bodies that are not well-formed JSON objects as far as read, or whose model is missing, not a
 /// string or beyond the limit, are forwarded unchanged without the header; the model server judges them.
 /// </summary>
-internal sealed class InferenceBodyInspector(SidecarOptions options)
+internal sealed class InferenceBodyInspector(SidecarOptions options, TimeProvider time)
 {
     /// <summary>The request header the sidecar sets from the body's <c>model</c>; VirtualServices match on it.</summary>
     public const string ModelHeader = "x-mesh-model";
@@ -59,16 +59,29 @@ internal sealed class InferenceBodyInspector(SidecarOptions options)
             throw new InferenceBodyException($"request body could not be read: {ex.Message}", ex);
         }
 
-        request.Body = new ReplayedBodyStream(buffer.AsMemory(0, filled), original);
         // What was read is not a JSON object: the model server will refuse it, so it is not routed as a model call.
         var wellFormed = scanner.Outcome is not (InferenceScanOutcome.Malformed or InferenceScanOutcome.NotAnObject);
-        var result = new InferenceRequest(wellFormed ? scanner.Model : null, scanner.ModelUnusable, scanner.Stream, scanner.MaxTokens, scanner.User, scanner.Outcome, filled, scanner.Prompt);
+        var result = new InferenceRequest(wellFormed ? scanner.Model : null, scanner.ModelUnusable, scanner.Stream, scanner.MaxTokens, scanner.User, scanner.Outcome, filled,
+            scanner.Prompt, scanner.StreamOptionsPresent, scanner.IncludeUsage);
+        ReadOnlyMemory<byte> prefix = buffer.AsMemory(0, filled);
+        var operation = InferenceUsage.OperationFor(request.Path.Value!);
+        var injectUsage = operation != InferenceUsage.Embeddings && StreamOptionsInjection.Applies(result);
+        if (injectUsage)
+        {
+            prefix = StreamOptionsInjection.Inject(prefix.Span);
+            request.ContentLength += StreamOptionsInjection.Member.Length;
+        }
+
+        request.Body = new ReplayedBodyStream(prefix, original);
         if (result.Model is { } model)
         {
             request.Headers[ModelHeader] = model;
         }
 
+        var usage = new InferenceUsage(operation, result.Model, result.Stream == true, injectUsage);
+        context.Response.Body = new InferenceResponseStream(context.Response.Body, context.Response, usage, time);
         context.Features.Set(result);
+        context.Features.Set(usage);
         return result;
     }
 

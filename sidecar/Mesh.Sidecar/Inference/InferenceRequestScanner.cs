@@ -21,7 +21,7 @@ internal enum InferenceScanOutcome
 
 /// <summary>
 /// Reads the top-level fields of an OpenAI-style request body (<c>model</c>, <c>stream</c>, <c>max_tokens</c>,
-/// <c>user</c>) one byte at a time, across any chunk boundaries, holding no more than one short key and one short
+/// <c>user</c>, and whether <c>stream_options.include_usage</c> is set) one byte at a time, across any chunk boundaries, holding no more than one short key and one short
 /// value. Nested values (the messages, which can be megabytes) are skipped by depth counting, never materialised:
 /// this is what lets the sidecar route a 50 MB body by its model without buffering it.
 /// </summary>
@@ -59,6 +59,7 @@ internal sealed class InferenceRequestScanner
     private int _nestedDepth;
     private bool _nestedInString;
     private bool _inPrompt;
+    private bool _capturingNested;
 
     public string? Model { get; private set; }
 
@@ -74,6 +75,12 @@ internal sealed class InferenceRequestScanner
 
     /// <summary>Block hashes of the <c>messages</c> or <c>prompt</c> value's raw bytes, for prefix-aware endpoint picking.</summary>
     public PromptPrefixHasher Prompt { get; } = new();
+
+    /// <summary>True when the body has a top-level <c>stream_options</c> that is not null.</summary>
+    public bool StreamOptionsPresent { get; private set; }
+
+    /// <summary>True when <c>stream_options.include_usage</c> is <c>true</c> (a stream_options too long to read counts as false).</summary>
+    public bool IncludeUsage { get; private set; }
 
     public InferenceScanOutcome Outcome => _outcome;
 
@@ -231,6 +238,13 @@ internal sealed class InferenceRequestScanner
                 MarkUnusable();
                 _nestedDepth = 1;
                 _nestedInString = false;
+                // stream_options is a small object: keep its bytes (bounded) to read include_usage when it closes.
+                _capturingNested = KeyName() == "stream_options";
+                if (_capturingNested)
+                {
+                    Capture(b);
+                }
+
                 _state = State.InNested;
                 break;
             case (byte)',' or (byte)'}' or (byte)']' or (byte)':':
@@ -245,6 +259,11 @@ internal sealed class InferenceRequestScanner
 
     private void SkipNested(byte b)
     {
+        if (_capturingNested)
+        {
+            Capture(b);
+        }
+
         if (_nestedInString)
         {
             _nestedInString = !EndsString(b);
@@ -265,6 +284,11 @@ internal sealed class InferenceRequestScanner
                 {
                     _state = State.AfterValue;
                     _inPrompt = false;
+                    if (_capturingNested)
+                    {
+                        _capturingNested = false;
+                        RecordStreamOptions();
+                    }
                 }
 
                 break;
@@ -321,6 +345,40 @@ internal sealed class InferenceRequestScanner
             case "user":
                 User = isString && !_valueTooLong ? DecodeString(value) : null;
                 break;
+            case "stream_options":
+                // null is what OpenAI treats as absent; any other scalar is the model server's to refuse.
+                StreamOptionsPresent = isString || !value.SequenceEqual("null"u8);
+                IncludeUsage = false;
+                break;
+        }
+    }
+
+    private void RecordStreamOptions()
+    {
+        StreamOptionsPresent = true;
+        IncludeUsage = !_valueTooLong && ReadsIncludeUsage(_value.AsSpan(0, _valueLength));
+    }
+
+    private static bool ReadsIncludeUsage(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            var includeUsage = false;
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("include_usage"u8))
+                {
+                    reader.Read();
+                    includeUsage = reader.TokenType == JsonTokenType.True;
+                }
+            }
+
+            return includeUsage;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
@@ -343,6 +401,7 @@ internal sealed class InferenceRequestScanner
         var k when k.SequenceEqual("user"u8) => "user",
         var k when k.SequenceEqual("messages"u8) => "messages",
         var k when k.SequenceEqual("prompt"u8) => "prompt",
+        var k when k.SequenceEqual("stream_options"u8) => "stream_options",
         _ => null,
     };
 

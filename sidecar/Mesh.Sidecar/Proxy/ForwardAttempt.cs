@@ -1,4 +1,5 @@
 using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Inference;
 using Mesh.Sidecar.Resilience;
 using Mesh.Sidecar.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -39,11 +40,18 @@ internal sealed class ForwardAttempt : HttpTransformer
     /// <summary>Retries made so far.</summary>
     public int Retries { get; set; }
 
+    /// <summary>Stamps when the request goes upstream, the start of an inference request's time to first token.</summary>
+    public TimeProvider? Time { get; init; }
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         UpstreamStatus = 0;
         RetryRequested = false;
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        if (Time is not null && httpContext.Features.Get<InferenceUsage>() is { } usage)
+        {
+            usage.RequestSentTimestamp = Time.GetTimestamp();
+        }
 
         var request = httpContext.Request;
         var rewrite = Route?.Config.Rewrite;
@@ -92,6 +100,13 @@ internal sealed class ForwardAttempt : HttpTransformer
         {
             HeaderOperations.Apply(Route.Config.ResponseHeaders, httpContext.Response.Headers);
             HeaderOperations.Apply(Target?.Config.ResponseHeaders, httpContext.Response.Headers);
+        }
+
+        // The injected usage chunk is taken out of the stream, so a length the upstream declared would be wrong.
+        if (httpContext.Features.Get<InferenceUsage>() is { InjectedUsage: true }
+            && (httpContext.Response.ContentType ?? "").StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            httpContext.Response.ContentLength = null;
         }
 
         return copy;

@@ -59,11 +59,12 @@ internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder 
                 return;
             }
 
-            attempt = new ForwardAttempt { Route = route, Matcher = matcher, Trace = trace };
+            attempt = new ForwardAttempt { Route = route, Matcher = matcher, Trace = trace, Time = time };
             flags = await RouteAsync(context, route, attempt);
         }
         finally
         {
+            await FinishInferenceResponseAsync(context);
             var cluster = attempt?.Cluster;
             telemetry.Complete(context, inbound: false, start, trace, flags,
                 cluster?.DestinationService ?? context.Request.Host.Host, cluster?.Config.ServiceName ?? "unknown", cluster?.Config.Namespace ?? "unknown",
@@ -137,6 +138,23 @@ internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder 
         finally
         {
             cluster.State.Exit();
+        }
+    }
+
+    /// <summary>Passes on an SSE fragment held back at the end and reads the usage; a client already gone is no error.</summary>
+    private static async ValueTask FinishInferenceResponseAsync(HttpContext context)
+    {
+        if (context.Response.Body is not InferenceResponseStream body)
+        {
+            return;
+        }
+
+        try
+        {
+            await body.FinishAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
         }
     }
 

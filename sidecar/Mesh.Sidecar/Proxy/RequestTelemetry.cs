@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mesh.Sidecar.Configuration;
+using Mesh.Sidecar.Inference;
 using Mesh.Sidecar.LoadBalancing;
 using Mesh.Sidecar.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -40,6 +41,15 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, AccessLog accessLog
             UpstreamHost = endpoint?.DestinationPrefix,
             Retries = retries,
         };
+        if (context.Features.Get<InferenceUsage>() is { } usage)
+        {
+            record.Inference = true;
+            record.Model = usage.RequestModel;
+            record.PromptTokens = usage.PromptTokens;
+            record.CompletionTokens = usage.CompletionTokens;
+            metrics.GenAi.Record(GenAiSampleFor(usage, record));
+        }
+
         metrics.Record(record);
         if (accessLog.Enabled)
         {
@@ -61,5 +71,28 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, AccessLog accessLog
 
             activity.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Time to first token is the first response byte after the request went upstream (for a stream, the first event
+    /// carries the first token); time per output token spreads the rest of the stream over the tokens after the first.
+    /// Both only for successful streams, as the conventions say.
+    /// </summary>
+    private GenAiSample GenAiSampleFor(InferenceUsage usage, in RequestRecord record)
+    {
+        var success = record.StatusCode is >= 200 and < 300;
+        double? firstToken = null, perToken = null;
+        if (success && usage.Streaming && usage.RequestSentTimestamp != 0 && usage.FirstByteTimestamp != 0)
+        {
+            firstToken = time.GetElapsedTime(usage.RequestSentTimestamp, usage.FirstByteTimestamp).TotalSeconds;
+            if (usage.CompletionTokens is > 1 and var tokens)
+            {
+                perToken = time.GetElapsedTime(usage.FirstByteTimestamp, usage.LastByteTimestamp).TotalSeconds / (tokens - 1);
+            }
+        }
+
+        return new GenAiSample(usage.Operation, usage.RequestModel, usage.ResponseModel, record.DestinationService,
+            success ? "" : record.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            record.DurationMs / 1000, usage.PromptTokens, usage.CompletionTokens, firstToken, perToken);
     }
 }

@@ -74,6 +74,18 @@ internal sealed class AccessLog : BackgroundService
         }
     }
 
+    private static void WriteCount(Utf8JsonWriter json, string name, long? count)
+    {
+        if (count is { } value)
+        {
+            json.WriteNumber(name, value);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
     internal static void Format(Utf8JsonWriter json, in RequestRecord r)
     {
         json.WriteStartObject();
@@ -96,6 +108,13 @@ internal sealed class AccessLog : BackgroundService
         json.WriteString("trace_id", r.TraceId);
         json.WriteString("span_id", r.SpanId);
         json.WriteString("parent_span_id", r.ParentSpanId);
+        if (r.Inference)
+        {
+            json.WriteString("model", r.Model);
+            WriteCount(json, "prompt_tokens", r.PromptTokens);
+            WriteCount(json, "completion_tokens", r.CompletionTokens);
+        }
+
         json.WriteEndObject();
     }
 }

@@ -18,6 +18,9 @@ internal sealed class IstioMetrics(SidecarOptions options)
     public string SourceWorkload { get; } = options.Workload;
     public string SourceNamespace { get; } = options.Namespace;
 
+    /// <summary>Inference requests' GenAI metrics, exposed on the same /metrics page.</summary>
+    public GenAiMetrics GenAi { get; } = new();
+
     public void Record(in RequestRecord record)
     {
         var key = new SeriesKey(record.Inbound, record.DestinationService, record.DestinationServiceName, record.DestinationNamespace,

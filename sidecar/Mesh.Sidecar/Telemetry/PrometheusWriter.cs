@@ -4,7 +4,7 @@ using System.Text;
 namespace Mesh.Sidecar.Telemetry;
 
 /// <summary>
-/// Prometheus text exposition (format 0.0.4) of <see cref="IstioMetrics"/> plus a few sidecar gauges. Minimal on
+/// Prometheus text exposition (format 0.0.4) of <see cref="IstioMetrics"/>, <see cref="GenAiMetrics"/> and a few sidecar gauges. Minimal on
 /// purpose: the shared exporter in telemetry/ is expected to replace it.
 /// </summary>
 internal static class PrometheusWriter
@@ -27,6 +27,7 @@ internal static class PrometheusWriter
         WriteHistograms(text, metrics, series, "istio_request_duration_milliseconds", "Request duration in milliseconds.", s => s.Duration);
         WriteHistograms(text, metrics, series, "istio_request_bytes", "Request body size in bytes.", s => s.RequestBytes);
         WriteHistograms(text, metrics, series, "istio_response_bytes", "Response body size in bytes.", s => s.ResponseBytes);
+        WriteGenAi(text, metrics.GenAi);
         foreach (var (name, help, value) in gauges)
         {
             text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(name.EndsWith("_total", StringComparison.Ordinal) ? " counter\n" : " gauge\n")
@@ -38,26 +39,85 @@ internal static class PrometheusWriter
 
     private static void WriteHistograms(StringBuilder text, IstioMetrics metrics, List<(IstioMetrics.SeriesKey, IstioMetrics.Series)> series, string name, string help, Func<IstioMetrics.Series, Histogram> select)
     {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" histogram\n");
+        Header(text, name, help);
         foreach (var (key, s) in series)
         {
-            var histogram = select(s);
-            for (var i = 0; i < histogram.Bounds.Length; i++)
-            {
-                text.Append(name).Append("_bucket{");
-                Labels(text, metrics, key);
-                text.Append(",le=\"").Append(Number(histogram.Bounds[i])).Append("\"} ").Append(histogram.CumulativeCount(i).ToString(CultureInfo.InvariantCulture)).Append('\n');
-            }
+            WriteHistogram(text, name, select(s), t => Labels(t, metrics, key));
+        }
+    }
 
+    private static void WriteGenAi(StringBuilder text, GenAiMetrics metrics)
+    {
+        var series = metrics.Snapshot().ToList();
+        if (series.Count == 0)
+        {
+            return;
+        }
+
+        Header(text, GenAiMetrics.TokenUsage, "Number of input and output tokens used (gen_ai.client.token.usage).");
+        foreach (var (key, s) in series)
+        {
+            WriteHistogram(text, GenAiMetrics.TokenUsage, s.InputTokens, t => GenAiLabels(t, key, "input"), skipEmpty: true);
+            WriteHistogram(text, GenAiMetrics.TokenUsage, s.OutputTokens, t => GenAiLabels(t, key, "output"), skipEmpty: true);
+        }
+
+        WriteGenAiHistograms(text, series, GenAiMetrics.OperationDuration, "GenAI operation duration in seconds (gen_ai.client.operation.duration).", s => s.OperationDuration);
+        WriteGenAiHistograms(text, series, GenAiMetrics.TimeToFirstToken, "Time to the first response byte of a streamed response in seconds (gen_ai.server.time_to_first_token).", s => s.TimeToFirstToken);
+        WriteGenAiHistograms(text, series, GenAiMetrics.TimePerOutputToken, "Time per output token after the first in seconds (gen_ai.server.time_per_output_token).", s => s.TimePerOutputToken);
+    }
+
+    private static void WriteGenAiHistograms(StringBuilder text, List<(GenAiMetrics.SeriesKey, GenAiMetrics.Series)> series, string name, string help, Func<GenAiMetrics.Series, Histogram> select)
+    {
+        Header(text, name, help);
+        foreach (var (key, s) in series)
+        {
+            WriteHistogram(text, name, select(s), t => GenAiLabels(t, key, null), skipEmpty: true);
+        }
+    }
+
+    private static void Header(StringBuilder text, string name, string help) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" histogram\n");
+
+    /// <summary>One histogram series; an empty GenAI one is left out (a request without usage records no tokens).</summary>
+    private static void WriteHistogram(StringBuilder text, string name, Histogram histogram, Action<StringBuilder> labels, bool skipEmpty = false)
+    {
+        if (skipEmpty && histogram.Count == 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < histogram.Bounds.Length; i++)
+        {
             text.Append(name).Append("_bucket{");
-            Labels(text, metrics, key);
-            text.Append(",le=\"+Inf\"} ").Append(histogram.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            text.Append(name).Append("_sum{");
-            Labels(text, metrics, key);
-            text.Append("} ").Append(Number(histogram.Sum)).Append('\n');
-            text.Append(name).Append("_count{");
-            Labels(text, metrics, key);
-            text.Append("} ").Append(histogram.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            labels(text);
+            text.Append(",le=\"").Append(Number(histogram.Bounds[i])).Append("\"} ").Append(histogram.CumulativeCount(i).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        text.Append(name).Append("_bucket{");
+        labels(text);
+        text.Append(",le=\"+Inf\"} ").Append(histogram.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append(name).Append("_sum{");
+        labels(text);
+        text.Append("} ").Append(Number(histogram.Sum)).Append('\n');
+        text.Append(name).Append("_count{");
+        labels(text);
+        text.Append("} ").Append(histogram.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void GenAiLabels(StringBuilder text, GenAiMetrics.SeriesKey key, string? tokenType)
+    {
+        Label(text, "gen_ai_operation_name", key.Operation, first: true);
+        Label(text, "gen_ai_request_model", key.RequestModel);
+        Label(text, "gen_ai_response_model", key.ResponseModel);
+        Label(text, "destination_service", key.DestinationService);
+        if (key.ErrorType.Length > 0)
+        {
+            Label(text, "error_type", key.ErrorType);
+        }
+
+        if (tokenType is not null)
+        {
+            Label(text, "gen_ai_token_type", tokenType);
         }
     }
 

@@ -26,6 +26,12 @@ internal struct RequestRecord
     public string TraceId;
     public string SpanId;
     public string? ParentSpanId;
+
+    /// <summary>Inference requests only: the body's model (null when none) and the usage counted from the response.</summary>
+    public bool Inference;
+    public string? Model;
+    public long? PromptTokens;
+    public long? CompletionTokens;
 }
 
 /// <summary>Envoy response flags as Istio reports them in <c>response_flags</c>.</summary>

@@ -70,6 +70,64 @@ public sealed class TelemetryTests
         Assert.Equal("/reviews/1", line.GetProperty("path").GetString());
     }
 
+    [Fact]
+    public void PrometheusWriter_GenAiSamples_SemconvNamesLabelsAndTokenTypes()
+    {
+        var metrics = new IstioMetrics(new SidecarOptions { Service = "chat" });
+        metrics.GenAi.Record(new GenAiSample("chat", "llama-3-8b", "llama-3-8b", "llm.default.svc.cluster.local", "", 0.5, 6, 12, 0.03, 0.02));
+        metrics.GenAi.Record(new GenAiSample("chat", null, null, "llm.default.svc.cluster.local", "503", 0.01, null, null, null, null));
+
+        var text = PrometheusWriter.Write(metrics, []);
+
+        const string Labels = "gen_ai_operation_name=\"chat\",gen_ai_request_model=\"llama-3-8b\",gen_ai_response_model=\"llama-3-8b\",destination_service=\"llm.default.svc.cluster.local\"";
+        Assert.Contains("# TYPE gen_ai_client_token_usage histogram", text);
+        Assert.Contains($"gen_ai_client_token_usage_sum{{{Labels},gen_ai_token_type=\"input\"}} 6\n", text);
+        Assert.Contains($"gen_ai_client_token_usage_bucket{{{Labels},gen_ai_token_type=\"output\",le=\"16\"}} 1\n", text);
+        Assert.Contains($"gen_ai_server_time_to_first_token_seconds_sum{{{Labels}}} 0.03\n", text);
+        Assert.Contains($"gen_ai_server_time_per_output_token_seconds_count{{{Labels}}} 1\n", text);
+        Assert.Contains("gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name=\"chat\",gen_ai_request_model=\"unknown\",gen_ai_response_model=\"unknown\",destination_service=\"llm.default.svc.cluster.local\",error_type=\"503\"} 1\n", text);
+        // The failed request had no usage and no stream: no empty token or first-token series for it.
+        Assert.DoesNotContain("gen_ai_client_token_usage_count{gen_ai_operation_name=\"chat\",gen_ai_request_model=\"unknown\"", text);
+        Assert.DoesNotContain("gen_ai_server_time_to_first_token_seconds_count{gen_ai_operation_name=\"chat\",gen_ai_request_model=\"unknown\"", text);
+    }
+
+    [Fact]
+    public void GenAiMetrics_ManyModels_SeriesAreCapped()
+    {
+        var metrics = new GenAiMetrics();
+        for (var i = 0; i < GenAiMetrics.MaxSeries + 10; i++)
+        {
+            metrics.Record(new GenAiSample("chat", $"model-{i}", null, "llm", "", 0.1, 1, 1, null, null));
+        }
+
+        var series = metrics.Snapshot().ToList();
+        Assert.Equal(GenAiMetrics.MaxSeries + 1, series.Count);
+        Assert.Equal(10, series.Single(s => s.Key.RequestModel == GenAiMetrics.OverflowModel).Series.OperationDuration.Count);
+    }
+
+    [Fact]
+    public void AccessLog_InferenceRequest_HasModelAndTokens_OthersDoNot()
+    {
+        var inference = Format(Record(200, 1) with { Inference = true, Model = "llama-3-8b", PromptTokens = 6, CompletionTokens = null });
+        var plain = Format(Record(200, 1));
+
+        Assert.Equal("llama-3-8b", inference.GetProperty("model").GetString());
+        Assert.Equal(6, inference.GetProperty("prompt_tokens").GetInt64());
+        Assert.Equal(JsonValueKind.Null, inference.GetProperty("completion_tokens").ValueKind);
+        Assert.False(plain.TryGetProperty("model", out _));
+    }
+
+    private static JsonElement Format(RequestRecord record)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            AccessLog.Format(json, record);
+        }
+
+        return JsonDocument.Parse(buffer.ToArray()).RootElement;
+    }
+
     private static RequestRecord Record(int status, double ms) => new()
     {
         StartTime = DateTimeOffset.UnixEpoch,
