@@ -47,6 +47,7 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, AccessLog accessLog
             record.Model = usage.RequestModel;
             record.PromptTokens = usage.PromptTokens;
             record.CompletionTokens = usage.CompletionTokens;
+            record.PickReason = context.Items.TryGetValue(LoadBalancing.InferenceEndpointPicker.ReasonItem, out var reason) ? reason as string : null;
             metrics.GenAi.Record(GenAiSampleFor(usage, record));
         }
 

@@ -113,6 +113,7 @@ internal sealed class AccessLog : BackgroundService
             json.WriteString("model", r.Model);
             WriteCount(json, "prompt_tokens", r.PromptTokens);
             WriteCount(json, "completion_tokens", r.CompletionTokens);
+            json.WriteString("pick_reason", r.PickReason);
         }
 
         json.WriteEndObject();

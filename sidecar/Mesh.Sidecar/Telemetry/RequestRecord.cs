@@ -32,6 +32,9 @@ internal struct RequestRecord
     public string? Model;
     public long? PromptTokens;
     public long? CompletionTokens;
+
+    /// <summary>Why the model-server endpoint picker chose the endpoint (null when another balancer picked).</summary>
+    public string? PickReason;
 }
 
 /// <summary>Envoy response flags as Istio reports them in <c>response_flags</c>.</summary>

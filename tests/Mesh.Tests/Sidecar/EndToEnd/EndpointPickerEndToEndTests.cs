@@ -41,6 +41,9 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
 
             Assert.Single(homes);
         }
+
+        await Poll.UntilTrueAsync(() => Task.FromResult(client.Process.Output.Contains("\"pick_reason\":\"prefix-affinity\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => "the access log never named the picker's reason");
     }
 
     [Fact]
@@ -79,6 +82,8 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
         }
 
         Assert.NotEqual(home, await replicas.WhichServedAsync(before));
+        await Poll.UntilTrueAsync(() => Task.FromResult(client.Process.Output.Contains("\"pick_reason\":\"prefix-spill\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => "the access log never named the spill");
 
         // The two admitted streams already have their headers; ending them is disposing them. The queued two are cancelled.
         await hold.CancelAsync();
