@@ -34,6 +34,7 @@ internal sealed class InferenceBodyInspector(SidecarOptions options, TimeProvide
         var scanner = new InferenceRequestScanner();
         var buffer = new byte[(int)Math.Min(limit, Math.Clamp(request.ContentLength ?? InitialBufferBytes, 1, InitialBufferBytes * 16))];
         var filled = 0;
+        var ended = false;
         var original = request.Body;
         try
         {
@@ -45,13 +46,35 @@ internal sealed class InferenceBodyInspector(SidecarOptions options, TimeProvide
                 }
 
                 var read = await original.ReadAsync(buffer.AsMemory(filled), context.RequestAborted);
-                if (read == 0 || scanner.Feed(buffer.AsSpan(filled, read)) != InferenceScanOutcome.Incomplete)
+                if (read == 0)
                 {
-                    filled += read;
+                    ended = true;
                     break;
                 }
 
+                var outcome = scanner.Feed(buffer.AsSpan(filled, read));
                 filled += read;
+                if (outcome != InferenceScanOutcome.Incomplete)
+                {
+                    // The object is complete; a body of known length may be too, else one more read finds its end (the
+                    // client has sent what it means to, so the read returns at once).
+                    if (request.ContentLength == filled)
+                    {
+                        ended = true;
+                    }
+                    else if (request.ContentLength is null)
+                    {
+                        var probe = new byte[1];
+                        ended = await original.ReadAsync(probe, context.RequestAborted) == 0;
+                        if (!ended)
+                        {
+                            // Bytes after the object (whitespace, or garbage the server will judge) still go upstream.
+                            original = new ReplayedBodyStream(probe, original);
+                        }
+                    }
+
+                    break;
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or BadHttpRequestException or OperationCanceledException)
@@ -73,6 +96,11 @@ internal sealed class InferenceBodyInspector(SidecarOptions options, TimeProvide
         }
 
         request.Body = new ReplayedBodyStream(prefix, original);
+        if (ended)
+        {
+            result = result with { WholeBody = prefix };
+        }
+
         if (result.Model is { } model)
         {
             request.Headers[ModelHeader] = model;

@@ -15,4 +15,11 @@ internal sealed record InferenceRequest(
     int PrefixBytes,
     PromptPrefixHasher Prompt,
     bool StreamOptionsPresent = false,
-    bool IncludeUsage = false);
+    bool IncludeUsage = false)
+{
+    /// <summary>
+    /// The whole body as sent upstream, when it ended within what the sidecar read: such a request can be sent again
+    /// (a retry, a fallback to another server). Null when the rest of the body streams from the client.
+    /// </summary>
+    public ReadOnlyMemory<byte>? WholeBody { get; init; }
+}

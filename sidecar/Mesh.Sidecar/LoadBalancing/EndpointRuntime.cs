@@ -53,6 +53,11 @@ internal sealed class EndpointState
     /// <summary>Load the model server reported on its metrics page (running + waiting sequences); see <see cref="ModelServerLoad"/>.</summary>
     public volatile ModelServerLoad? ScrapedLoad;
 
+    /// <summary>UTC ticks until which the endpoint asked not to be sent requests (Retry-After on a 429/503); 0 when not.</summary>
+    public long CooldownUntilTicks;
+
+    public bool IsCoolingDown(long nowTicks) => Volatile.Read(ref CooldownUntilTicks) > nowTicks;
+
     public bool IsEjected(long nowTicks)
     {
         var until = Volatile.Read(ref EjectedUntilTicks);

@@ -77,6 +77,23 @@ internal sealed class ForwardAttempt : HttpTransformer
         }
     }
 
+    /// <summary>
+    /// A model server that answers 429 or 503 with Retry-After is overloaded or rate-limited: this sidecar sends it
+    /// nothing new for that long (at most <see cref="MaxCooldown"/>), unless nothing else is left.
+    /// </summary>
+    private void CoolDown(LoadBalancing.EndpointRuntime endpoint, HttpResponseMessage response)
+    {
+        var now = (Time ?? TimeProvider.System).GetUtcNow();
+        var retryAfter = response.Headers.RetryAfter;
+        var wait = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - now : null);
+        if (wait is { } delay && delay > TimeSpan.Zero)
+        {
+            Volatile.Write(ref endpoint.State.CooldownUntilTicks, (now + (delay < MaxCooldown ? delay : MaxCooldown)).UtcTicks);
+        }
+    }
+
+    public static readonly TimeSpan MaxCooldown = TimeSpan.FromMinutes(5);
+
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         if (proxyResponse is null)
@@ -85,6 +102,11 @@ internal sealed class ForwardAttempt : HttpTransformer
         }
 
         UpstreamStatus = (int)proxyResponse.StatusCode;
+        if (UpstreamStatus is 429 or 503 && Endpoint is { } endpoint && httpContext.Features.Get<InferenceRequest>() is not null)
+        {
+            CoolDown(endpoint, proxyResponse);
+        }
+
         if (RetriesLeft > 0 && Route?.Retry is { } retry && retry.ShouldRetry(UpstreamStatus)
             && Cluster is { } cluster && cluster.State.TryStartRetry(retry.Config, cluster.Config.ConnectionPool?.MaxRetries))
         {

@@ -111,7 +111,10 @@ internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder 
             return ResponseFlags.NoRoute;
         }
 
-        attempt.RetriesLeft = route.Retry is { } retry && !LocalReply.CanHaveBody(context) ? retry.MaxRetries : 0;
+        // A body can be sent again only when the sidecar holds all of it: an inference request that ended within the
+        // part read to find its model. Other bodies stream through once, so they are not retried.
+        var replayable = !LocalReply.CanHaveBody(context) || context.Features.Get<InferenceRequest>()?.WholeBody is not null;
+        attempt.RetriesLeft = route.Retry is { } retry && replayable ? retry.MaxRetries : 0;
 
         if (cluster.State.RateLimiter is { } bucket && !bucket.TryAcquire())
         {

@@ -141,6 +141,11 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient
         attempt.RetriesLeft--;
         attempt.Retries++;
         previous = endpoint;
+        if (context.Features.Get<Inference.InferenceRequest>()?.WholeBody is { } body)
+        {
+            context.Request.Body = new Inference.ReplayedBodyStream(body, Stream.Null);
+        }
+
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
     }

@@ -144,7 +144,10 @@ public sealed class InferenceAccountingEndToEndTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, proxied.StatusCode);
         Assert.Equal(await direct.Content.ReadAsStringAsync(), await proxied.Content.ReadAsStringAsync());
         var log = await AccessLogLineAsync(client, 503);
-        Assert.Equal("-", log.GetProperty("response_flags").GetString());
+        // The whole body is held by the sidecar, so Istio's default retry policy (503, two attempts) applies; once
+        // exhausted, the upstream's own 503 passes through unchanged, flagged URX as Envoy does.
+        Assert.Equal("URX", log.GetProperty("response_flags").GetString());
+        Assert.Equal(2, log.GetProperty("retries").GetInt32());
         Assert.Equal(JsonValueKind.Null, log.GetProperty("prompt_tokens").ValueKind);
         await client.WaitForMetricAsync("gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name=\"chat\",gen_ai_request_model=\"unknown\",gen_ai_response_model=\"unknown\",destination_service=\"llm.default.svc.cluster.local\",error_type=\"503\"} 1");
     }

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using Mesh.Contracts.Domains;
+using Mesh.Tests.Infrastructure;
+using Mesh.Tests.SimLlm;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Sidecar.EndToEnd;
+
+/// <summary>
+/// Fallback for inference requests through a real sidecar in front of SimLLM replicas: a 429 or 503 before the first
+/// byte is retried on another server (the body is whole in the sidecar), and Retry-After cools the server down.
+/// </summary>
+public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
+{
+    private const string Host = "llm";
+
+    [Fact]
+    public async Task RateLimited429_IsRetriedOnTheOtherServer_WhichAnswers_AndTheLimitedServerCoolsDown()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var limited = await SimLlmServer.StartAsync();
+        await using var healthy = await SimLlmServer.StartAsync();
+        await SetFailureAsync(limited, new { mode = "429", retryAfterSeconds = 60 });
+        var client = await StartMeshAsync(mesh, "429,connect-failure", limited, healthy);
+
+        // Round robin reaches the limited server within a few requests; every one of them still succeeds.
+        await Poll.UntilTrueAsync(async () =>
+        {
+            using var response = await ChatAsync(client, stream: false);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await AttemptsAsync(limited) > 0;
+        }, TimeSpan.FromSeconds(20), () => "round robin never reached the limited server");
+        var limitedRequests = await AttemptsAsync(limited);
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await ChatAsync(client, stream: false);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(limitedRequests, await AttemptsAsync(limited));
+        await Poll.UntilTrueAsync(() => Task.FromResult(client.Process.Output.Contains("\"retries\":1", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => "the access log never showed the retry");
+    }
+
+    [Fact]
+    public async Task Unavailable503BeforeTheFirstToken_StreamComesWholeFromTheOtherServer_NoTokenTwice()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var down = await SimLlmServer.StartAsync();
+        await using var up = await SimLlmServer.StartAsync();
+        await SetFailureAsync(down, new { mode = "503" });
+        var client = await StartMeshAsync(mesh, "503", down, up);
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await ChatAsync(client, stream: true);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var events = new List<string>();
+            await foreach (var data in SseReader.DataAsync(response))
+            {
+                events.Add(data);
+            }
+
+            Assert.Equal(1, events.Count(e => e == "[DONE]"));
+            Assert.Equal(1, events.Count(e => e.Contains("\"role\":\"assistant\"", StringComparison.Ordinal)));
+            Assert.Equal(1, events.Count(e => e.Contains("\"finish_reason\":\"", StringComparison.Ordinal)));
+        }
+
+        Assert.True(await AttemptsAsync(down) > 0, "the failing server was never tried");
+    }
+
+    [Fact]
+    public async Task BodyLongerThanWhatTheSidecarReads_IsNotRetried_SmallBodyIs()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var only = await SimLlmServer.StartAsync();
+        await SetFailureAsync(only, new { mode = "429", retryAfterSeconds = 0 });
+        var client = await StartMeshAsync(mesh, "429", only);
+
+        using (var small = await ChatAsync(client, stream: false))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, small.StatusCode);
+        }
+
+        // attempts: 2 in the VirtualService, so the small body was sent three times.
+        Assert.Equal(3, await AttemptsAsync(only));
+
+        using (var large = await ChatAsync(client, stream: false, padding: 100 * 1024))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, large.StatusCode);
+        }
+
+        Assert.Equal(4, await AttemptsAsync(only));
+    }
+
+    /// <summary>Requests the server received: SimLLM counts the ones its failure switch answered apart.</summary>
+    private static async Task<long> AttemptsAsync(SimLlmServer server) =>
+        await server.TotalAsync("requests") + await server.TotalAsync("failuresInjected");
+
+    private static async Task SetFailureAsync(SimLlmServer server, object failure)
+    {
+        using var response = await server.Client.PostAsJsonAsync("/admin/failure", failure);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<SidecarProcess> StartMeshAsync(MeshTestBed mesh, string retryOn, params SimLlmServer[] servers)
+    {
+        await mesh.Silo.Admin.PutServiceAsync(TestResources.Service(Host, 8000));
+        foreach (var server in servers)
+        {
+            await mesh.Silo.Admin.RegisterAsync(new EndpointRegistration
+            {
+                Service = Host,
+                Address = "127.0.0.1",
+                Port = server.BaseAddress.Port,
+                Labels = new Dictionary<string, string> { ["app"] = Host, ["version"] = "v1" },
+            });
+        }
+
+        await mesh.ApplyAsync(IstioResources.VirtualService(Host, new
+        {
+            hosts = new[] { Host },
+            http = new[] { new { route = new[] { new { destination = new { host = Host } } }, retries = new { attempts = 2, retryOn } } },
+        }));
+        var client = await mesh.StartSidecarAsync("chat-app");
+        await mesh.SyncAsync(client);
+        return client;
+    }
+
+    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, bool stream, int padding = 0) =>
+        client.Proxy.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"http://{Host}:8000/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = SimLlmServer.Model,
+                stream,
+                max_tokens = 8,
+                messages = new[] { new { role = "user", content = "hello " + new string('x', padding) } },
+            }),
+        }, HttpCompletionOption.ResponseHeadersRead);
+}
