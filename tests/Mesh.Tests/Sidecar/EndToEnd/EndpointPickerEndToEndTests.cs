@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using Mesh.Contracts.Domains;
 using Mesh.Tests.Infrastructure;
 using Mesh.Tests.SimLlm;
 using Xunit.Abstractions;
@@ -113,17 +112,7 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
 
     private static async Task<SidecarProcess> StartPickerMeshAsync(MeshTestBed mesh, Replicas replicas)
     {
-        await mesh.Silo.Admin.PutServiceAsync(TestResources.Service(Host, 8000));
-        foreach (var replica in replicas)
-        {
-            await mesh.Silo.Admin.RegisterAsync(new EndpointRegistration
-            {
-                Service = Host,
-                Address = "127.0.0.1",
-                Port = replica.BaseAddress.Port,
-                Labels = new Dictionary<string, string> { ["app"] = Host, ["version"] = "v1" },
-            });
-        }
+        await mesh.AddServiceAsync(Host, 8000, replicas.Select(s => s.BaseAddress.Port));
 
         await mesh.ApplyAsync(IstioResources.DestinationRule(Host, new { host = Host },
             new Dictionary<string, string> { ["inference.mesh.dev/endpoint-picker"] = "prefix-aware" }));

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Mesh.Contracts.Domains;
 using Mesh.Tests.Infrastructure;
 using Mesh.Tests.SimLlm;
 using Xunit.Abstractions;
@@ -107,17 +106,7 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
 
     private static async Task<SidecarProcess> StartMeshAsync(MeshTestBed mesh, string retryOn, params SimLlmServer[] servers)
     {
-        await mesh.Silo.Admin.PutServiceAsync(TestResources.Service(Host, 8000));
-        foreach (var server in servers)
-        {
-            await mesh.Silo.Admin.RegisterAsync(new EndpointRegistration
-            {
-                Service = Host,
-                Address = "127.0.0.1",
-                Port = server.BaseAddress.Port,
-                Labels = new Dictionary<string, string> { ["app"] = Host, ["version"] = "v1" },
-            });
-        }
+        await mesh.AddServiceAsync(Host, 8000, servers.Select(s => s.BaseAddress.Port));
 
         await mesh.ApplyAsync(IstioResources.VirtualService(Host, new
         {

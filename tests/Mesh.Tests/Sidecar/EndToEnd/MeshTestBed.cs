@@ -86,6 +86,22 @@ internal sealed class MeshTestBed : IAsyncDisposable
         }
     }
 
+    /// <summary>Creates the service and registers servers on 127.0.0.1 at <paramref name="ports"/> (labels app and version v1).</summary>
+    public async Task AddServiceAsync(string name, int port, IEnumerable<int> ports)
+    {
+        await Silo.Admin.PutServiceAsync(TestResources.Service(name, port));
+        foreach (var serverPort in ports)
+        {
+            await Silo.Admin.RegisterAsync(new EndpointRegistration
+            {
+                Service = name,
+                Address = "127.0.0.1",
+                Port = serverPort,
+                Labels = new Dictionary<string, string> { ["app"] = name, ["version"] = "v1" },
+            });
+        }
+    }
+
     public Task<MeshResource> ApplyAsync(MeshResource resource) => Silo.Admin.PutResourceAsync(resource);
 
     /// <summary>Waits until every given sidecar runs the silo's newest revision.</summary>
