@@ -29,29 +29,37 @@ internal sealed partial class ModelServerScraper(
         using var timer = new PeriodicTimer(Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var scrapes = new List<Task>();
+            // Subsets of one service share servers: fetch each page once per tick and give every subset its reading.
+            var targets = new Dictionary<string, (ClusterRuntime Cluster, EndpointRuntime Endpoint, List<EndpointState> States)>(StringComparer.Ordinal);
             foreach (var cluster in holder.Current.Clusters.Values)
             {
                 if (cluster.Config.LoadBalancer is { Algorithm: LoadBalancerAlgorithm.InferencePicker, Inference: { } inference })
                 {
                     foreach (var endpoint in cluster.Endpoints)
                     {
-                        scrapes.Add(ScrapeAsync(cluster, endpoint, inference.MetricsPath, stoppingToken));
+                        var url = endpoint.DestinationPrefix + inference.MetricsPath;
+                        if (!targets.TryGetValue(url, out var target))
+                        {
+                            targets[url] = target = (cluster, endpoint, []);
+                        }
+
+                        target.States.Add(endpoint.State);
                     }
                 }
             }
 
+            var scrapes = targets.Select(t => ScrapeAsync(t.Value.Cluster, t.Value.Endpoint, t.Key, t.Value.States, stoppingToken));
             await Task.WhenAll(scrapes);
         }
     }
 
-    private async Task ScrapeAsync(ClusterRuntime cluster, EndpointRuntime endpoint, string path, CancellationToken cancellationToken)
+    private async Task ScrapeAsync(ClusterRuntime cluster, EndpointRuntime endpoint, string url, List<EndpointState> states, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ScrapeTimeout);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.DestinationPrefix + path);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
             if (endpoint.Config.Identity is { } identity)
             {
                 request.Options.Set(MeshTlsConnector.ExpectedIdentity, identity);
@@ -67,14 +75,17 @@ internal sealed partial class ModelServerScraper(
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
             if (ModelServerMetrics.Parse(text, time.GetUtcNow().UtcTicks) is { } load)
             {
-                endpoint.State.ScrapedLoad = load;
+                foreach (var state in states)
+                {
+                    state.ScrapedLoad = load;
+                }
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
         {
             if (!cancellationToken.IsCancellationRequested)
             {
-                LogScrapeFailed(logger, endpoint.DestinationPrefix + path, ex.Message);
+                LogScrapeFailed(logger, url, ex.Message);
             }
         }
     }

@@ -1,3 +1,5 @@
+using Mesh.Sidecar.LoadBalancing;
+
 namespace Mesh.Sidecar.Inference;
 
 /// <summary>
@@ -34,7 +36,7 @@ internal sealed class PromptPrefixHasher
         if (++_inBlock == BlockBytes)
         {
             // The block's hash already folds in every earlier byte, so it identifies the whole prefix.
-            _blocks.Add(Mix(_running));
+            _blocks.Add(StableHash.Mix(_running));
             _inBlock = 0;
         }
     }
@@ -44,18 +46,10 @@ internal sealed class PromptPrefixHasher
     {
         if (_blocks.Count == 0)
         {
-            return _inBlock == 0 ? null : Mix(_running);
+            return _inBlock == 0 ? null : StableHash.Mix(_running);
         }
 
         var depth = Math.Clamp(bytes / BlockBytes, 1, _blocks.Count);
         return _blocks[depth - 1];
-    }
-
-    private static ulong Mix(ulong hash)
-    {
-        hash ^= hash >> 33;
-        hash *= 0xff51afd7ed558ccdUL;
-        hash ^= hash >> 33;
-        return hash;
     }
 }

@@ -14,6 +14,12 @@ internal static class StableHash
             hash = (hash ^ c) * 1099511628211UL;
         }
 
+        return Mix(hash);
+    }
+
+    /// <summary>MurmurHash3's 64-bit finalizer: spreads FNV's weak high bits over the whole word.</summary>
+    public static ulong Mix(ulong hash)
+    {
         hash ^= hash >> 33;
         hash *= 0xff51afd7ed558ccdUL;
         hash ^= hash >> 33;
