@@ -22,4 +22,18 @@ public sealed record SubscriberStatus
     public long? NackedRevision { get; init; }
     public string? LastNackError { get; init; }
     public DateTimeOffset? LastNackAt { get; init; }
+
+    /// <summary>
+    /// Its silo has not heard from it for longer than its traffic reports allow, or a push stayed unacknowledged
+    /// (Mesh:SubscriberStaleAfter).
+    /// </summary>
+    public bool Stale { get; init; }
+
+    /// <summary>
+    /// <c>stale</c>, <c>nacked</c> (it rejected the newest configuration it answered) or <c>synced</c>: Istio's
+    /// proxy-status in one word.
+    /// </summary>
+    public string Sync => Stale ? "stale"
+        : NackedRevision is { } nacked && nacked >= AckedRevision ? "nacked"
+        : "synced";
 }

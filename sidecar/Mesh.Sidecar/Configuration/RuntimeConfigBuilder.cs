@@ -42,7 +42,7 @@ internal sealed class RuntimeConfigBuilder(SidecarOptions options, SharedStateRe
             var endpoint = config.Endpoints[i];
             var key = EndpointRuntime.StateKey(config.Name, endpoint);
             endpointKeys.Add(key);
-            endpoints[i] = new EndpointRuntime(endpoint, shared.Endpoint(key), options.Zone, viaSidecar: !config.External);
+            endpoints[i] = new EndpointRuntime(endpoint, shared.Endpoint(key), options.Zone, viaSidecar: !config.External, config.ServiceName);
         }
 
         var state = shared.Cluster(config.Name);

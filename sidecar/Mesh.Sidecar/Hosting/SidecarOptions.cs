@@ -66,9 +66,15 @@ internal sealed record SidecarOptions
     /// </summary>
     public int InferenceBodyLimit { get; init; } = 64 * 1024;
 
+    /// <summary>How often the sidecar sends the silo its live traffic (TrafficReport); zero turns reports off.</summary>
+    public TimeSpan TrafficReportInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Version label of this workload (from --labels version=...), used in telemetry.</summary>
     public string? Version => Labels.TryGetValue("version", out var v) ? v : null;
 
-    /// <summary>Istio-style workload name: service plus version, e.g. reviews-v2.</summary>
-    public string Workload => Service is null ? Id : Version is null ? Service : $"{Service}-{Version}";
+    /// <summary>The app label of this workload (from --labels app=...), else its service, else its id.</summary>
+    public string App => Labels.TryGetValue("app", out var app) ? app : Service ?? Id;
+
+    /// <summary>Istio-style workload name: app plus version, e.g. reviews-v2.</summary>
+    public string Workload => Version is null ? App : $"{App}-{Version}";
 }

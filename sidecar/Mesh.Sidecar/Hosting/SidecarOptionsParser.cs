@@ -17,7 +17,7 @@ internal static class SidecarOptionsParser
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
         "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
         "dependencies", "gateway-https-port", "silo-ca", "silo-identity",
-        "join-token", "cert-ttl", "inference-body-limit",
+        "join-token", "cert-ttl", "inference-body-limit", "traffic-report-interval",
     ];
 
     public static SidecarOptions Parse(IReadOnlyList<string> args, IDictionary environment)
@@ -127,7 +127,16 @@ internal static class SidecarOptionsParser
             JoinToken = joinToken,
             CertificateTtlSeconds = Get(values, "cert-ttl") is { } ttl ? PositiveInt("cert-ttl", ttl) : null,
             InferenceBodyLimit = Get(values, "inference-body-limit") is { } bodyLimit ? NonNegativeInt("inference-body-limit", bodyLimit) : 64 * 1024,
+            TrafficReportInterval = Get(values, "traffic-report-interval") is { } interval ? ReportInterval(interval) : TimeSpan.FromSeconds(1),
         };
+    }
+
+    private static TimeSpan ReportInterval(string value)
+    {
+        var milliseconds = NonNegativeInt("traffic-report-interval", value);
+        return milliseconds == 0 || milliseconds is >= 100 and <= 60_000
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : throw new SidecarOptionsException($"--traffic-report-interval '{value}' must be 0 (off) or 100..60000 milliseconds");
     }
 
     private static string? Get(Dictionary<string, string> values, string name) =>

@@ -63,6 +63,8 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<InboundProxy>();
 
         services.AddSingleton<IstioMetrics>();
+        services.AddSingleton<TrafficAggregator>();
+        services.AddSingleton<LocalWorkload>();
         services.AddSingleton<AccessLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());
         services.AddSingleton<RequestTelemetry>();
@@ -72,6 +74,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<ListenerDispatcher>();
 
         services.AddSingleton<OutlierReporter>();
+        services.AddSingleton<TrafficReporter>();
         services.AddSingleton<SubscriptionClient>();
         services.AddHostedService(sp => sp.GetRequiredService<SubscriptionClient>());
         services.AddSingleton<Security.SiloTrust>();

@@ -9,7 +9,8 @@ namespace Mesh.Sidecar.LoadBalancing;
 /// </summary>
 internal sealed class EndpointRuntime
 {
-    public EndpointRuntime(EndpointConfig config, EndpointState state, string? localZone, bool viaSidecar)
+    /// <param name="serviceName">The app name telemetry uses when the endpoint has no <c>app</c> label.</param>
+    public EndpointRuntime(EndpointConfig config, EndpointState state, string? localZone, bool viaSidecar, string serviceName = "unknown")
     {
         Config = config;
         State = state;
@@ -20,7 +21,8 @@ internal sealed class EndpointRuntime
         InLocalZone = localZone is not null && string.Equals(config.Zone, localZone, StringComparison.Ordinal);
         RegistryHealthy = config.Health != EndpointHealth.Unhealthy;
         Version = config.Labels.TryGetValue("version", out var version) ? version : "unknown";
-        Workload = config.Labels.TryGetValue("app", out var app) ? (version is null ? app : $"{app}-{version}") : "unknown";
+        App = config.Labels.TryGetValue("app", out var app) ? app : string.IsNullOrEmpty(serviceName) ? "unknown" : serviceName;
+        Workload = version is null ? App : $"{App}-{version}";
     }
 
     public EndpointConfig Config { get; }
@@ -30,6 +32,7 @@ internal sealed class EndpointRuntime
     public bool InLocalZone { get; }
     public bool RegistryHealthy { get; }
     public string Version { get; }
+    public string App { get; }
     public string Workload { get; }
 
     public static string StateKey(string cluster, EndpointConfig endpoint) => $"{cluster}|{endpoint.Address}:{endpoint.Port}";

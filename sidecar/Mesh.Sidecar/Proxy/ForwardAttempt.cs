@@ -37,6 +37,12 @@ internal sealed class ForwardAttempt : HttpTransformer
     /// <summary>Endpoint of the current attempt.</summary>
     public LoadBalancing.EndpointRuntime? Endpoint { get; set; }
 
+    /// <summary>The current attempt goes over mutual TLS.</summary>
+    public bool MutualTls { get; set; }
+
+    /// <summary>This workload's <see cref="PeerMetadata"/> header value, sent so the destination can name its caller.</summary>
+    public string? PeerHeader { get; init; }
+
     /// <summary>Retries made so far.</summary>
     public int Retries { get; set; }
 
@@ -57,6 +63,12 @@ internal sealed class ForwardAttempt : HttpTransformer
         var rewrite = Route?.Config.Rewrite;
         proxyRequest.Headers.Remove(HeaderNames.Host);
         proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Host, rewrite?.Authority ?? request.Host.Value);
+        if (PeerHeader is not null)
+        {
+            proxyRequest.Headers.Remove(PeerMetadata.HeaderName);
+            proxyRequest.Headers.TryAddWithoutValidation(PeerMetadata.HeaderName, PeerHeader);
+        }
+
         proxyRequest.Headers.Remove(HeaderNames.TraceParent);
         proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.TraceParent, Trace.TraceParent);
         if (Endpoint?.Config.Identity is { } identity)

@@ -15,14 +15,21 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
     private readonly string? _appPrefix = options.AppPort is { } port ? $"http://127.0.0.1:{port}" : null;
     private readonly string _service = options.Service ?? "unknown";
     private readonly string _destinationService = options.Service is null ? "unknown" : $"{options.Service}.{options.Namespace}.svc.cluster.local";
-    private readonly string _version = options.Version ?? "unknown";
-    private readonly string _workload = options.Workload;
 
     public async Task HandleAsync(HttpContext context)
     {
         var start = telemetry.Time.GetTimestamp();
         var trace = TraceContext.Start(context, "inbound", ActivityKind.Server);
         var flags = ResponseFlags.None;
+        var peerId = guard.PeerOf(context);
+        var peerHeader = context.Request.Headers[PeerMetadata.HeaderName];
+        var denied = false;
+        if (peerHeader.Count > 0)
+        {
+            // Telemetry's, not the app's: read it and keep it from the app, as Istio does with its peer metadata.
+            context.Request.Headers.Remove(PeerMetadata.HeaderName);
+        }
+
         try
         {
             if (_appPrefix is null)
@@ -32,8 +39,9 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
                 return;
             }
 
-            if (await guard.CheckAsync(context) is not null)
+            if (await guard.CheckAsync(context, peerId) is { } refused)
             {
+                denied = refused is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden;
                 return;
             }
 
@@ -50,8 +58,8 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
         }
         finally
         {
-            telemetry.Complete(context, inbound: true, start, trace, flags, _destinationService, _service, options.Namespace,
-                endpoint: null, route: "inbound", cluster: _appPrefix, retries: 0, localVersion: _version, localWorkload: _workload);
+            var peer = new InboundPeer(peerId?.ToString(), peerId?.Namespace, PeerMetadata.Parse(peerHeader.Count == 1 ? peerHeader[0] : null), denied);
+            telemetry.CompleteInbound(context, start, trace, flags, peer, _destinationService, _service, _appPrefix);
         }
     }
 }

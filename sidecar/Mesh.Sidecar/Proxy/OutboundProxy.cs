@@ -59,16 +59,13 @@ internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder 
                 return;
             }
 
-            attempt = new ForwardAttempt { Route = route, Matcher = matcher, Trace = trace, Time = time };
+            attempt = new ForwardAttempt { Route = route, Matcher = matcher, Trace = trace, Time = time, PeerHeader = telemetry.Local.PeerHeaderValue };
             flags = await RouteAsync(context, route, attempt);
         }
         finally
         {
             await FinishInferenceResponseAsync(context);
-            var cluster = attempt?.Cluster;
-            telemetry.Complete(context, inbound: false, start, trace, flags,
-                cluster?.DestinationService ?? context.Request.Host.Host, cluster?.Config.ServiceName ?? "unknown", cluster?.Config.Namespace ?? "unknown",
-                attempt?.Endpoint, route?.Name, cluster?.Name, attempt?.Retries ?? 0);
+            telemetry.CompleteOutbound(context, start, trace, flags, route, attempt);
         }
     }
 

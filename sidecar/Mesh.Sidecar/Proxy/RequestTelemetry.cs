@@ -7,51 +7,98 @@ using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Sidecar.Proxy;
 
-/// <summary>Finishes a request: one metrics update, one access-log line, and the span closed with its status.</summary>
-internal sealed class RequestTelemetry(IstioMetrics metrics, AccessLog accessLog, TimeProvider time)
+/// <summary>
+/// Finishes a request: one metrics update, one traffic-report update, one access-log line, and the span closed with
+/// its status. The outbound side reports as Istio's reporter="source", the inbound side as reporter="destination".
+/// </summary>
+internal sealed class RequestTelemetry(IstioMetrics metrics, TrafficAggregator traffic, AccessLog accessLog, LocalWorkload local, TimeProvider time)
 {
+    private readonly PeerWorkload _self = new(local.Namespace, local.Name, local.App, local.Version, local.Gateway);
+
     public TimeProvider Time => time;
 
-    public void Complete(HttpContext context, bool inbound, long startTimestamp, in TraceContext trace, string flags,
-        string destinationService, string serviceName, string serviceNamespace, EndpointRuntime? endpoint, string? route, string? cluster, int retries,
-        string? localVersion = null, string? localWorkload = null)
+    public LocalWorkload Local => local;
+
+    /// <summary>A request this sidecar sent out (or answered itself: no route, fault, rate limit).</summary>
+    public void CompleteOutbound(HttpContext context, long startTimestamp, in TraceContext trace, string flags, RouteRuntime? route, ForwardAttempt? attempt)
+    {
+        var cluster = attempt?.Cluster;
+        var endpoint = attempt?.Endpoint;
+        var record = Start(context, inbound: false, startTimestamp, flags);
+        record.DestinationService = cluster?.DestinationService ?? context.Request.Host.Host;
+        record.DestinationServiceName = cluster?.Config.ServiceName ?? "unknown";
+        record.DestinationNamespace = cluster?.Config.Namespace ?? "unknown";
+        record.DestinationVersion = endpoint?.Version ?? "unknown";
+        record.DestinationWorkload = endpoint?.Workload ?? "unknown";
+        record.DestinationApp = endpoint?.App ?? "unknown";
+        record.DestinationPrincipal = "unknown";
+        record.Source = _self;
+        record.MutualTls = attempt?.MutualTls ?? false;
+        record.SourcePrincipal = record.MutualTls ? local.Principal : "unknown";
+        record.Route = route?.Name;
+        record.Subset = cluster?.Config.Subset;
+        record.UpstreamCluster = cluster?.Name;
+        record.UpstreamHost = endpoint?.DestinationPrefix;
+        record.Retries = attempt?.Retries ?? 0;
+        Finish(context, ref record, trace);
+    }
+
+    /// <summary>A request that arrived from another sidecar (or a caller outside the mesh) for the local app.</summary>
+    public void CompleteInbound(HttpContext context, long startTimestamp, in TraceContext trace, string flags, in InboundPeer peer,
+        string destinationService, string serviceName, string? appPrefix)
+    {
+        var record = Start(context, inbound: true, startTimestamp, flags);
+        record.DestinationService = destinationService;
+        record.DestinationServiceName = serviceName;
+        record.DestinationNamespace = local.Namespace;
+        record.DestinationVersion = local.Version;
+        record.DestinationWorkload = local.Name;
+        record.DestinationApp = local.App;
+        record.MutualTls = peer.Principal is not null;
+        record.DestinationPrincipal = record.MutualTls ? local.Principal : "unknown";
+        record.SourcePrincipal = peer.Principal ?? "unknown";
+        record.Source = peer.Workload ?? (peer.Namespace is { } ns ? PeerWorkload.Unknown with { Namespace = ns } : PeerWorkload.Unknown);
+        record.Denied = peer.Denied;
+        record.Route = "inbound";
+        record.UpstreamCluster = appPrefix;
+        Finish(context, ref record, trace);
+    }
+
+    private RequestRecord Start(HttpContext context, bool inbound, long startTimestamp, string flags)
     {
         var request = context.Request;
-        var status = context.Response.StatusCode;
-        var record = new RequestRecord
+        var elapsed = time.GetElapsedTime(startTimestamp);
+        return new RequestRecord
         {
             Inbound = inbound,
-            StartTime = time.GetUtcNow() - time.GetElapsedTime(startTimestamp),
+            StartTime = time.GetUtcNow() - elapsed,
             Method = request.Method,
             Path = request.Path.Value ?? "/",
             Authority = request.Host.Value ?? "",
             Protocol = request.Protocol,
-            StatusCode = status,
+            RequestProtocol = request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) ? "grpc" : "http",
+            StatusCode = context.Response.StatusCode,
             ResponseFlags = flags,
-            DurationMs = time.GetElapsedTime(startTimestamp).TotalMilliseconds,
+            DurationMs = elapsed.TotalMilliseconds,
             RequestBytes = request.ContentLength ?? 0,
             ResponseBytes = context.Response.ContentLength ?? 0,
-            DestinationService = destinationService,
-            DestinationServiceName = serviceName,
-            DestinationNamespace = serviceNamespace,
-            DestinationVersion = localVersion ?? endpoint?.Version ?? "unknown",
-            DestinationWorkload = localWorkload ?? endpoint?.Workload ?? "unknown",
-            Route = route,
-            UpstreamCluster = cluster,
-            UpstreamHost = endpoint?.DestinationPrefix,
-            Retries = retries,
         };
+    }
+
+    private void Finish(HttpContext context, ref RequestRecord record, in TraceContext trace)
+    {
         if (context.Features.Get<InferenceUsage>() is { } usage)
         {
             record.Inference = true;
             record.Model = usage.RequestModel;
             record.PromptTokens = usage.PromptTokens;
             record.CompletionTokens = usage.CompletionTokens;
-            record.PickReason = context.Items.TryGetValue(LoadBalancing.InferenceEndpointPicker.ReasonItem, out var reason) ? reason as string : null;
+            record.PickReason = context.Items.TryGetValue(InferenceEndpointPicker.ReasonItem, out var reason) ? reason as string : null;
             metrics.GenAi.Record(GenAiSampleFor(usage, record));
         }
 
         metrics.Record(record);
+        traffic.Record(record);
         if (accessLog.Enabled)
         {
             record.TraceId = trace.TraceId;
@@ -62,10 +109,10 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, AccessLog accessLog
 
         if (trace.Activity is { } activity)
         {
-            activity.SetTag("http.response.status_code", status);
-            activity.SetTag("response_flags", flags);
-            activity.SetTag("upstream_cluster", cluster);
-            if (status >= 500)
+            activity.SetTag("http.response.status_code", record.StatusCode);
+            activity.SetTag("response_flags", record.ResponseFlags);
+            activity.SetTag("upstream_cluster", record.UpstreamCluster);
+            if (record.StatusCode >= 500)
             {
                 activity.SetStatus(ActivityStatusCode.Error);
             }
@@ -97,3 +144,9 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, AccessLog accessLog
             record.DurationMs / 1000, usage.PromptTokens, usage.CompletionTokens, firstToken, perToken);
     }
 }
+
+/// <summary>
+/// What the inbound side knows about the caller: the verified SPIFFE ID (mTLS), the workload named by its
+/// <see cref="PeerMetadata"/> header, the namespace from its ID, and whether policy refused it.
+/// </summary>
+internal readonly record struct InboundPeer(string? Principal, string? Namespace, PeerWorkload? Workload, bool Denied);

@@ -43,7 +43,8 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient
                 Interlocked.Increment(ref endpoint.State.ActiveRequests);
                 try
                 {
-                    var invoker = mtls.Applies(cluster, endpoint) ? mtls.Invoker : upstream.Invoker;
+                    attempt.MutualTls = mtls.Applies(cluster, endpoint);
+                    var invoker = attempt.MutualTls ? mtls.Invoker : upstream.Invoker;
                     error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, invoker, upstream.For(context), attempt, token);
                 }
                 finally

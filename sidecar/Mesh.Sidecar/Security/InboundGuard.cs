@@ -12,8 +12,12 @@ namespace Mesh.Sidecar.Security;
 /// </summary>
 internal sealed class InboundGuard(SecurityConfig security, InboundTls tls, SidecarOptions options)
 {
+    /// <summary>The verified SPIFFE ID of the caller's certificate, or null for plaintext.</summary>
+    public Mesh.Security.Identity.SpiffeId? PeerOf(HttpContext context) =>
+        security.Enabled ? tls.PeerOf(context.Connection.ClientCertificate) : null;
+
     /// <summary>Returns null to forward, or the status it already answered (0 when it dropped the connection).</summary>
-    public async ValueTask<int?> CheckAsync(HttpContext context)
+    public async ValueTask<int?> CheckAsync(HttpContext context, Mesh.Security.Identity.SpiffeId? peer)
     {
         if (!security.Enabled)
         {
@@ -21,7 +25,6 @@ internal sealed class InboundGuard(SecurityConfig security, InboundTls tls, Side
         }
 
         var policy = security.Current;
-        var peer = tls.PeerOf(context.Connection.ClientCertificate);
         var refused = policy.Mode switch
         {
             Routing.Model.MtlsMode.Strict => peer is null ? "STRICT requires a verified client certificate" : null,

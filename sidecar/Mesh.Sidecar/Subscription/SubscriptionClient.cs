@@ -20,6 +20,7 @@ internal sealed partial class SubscriptionClient(
     Security.SiloTrust siloTrust,
     Security.CertificateStore certificates,
     OutlierReporter outliers,
+    TrafficReporter traffic,
     TimeProvider time,
     ILogger<SubscriptionClient> logger) : BackgroundService
 {
@@ -94,6 +95,7 @@ internal sealed partial class SubscriptionClient(
         _connected = true;
         Log.Connected(logger, silo, held.Resources.Count, held.Revision);
         Task? reports = null;
+        var trafficReports = traffic.Enabled ? traffic.RunAsync(channel.SendAsync, session.Token) : null;
         var applied = false;
         try
         {
@@ -128,9 +130,12 @@ internal sealed partial class SubscriptionClient(
         finally
         {
             await session.CancelAsync();
-            if (reports is not null)
+            foreach (var task in new[] { reports, trafficReports })
             {
-                await reports.ContinueWith(static _ => { }, TaskScheduler.Default);
+                if (task is not null)
+                {
+                    await task.ContinueWith(static _ => { }, TaskScheduler.Default);
+                }
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Mesh.Sidecar.Hosting;
 
 namespace Mesh.Sidecar.Telemetry;
 
@@ -8,23 +7,21 @@ namespace Mesh.Sidecar.Telemetry;
 /// istio_response_bytes) with Istio's label names, so existing dashboards work. Series are keyed by label values,
 /// not by config objects, so a config swap continues the same series.
 /// </summary>
-internal sealed class IstioMetrics(SidecarOptions options)
+internal sealed class IstioMetrics
 {
     internal static readonly double[] DurationBuckets = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
     internal static readonly double[] ByteBuckets = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
     private readonly ConcurrentDictionary<SeriesKey, Series> _series = new();
 
-    public string SourceWorkload { get; } = options.Workload;
-    public string SourceNamespace { get; } = options.Namespace;
-
     /// <summary>Inference requests' GenAI metrics, exposed on the same /metrics page.</summary>
     public GenAiMetrics GenAi { get; } = new();
 
     public void Record(in RequestRecord record)
     {
-        var key = new SeriesKey(record.Inbound, record.DestinationService, record.DestinationServiceName, record.DestinationNamespace,
-            record.DestinationVersion, record.DestinationWorkload, record.StatusCode, record.ResponseFlags);
+        var key = new SeriesKey(record.Inbound, record.Source, record.SourcePrincipal, record.DestinationService, record.DestinationServiceName,
+            record.DestinationNamespace, record.DestinationVersion, record.DestinationWorkload, record.DestinationApp, record.DestinationPrincipal,
+            record.RequestProtocol, record.StatusCode, record.ResponseFlags, record.MutualTls);
         if (!_series.TryGetValue(key, out var series))
         {
             series = _series.GetOrAdd(key, static _ => new Series());
@@ -45,8 +42,9 @@ internal sealed class IstioMetrics(SidecarOptions options)
     }
 
     internal readonly record struct SeriesKey(
-        bool Inbound, string DestinationService, string DestinationServiceName, string DestinationNamespace,
-        string DestinationVersion, string DestinationWorkload, int ResponseCode, string ResponseFlags);
+        bool Inbound, PeerWorkload Source, string SourcePrincipal, string DestinationService, string DestinationServiceName, string DestinationNamespace,
+        string DestinationVersion, string DestinationWorkload, string DestinationApp, string DestinationPrincipal, string RequestProtocol,
+        int ResponseCode, string ResponseFlags, bool MutualTls);
 
     internal sealed class Series
     {

@@ -124,17 +124,30 @@ internal static class PrometheusWriter
     private static void Labels(StringBuilder text, IstioMetrics metrics, IstioMetrics.SeriesKey key)
     {
         Label(text, "reporter", key.Inbound ? "destination" : "source", first: true);
-        Label(text, "source_workload", key.Inbound ? "unknown" : metrics.SourceWorkload);
-        Label(text, "source_workload_namespace", key.Inbound ? "unknown" : metrics.SourceNamespace);
+        Label(text, "source_workload", key.Source.Name);
+        Label(text, "source_workload_namespace", key.Source.Namespace);
         Label(text, "destination_service", key.DestinationService);
         Label(text, "destination_service_name", key.DestinationServiceName);
         Label(text, "destination_service_namespace", key.DestinationNamespace);
         Label(text, "destination_version", key.DestinationVersion);
         Label(text, "destination_workload", key.DestinationWorkload);
         Label(text, "destination_workload_namespace", key.DestinationNamespace);
-        Label(text, "request_protocol", "http");
+        Label(text, "request_protocol", key.RequestProtocol);
         Label(text, "response_code", key.ResponseCode.ToString(CultureInfo.InvariantCulture));
         Label(text, "response_flags", key.ResponseFlags);
+        Label(text, "source_principal", key.SourcePrincipal);
+        Label(text, "source_app", key.Source.App);
+        Label(text, "source_version", key.Source.Version);
+        Label(text, "source_canonical_service", key.Source.App);
+        Label(text, "source_canonical_revision", key.Source.Version);
+        Label(text, "destination_principal", key.DestinationPrincipal);
+        Label(text, "destination_app", key.DestinationApp);
+        Label(text, "destination_canonical_service", key.DestinationApp);
+        Label(text, "destination_canonical_revision", key.DestinationVersion);
+        Label(text, "destination_cluster", "Kubernetes");
+        Label(text, "source_cluster", "Kubernetes");
+        // Istio: only the destination knows the connection's security; the source reports "unknown".
+        Label(text, "connection_security_policy", !key.Inbound ? "unknown" : key.MutualTls ? "mutual_tls" : "none");
     }
 
     private static void Label(StringBuilder text, string name, string value, bool first = false)

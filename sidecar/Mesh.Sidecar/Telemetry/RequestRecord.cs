@@ -19,6 +19,26 @@ internal struct RequestRecord
     public string DestinationNamespace;
     public string DestinationVersion;
     public string DestinationWorkload;
+    public string DestinationApp;
+
+    /// <summary>SPIFFE ID of the destination, "unknown" unless this is the destination and the hop was mutual TLS.</summary>
+    public string DestinationPrincipal;
+
+    public PeerWorkload Source;
+
+    /// <summary>SPIFFE ID of the caller: verified from its certificate (destination side) or this workload's own (source side, mTLS).</summary>
+    public string SourcePrincipal;
+
+    /// <summary>The hop was mutual TLS.</summary>
+    public bool MutualTls;
+
+    /// <summary>Refused at the destination by AuthorizationPolicy (403) or RequestAuthentication (401).</summary>
+    public bool Denied;
+
+    /// <summary><c>http</c> or <c>grpc</c>, Istio's request_protocol.</summary>
+    public string RequestProtocol;
+
+    public string? Subset;
     public string? Route;
     public string? UpstreamCluster;
     public string? UpstreamHost;

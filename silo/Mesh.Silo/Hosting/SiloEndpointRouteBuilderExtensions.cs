@@ -2,6 +2,7 @@ using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
 using Mesh.Silo.Observability;
 using Mesh.Silo.Subscriptions;
+using Mesh.Silo.Traffic;
 using Mesh.Storage.Abstractions;
 using Mesh.Telemetry;
 
@@ -23,6 +24,7 @@ internal static class SiloEndpointRouteBuilderExtensions
         api.MapResourcesApi(writes);
         api.MapClusterApi();
         api.MapShardsApi();
+        api.MapTrafficApi();
         api.MapCertificatesApi(writes, app.MapGroup("/api/v1"));
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcReflectionService();

@@ -59,6 +59,12 @@ internal sealed record SiloOptions
 
     public TimeSpan SubscriberStatusFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A subscriber is shown stale when a push waited this long for its ACK, or when it stopped its traffic reports for
+    /// three report intervals and at least this long (checked at every status flush).
+    /// </summary>
+    public TimeSpan SubscriberStaleAfter { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Largest gRPC message accepted from a subscriber.</summary>
     public int MaxClientFrameBytes { get; init; } = 64 * 1024;
 

@@ -1,3 +1,4 @@
+using Mesh.Silo.Traffic;
 using Mesh.Contracts.Cluster;
 using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
@@ -61,6 +62,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddHostedService<CompactionService>();
         services.AddMeshHealth(options);
         services.AddMeshGracefulShutdown();
+        services.AddMeshTraffic();
 
         services.AddSingleton<SiloMetrics>();
         services.AddPrometheusExporter(SiloMetrics.MeterName);

@@ -22,6 +22,7 @@ internal sealed partial class DiscoveryService(
     SubscriberStatusFlusher flusher,
     ResponseBuilder builder,
     OutlierReportWriter outliers,
+    Traffic.TrafficCollector traffic,
     SiloIdentity silo,
     SiloMetrics metrics,
     SiloOptions options,
@@ -41,7 +42,7 @@ internal sealed partial class DiscoveryService(
         SubscriberAuthentication.Authorize(identity, node);
         var state = new SubscriberState(silo.Id, node, timeProvider.GetUtcNow());
         var session = new SubscriptionSession(requests, responses, node, held, state, cache, builder, metrics, timeProvider,
-            flusher.FlushSoon, outliers, logger);
+            flusher.FlushSoon, outliers, traffic, logger);
         registry.Add(session);
         LogConnected(logger, node.Id, held.Count);
         if (registry.DrainReason is { } reason)

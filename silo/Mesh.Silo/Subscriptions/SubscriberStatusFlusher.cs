@@ -46,6 +46,7 @@ internal sealed partial class SubscriberStatusFlusher(
         var dirty = new List<SubscriberStatus>();
         foreach (var session in registry.Sessions)
         {
+            session.CheckStale(now, options.SubscriberStaleAfter);
             if (session.State.TakeIfDirty() is { } status)
             {
                 dirty.Add(status with { LastSeen = status.LastSeen > now ? now : status.LastSeen });

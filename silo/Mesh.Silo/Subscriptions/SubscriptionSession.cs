@@ -25,6 +25,7 @@ internal sealed partial class SubscriptionSession(
     TimeProvider timeProvider,
     Action onNack,
     OutlierReportWriter outliers,
+    Traffic.TrafficCollector traffic,
     ILogger logger)
 {
     private readonly CancellationTokenSource _stop = new();
@@ -32,6 +33,13 @@ internal sealed partial class SubscriptionSession(
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SubscriptionScope _scope = SubscriptionScope.For(node);
     private long _sentRevision = -1;
+
+    // For staleness (CheckStale): when the subscriber was last heard from, the interval it promised to report at
+    // (0 until its first traffic report), and since when the oldest unacknowledged response has waited (0: none).
+    private long _lastHeardTicks;
+    private long _reportIntervalTicks;
+    private long _unackedRevision = -1;
+    private long _unackedSinceTicks;
 
     public string Id => node.Id;
 
@@ -128,6 +136,16 @@ internal sealed partial class SubscriptionSession(
         // Before the send: the client may ACK as soon as the bytes arrive, which can be before this write completes,
         // and an ACK for a revision not yet recorded as sent would be refused as naming no response of this stream.
         Volatile.Write(ref _sentRevision, response.Revision);
+        if (Interlocked.Read(ref _unackedSinceTicks) == 0)
+        {
+            Volatile.Write(ref _unackedRevision, response.Revision);
+            Interlocked.Exchange(ref _unackedSinceTicks, timeProvider.GetUtcNow().UtcTicks);
+        }
+        else
+        {
+            Volatile.Write(ref _unackedRevision, response.Revision);
+        }
+
         await SendAsync(response.Bytes!, token);
         metrics.RecordPush(response.IsInitial, cache.AppliedAt(response.Revision));
         state.Update(s => s with { SentRevision = response.Revision });
@@ -151,15 +169,18 @@ internal sealed partial class SubscriptionSession(
         while (await DiscoveryService.ReadAsync(requests, token) is { } request)
         {
             var now = timeProvider.GetUtcNow();
+            Interlocked.Exchange(ref _lastHeardTicks, now.UtcTicks);
             switch (request.MessageCase)
             {
                 case SubscribeRequest.MessageOneofCase.Ack:
                     var acked = SentRevision("ack.nonce", request.Ack.Nonce);
+                    Answered(acked);
                     metrics.Acks.Add(1);
                     state.Update(s => s with { AckedRevision = Math.Max(s.AckedRevision, acked), LastSeen = now });
                     break;
                 case SubscribeRequest.MessageOneofCase.Nack:
                     var nacked = SentRevision("nack.nonce", request.Nack.Nonce);
+                    Answered(nacked);
                     metrics.Nacks.Add(1);
                     var error = Truncate(request.Nack.ErrorDetail);
                     LogNack(logger, Id, nacked, error);
@@ -176,11 +197,48 @@ internal sealed partial class SubscriptionSession(
                     outliers.Enqueue(Id, report);
                     state.Update(s => s with { LastSeen = now });
                     break;
+                case SubscribeRequest.MessageOneofCase.Traffic:
+                    if (Traffic.TrafficReports.Check(request.Traffic) is { } invalid)
+                    {
+                        throw DiscoveryService.Invalid(invalid);
+                    }
+
+                    Interlocked.Exchange(ref _reportIntervalTicks, TimeSpan.FromMilliseconds(request.Traffic.IntervalMillis).Ticks);
+                    traffic.Add(request.Traffic);
+                    break;
                 case SubscribeRequest.MessageOneofCase.Subscribe:
                     throw DiscoveryService.Invalid("subscribe is allowed only as the first request of a stream");
                 default:
-                    throw DiscoveryService.Invalid("request has none of subscribe, ack, nack, outlier set (unknown message type?)");
+                    throw DiscoveryService.Invalid("request has none of subscribe, ack, nack, outlier, traffic set (unknown message type?)");
             }
+        }
+    }
+
+    /// <summary>
+    /// Marks the subscriber stale, or no longer stale, in its status (flushed with it): stale when a subscriber that
+    /// reports traffic has been silent for three of its intervals (at least <paramref name="staleAfter"/>), or a
+    /// response has waited longer than <paramref name="staleAfter"/> for its ACK or NACK. Istio's proxy-status calls
+    /// the second STALE; the first catches a stalled stream even when nothing is being pushed.
+    /// </summary>
+    public void CheckStale(DateTimeOffset now, TimeSpan staleAfter)
+    {
+        var interval = Interlocked.Read(ref _reportIntervalTicks);
+        var silentFor = now.UtcTicks - Interlocked.Read(ref _lastHeardTicks);
+        var unackedSince = Interlocked.Read(ref _unackedSinceTicks);
+        var stale = (interval > 0 && silentFor > Math.Max(3 * interval, staleAfter.Ticks))
+            || (unackedSince != 0 && now.UtcTicks - unackedSince > staleAfter.Ticks);
+        if (stale != state.Current.Stale)
+        {
+            state.Update(s => s with { Stale = stale });
+        }
+    }
+
+    /// <summary>An ACK or NACK answered every response up to <paramref name="revision"/>.</summary>
+    private void Answered(long revision)
+    {
+        if (revision >= Volatile.Read(ref _unackedRevision))
+        {
+            Interlocked.Exchange(ref _unackedSinceTicks, 0);
         }
     }
 

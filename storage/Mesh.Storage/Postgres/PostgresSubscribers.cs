@@ -31,13 +31,13 @@ internal sealed class PostgresSubscribers(PostgresConnections connections)
         return connections.RunAsync(async connection =>
         {
             await using var command = new NpgsqlCommand("""
-                INSERT INTO mesh_subscribers (id, silo_id, node, connected_at, last_seen, sent_revision, acked_revision, nacked_revision, last_nack_error, last_nack_at)
-                SELECT * FROM unnest(@ids, @siloIds, @nodes, @connectedAt, @lastSeen, @sent, @acked, @nacked, @errors, @nackedAt)
+                INSERT INTO mesh_subscribers (id, silo_id, node, connected_at, last_seen, sent_revision, acked_revision, nacked_revision, last_nack_error, last_nack_at, stale)
+                SELECT * FROM unnest(@ids, @siloIds, @nodes, @connectedAt, @lastSeen, @sent, @acked, @nacked, @errors, @nackedAt, @stale)
                 ON CONFLICT (id) DO UPDATE SET
                   silo_id = EXCLUDED.silo_id, node = EXCLUDED.node, connected_at = EXCLUDED.connected_at,
                   last_seen = EXCLUDED.last_seen, sent_revision = EXCLUDED.sent_revision,
                   acked_revision = EXCLUDED.acked_revision, nacked_revision = EXCLUDED.nacked_revision,
-                  last_nack_error = EXCLUDED.last_nack_error, last_nack_at = EXCLUDED.last_nack_at
+                  last_nack_error = EXCLUDED.last_nack_error, last_nack_at = EXCLUDED.last_nack_at, stale = EXCLUDED.stale
                 """, connection);
             var p = command.Parameters;
             p.AddWithValue("ids", rows.Select(s => s.Id).ToArray());
@@ -50,6 +50,7 @@ internal sealed class PostgresSubscribers(PostgresConnections connections)
             p.Add(new NpgsqlParameter("nacked", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = rows.Select(s => s.NackedRevision).ToArray() });
             p.Add(new NpgsqlParameter("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rows.Select(s => s.LastNackError).ToArray() });
             p.Add(new NpgsqlParameter("nackedAt", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = rows.Select(s => ResourceRows.ToUtc(s.LastNackAt)).ToArray() });
+            p.AddWithValue("stale", rows.Select(s => s.Stale).ToArray());
             await command.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
     }
@@ -66,7 +67,7 @@ internal sealed class PostgresSubscribers(PostgresConnections connections)
         connections.RunAsync<IReadOnlyList<SubscriberStatus>>(async connection =>
         {
             await using var command = new NpgsqlCommand("""
-                SELECT id, silo_id, node, connected_at, last_seen, sent_revision, acked_revision, nacked_revision, last_nack_error, last_nack_at
+                SELECT id, silo_id, node, connected_at, last_seen, sent_revision, acked_revision, nacked_revision, last_nack_error, last_nack_at, stale
                 FROM mesh_subscribers ORDER BY id
                 """, connection);
             var list = new List<SubscriberStatus>();
@@ -85,6 +86,7 @@ internal sealed class PostgresSubscribers(PostgresConnections connections)
                     NackedRevision = reader.IsDBNull(7) ? null : reader.GetInt64(7),
                     LastNackError = reader.IsDBNull(8) ? null : reader.GetString(8),
                     LastNackAt = ResourceRows.ToOffsetOrNull(reader, 9),
+                    Stale = reader.GetBoolean(10),
                 });
             }
 

@@ -30,6 +30,9 @@ internal sealed class UpstreamServer : IAsyncDisposable
 
     public TimeSpan Delay { get; set; }
 
+    /// <summary>Non-zero: every n-th request (n, 2n, ...) is answered 503, so exactly 1/n of them fail.</summary>
+    public int FailEveryNth { get; set; }
+
     /// <summary>Completed by the test to let the SSE stream finish.</summary>
     public TaskCompletionSource SseRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -48,7 +51,7 @@ internal sealed class UpstreamServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        Interlocked.Increment(ref _requests);
+        var number = Interlocked.Increment(ref _requests);
         var response = context.Response;
         response.Headers["x-version"] = Version;
         response.Headers["x-seen-host"] = context.Request.Host.Value;
@@ -67,9 +70,9 @@ internal sealed class UpstreamServer : IAsyncDisposable
             await Task.Delay(Delay, context.RequestAborted);
         }
 
-        if (FailStatus != 0)
+        if (FailStatus != 0 || (FailEveryNth > 0 && number % FailEveryNth == 0))
         {
-            response.StatusCode = FailStatus;
+            response.StatusCode = FailStatus != 0 ? FailStatus : StatusCodes.Status503ServiceUnavailable;
             await response.WriteAsync($"{Version} failing", context.RequestAborted);
             return;
         }

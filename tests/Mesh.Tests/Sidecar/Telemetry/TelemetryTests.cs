@@ -30,7 +30,7 @@ public sealed class TelemetryTests
     [Fact]
     public void PrometheusWriter_RecordedRequests_IstioNamesLabelsAndBuckets()
     {
-        var metrics = new IstioMetrics(new SidecarOptions { Service = "productpage", Labels = new Dictionary<string, string> { ["version"] = "v1" } });
+        var metrics = new IstioMetrics();
         var record = Record(200, 3.2);
         metrics.Record(record);
         metrics.Record(Record(200, 70));
@@ -39,8 +39,9 @@ public sealed class TelemetryTests
         var text = PrometheusWriter.Write(metrics, [("mesh_sidecar_config_revision", "rev", 7), ("process_cpu_seconds_total", "cpu", 1.5)]);
 
         Assert.Contains("# TYPE istio_requests_total counter", text);
-        Assert.Contains("istio_requests_total{reporter=\"source\",source_workload=\"productpage-v1\",source_workload_namespace=\"default\",destination_service=\"reviews.default.svc.cluster.local\",destination_service_name=\"reviews\",destination_service_namespace=\"default\",destination_version=\"v2\",destination_workload=\"reviews-v2\",destination_workload_namespace=\"default\",request_protocol=\"http\",response_code=\"200\",response_flags=\"-\"} 2", text);
-        Assert.Contains("response_code=\"503\",response_flags=\"UH\"} 1", text);
+        Assert.Contains("istio_requests_total{reporter=\"source\",source_workload=\"productpage-v1\",source_workload_namespace=\"default\",destination_service=\"reviews.default.svc.cluster.local\",destination_service_name=\"reviews\",destination_service_namespace=\"default\",destination_version=\"v2\",destination_workload=\"reviews-v2\",destination_workload_namespace=\"default\",request_protocol=\"http\",response_code=\"200\",response_flags=\"-\",source_principal=\"unknown\",source_app=\"productpage\",source_version=\"v1\",source_canonical_service=\"productpage\",source_canonical_revision=\"v1\",destination_principal=\"unknown\",destination_app=\"reviews\",destination_canonical_service=\"reviews\",destination_canonical_revision=\"v2\",destination_cluster=\"Kubernetes\",source_cluster=\"Kubernetes\",connection_security_policy=\"unknown\"} 2", text);
+        var failed = text.Split('\n').Single(l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal) && l.Contains("response_code=\"503\",response_flags=\"UH\",", StringComparison.Ordinal));
+        Assert.EndsWith("} 1", failed);
         Assert.Contains("istio_request_duration_milliseconds_bucket{", text);
         Assert.Contains("le=\"5\"} 1", text);
         Assert.Contains("le=\"100\"} 2", text);
@@ -49,6 +50,57 @@ public sealed class TelemetryTests
         Assert.Contains("istio_response_bytes_sum{", text);
         Assert.Contains("# TYPE mesh_sidecar_config_revision gauge\nmesh_sidecar_config_revision 7", text);
         Assert.Contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5", text);
+    }
+
+    [Fact]
+    public void PrometheusWriter_InboundMutualTls_DestinationReporterNamesBothPrincipals()
+    {
+        var metrics = new IstioMetrics();
+        metrics.Record(Record(200, 2) with
+        {
+            Inbound = true,
+            MutualTls = true,
+            SourcePrincipal = "spiffe://cluster.local/ns/default/sa/productpage",
+            DestinationPrincipal = "spiffe://cluster.local/ns/default/sa/reviews",
+            RequestProtocol = "grpc",
+        });
+
+        var text = PrometheusWriter.Write(metrics, []);
+
+        var line = text.Split('\n').Single(l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal));
+        Assert.StartsWith("istio_requests_total{reporter=\"destination\",source_workload=\"productpage-v1\",source_workload_namespace=\"default\",", line);
+        Assert.Contains("source_principal=\"spiffe://cluster.local/ns/default/sa/productpage\"", line);
+        Assert.Contains("destination_principal=\"spiffe://cluster.local/ns/default/sa/reviews\"", line);
+        Assert.Contains("request_protocol=\"grpc\"", line);
+        Assert.EndsWith("connection_security_policy=\"mutual_tls\"} 1", line);
+    }
+
+    [Theory]
+    [InlineData("ns=default;workload=productpage-v1;app=productpage;version=v1", "default", "productpage-v1", "productpage", "v1", false)]
+    [InlineData("ns=istio-system;workload=ingress;app=ingress;version=unknown;gateway=true", "istio-system", "ingress", "ingress", "unknown", true)]
+    [InlineData("workload=web;ns=shop;future=1", "shop", "web", "unknown", "unknown", false)]
+    public void PeerMetadata_Parse_ReadsTheCallersWorkload(string header, string ns, string workload, string app, string version, bool gateway)
+    {
+        Assert.Equal(new PeerWorkload(ns, workload, app, version, gateway), PeerMetadata.Parse(header));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("ns=default")]
+    [InlineData("garbage")]
+    [InlineData("ns=;workload=x")]
+    public void PeerMetadata_Parse_MalformedIsIgnored(string? header)
+    {
+        Assert.Null(PeerMetadata.Parse(header));
+    }
+
+    [Fact]
+    public void PeerMetadata_FormatThenParse_RoundTrips()
+    {
+        var workload = new PeerWorkload("default", "reviews-v2", "reviews", "v2", false);
+        Assert.Equal(workload, PeerMetadata.Parse(PeerMetadata.Format(workload)));
+        Assert.Null(PeerMetadata.Parse(new string('a', 600)));
     }
 
     [Fact]
@@ -73,7 +125,7 @@ public sealed class TelemetryTests
     [Fact]
     public void PrometheusWriter_GenAiSamples_SemconvNamesLabelsAndTokenTypes()
     {
-        var metrics = new IstioMetrics(new SidecarOptions { Service = "chat" });
+        var metrics = new IstioMetrics();
         metrics.GenAi.Record(new GenAiSample("chat", "llama-3-8b", "llama-3-8b", "llm.default.svc.cluster.local", "", 0.5, 6, 12, 0.03, 0.02));
         metrics.GenAi.Record(new GenAiSample("chat", null, null, "llm.default.svc.cluster.local", "503", 0.01, null, null, null, null));
 
@@ -145,6 +197,11 @@ public sealed class TelemetryTests
         DestinationNamespace = "default",
         DestinationVersion = "v2",
         DestinationWorkload = "reviews-v2",
+        DestinationApp = "reviews",
+        DestinationPrincipal = "unknown",
+        Source = new PeerWorkload("default", "productpage-v1", "productpage", "v1", false),
+        SourcePrincipal = "unknown",
+        RequestProtocol = "http",
         TraceId = "0af7651916cd43dd8448eb211c80319c",
         SpanId = "b7ad6b7169203331",
     };

@@ -1,0 +1,72 @@
+namespace Mesh.Contracts.Traffic;
+
+/// <summary>
+/// The service graph of <c>GET /api/v1/traffic/graph</c>: workloads and the edges between them over a recent window,
+/// aggregated across every sidecar of the cluster.
+/// </summary>
+public sealed record TrafficGraph
+{
+    public int WindowSeconds { get; init; }
+    public DateTimeOffset GeneratedAt { get; init; }
+    public IReadOnlyList<TrafficNode> Nodes { get; init; } = [];
+    public IReadOnlyList<TrafficEdgeView> Edges { get; init; } = [];
+}
+
+/// <summary>What nodes and edges both report about the requests they carried over the window.</summary>
+public abstract record TrafficRates
+{
+    public double RequestsPerSecond { get; init; }
+
+    /// <summary>Share of 5xx, 0..1.</summary>
+    public double ErrorRate { get; init; }
+
+    /// <summary>Share of 4xx other than denials, 0..1.</summary>
+    public double ClientErrorRate { get; init; }
+
+    /// <summary>Requests per second refused by AuthorizationPolicy or RequestAuthentication at the destination.</summary>
+    public double DeniedPerSecond { get; init; }
+
+    public double? P50Ms { get; init; }
+    public double? P95Ms { get; init; }
+    public double? P99Ms { get; init; }
+
+    /// <summary>Share of requests that travelled over mutual TLS, 0..1; null when no side could tell.</summary>
+    public double? MtlsShare { get; init; }
+
+    /// <summary><c>healthy</c>, <c>degraded</c>, <c>failing</c> or <c>idle</c> (Kiali's thresholds).</summary>
+    public string Health { get; init; } = "idle";
+}
+
+/// <summary>A workload (or gateway, or service, or the "unknown" caller outside the mesh), with the requests it received.</summary>
+public sealed record TrafficNode : TrafficRates
+{
+    /// <summary><c>namespace/workload</c>, <c>service:FQDN</c> or <c>unknown</c>.</summary>
+    public string Id { get; init; } = "";
+    public string Namespace { get; init; } = "";
+    public string Workload { get; init; } = "";
+    public string App { get; init; } = "";
+    public string Version { get; init; } = "";
+
+    /// <summary>
+    /// <c>workload</c>, <c>gateway</c>, <c>service</c> (a destination whose workload is not known: the request failed
+    /// before an endpoint was picked) or <c>unknown</c> (callers outside the mesh).
+    /// </summary>
+    public string Kind { get; init; } = "workload";
+}
+
+/// <summary>Traffic from one workload to another through one service.</summary>
+public sealed record TrafficEdgeView : TrafficRates
+{
+    public string Source { get; init; } = "";
+    public string Target { get; init; } = "";
+    public string DestinationService { get; init; } = "";
+    public IReadOnlyList<TrafficRouteView> Routes { get; init; } = [];
+}
+
+/// <summary>The VirtualService route and DestinationRule subset that carried part of an edge's traffic.</summary>
+public sealed record TrafficRouteView
+{
+    public string Route { get; init; } = "";
+    public string Subset { get; init; } = "";
+    public double RequestsPerSecond { get; init; }
+}

@@ -1,0 +1,86 @@
+using Mesh.Contracts.Traffic;
+using Mesh.Tests.Infrastructure;
+using Mesh.Tests.Sidecar.EndToEnd;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Observability;
+
+/// <summary>
+/// The live service graph from real sidecar processes: their traffic reports travel over the subscription stream to
+/// the silo, through the cluster's traffic grain, out of <c>GET /api/v1/traffic/graph</c>.
+/// </summary>
+public sealed class TrafficGraphEndToEndTests(ITestOutputHelper output)
+{
+    private const int Window = 120;
+
+    [Fact]
+    public async Task Graph_FrontendToBackendAndLegacy_RatesErrorsLatencyMtlsRoutesAndDenials()
+    {
+        await using var bed = await MeshTestBed.StartAsync(output);
+        var mesh = await ObservedMesh.StartAsync(bed);
+
+        var backend = await mesh.SendAsync("http://backend:9080/", 200);
+        var denied = await mesh.SendAsync("http://backend:9080/admin", 10);
+        var legacy = await mesh.SendAsync("http://legacy:9080/", 30);
+        Assert.All(denied, s => Assert.Equal(403, s));
+        Assert.All(legacy, s => Assert.Equal(200, s));
+        // Every request the test sent is in the graph once both sides have reported it.
+        var v1Requests = mesh.V1.Requests;
+        var v2Requests = mesh.V2.Requests;
+        var graph = await mesh.WaitForGraphAsync(Window, g =>
+            Total(g, "default/frontend", "default/backend-v1") + Total(g, "default/frontend", "default/backend-v2") == 210
+            && Total(g, "default/frontend", "default/legacy-v1") == 30
+            && Total(g, "unknown", "default/backend-v1") == 0,
+            "the graph never counted the 240 requests the frontend sent");
+
+        var toV2 = Edge(graph, "default/frontend", "default/backend-v2");
+        var toV1 = Edge(graph, "default/frontend", "default/backend-v1");
+        // v2 failed every tenth request it served (the denied ones never reached an app).
+        var v2Failures = v2Requests / 10;
+        Assert.Equal(backend.Count(s => s == 503), v2Failures);
+        var v2Served = Total(graph, "default/frontend", "default/backend-v2") - Denials(toV2);
+        Assert.Equal(v2Requests, (int)Math.Round(v2Served));
+        Assert.InRange(toV2.ErrorRate * Total(graph, "default/frontend", "default/backend-v2"), v2Failures - 0.5, v2Failures + 0.5);
+        Assert.Equal(0, toV1.ErrorRate);
+        Assert.Equal(v1Requests, (int)Math.Round(Total(graph, "default/frontend", "default/backend-v1") - Denials(toV1)));
+        // v2's 50 ms delay shows in its latency; v1 answers at once.
+        Assert.InRange(toV2.P50Ms!.Value, 50, 100);
+        Assert.True(toV1.P50Ms < 50, $"v1 p50 {toV1.P50Ms} ms");
+        // STRICT edges are all mutual TLS, the certificate-less legacy sidecar all plaintext.
+        Assert.Equal(1, toV1.MtlsShare);
+        Assert.Equal(1, toV2.MtlsShare);
+        Assert.Equal(0, Edge(graph, "default/frontend", "default/legacy-v1").MtlsShare);
+        // The AuthorizationPolicy's denials are counted apart from errors: 10 in all, not in the 4xx rate.
+        Assert.Equal(10, (int)Math.Round(Denials(toV1) + Denials(toV2)));
+        Assert.Equal(0, toV1.ClientErrorRate);
+        Assert.Equal(0, toV2.ClientErrorRate);
+        // The route and subset that carried the traffic, as the caller's sidecar saw them.
+        Assert.Equal(("split", "v2"), (toV2.Routes[0].Route, toV2.Routes[0].Subset));
+        Assert.Equal(("split", "v1"), (toV1.Routes[0].Route, toV1.Routes[0].Subset));
+        var v2Node = graph.Nodes.Single(n => n.Id == "default/backend-v2");
+        Assert.Equal(("backend", "v2", "workload"), (v2Node.App, v2Node.Version, v2Node.Kind));
+    }
+
+    [Fact]
+    public async Task Graph_BadQuery_400NamesTheParameter()
+    {
+        await using var silo = await SiloProcess.StartAsync(log: output);
+
+        using var window = await silo.Admin.GetAsync("/api/v1/traffic/graph?window=0");
+        Assert.Equal(400, (int)window.StatusCode);
+        Assert.Contains("window", await window.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var ns = await silo.Admin.GetAsync("/api/v1/traffic/graph?namespace=Not_A_Label");
+        Assert.Equal(400, (int)ns.StatusCode);
+        Assert.Contains("namespace", await ns.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static TrafficEdgeView Edge(TrafficGraph graph, string source, string target) =>
+        graph.Edges.SingleOrDefault(e => e.Source == source && e.Target == target)
+        ?? throw new Xunit.Sdk.XunitException($"no edge {source} -> {target} in [{string.Join(", ", graph.Edges.Select(e => $"{e.Source} -> {e.Target}"))}]");
+
+    /// <summary>Requests an edge carried over the window (the API gives a rate).</summary>
+    private static double Total(TrafficGraph graph, string source, string target) =>
+        graph.Edges.Where(e => e.Source == source && e.Target == target).Sum(e => e.RequestsPerSecond * graph.WindowSeconds);
+
+    private static double Denials(TrafficEdgeView edge) => edge.DeniedPerSecond * Window;
+}
