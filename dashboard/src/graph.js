@@ -1,0 +1,134 @@
+// Draws the service graph with Cytoscape.js and its dagre layout: layered, left to right, callers before callees.
+// Positions are kept across refreshes; the layout runs again only when the set of nodes changes, so a live graph
+// never jumps around while its numbers update.
+
+import cytoscape from './vendor/cytoscape.esm.min.mjs';
+import cytoscapeDagre from './vendor/cytoscape-dagre.min.mjs';
+import { edgeHealthClass, edgeKey } from './model.js';
+import { millis, mtlsClass, percent, rate } from './format.js';
+import { graphStyle } from './graph-style.js';
+
+cytoscape.use(cytoscapeDagre);
+
+export class GraphView {
+  #cy;
+  #nodeSetKey = '';
+
+  constructor(container, { onSelectNode, onSelectEdge }) {
+    this.#cy = cytoscape({
+      container,
+      style: graphStyle,
+      minZoom: 0.1,
+      maxZoom: 3,
+      wheelSensitivity: 0.3,
+      // Large graphs: draw a bitmap while panning and zooming instead of every label.
+      textureOnViewport: true,
+      hideEdgesOnViewport: false,
+    });
+    this.#cy.on('tap', 'node', event => onSelectNode(event.target.id()));
+    this.#cy.on('tap', 'edge', event => onSelectEdge(event.target.data('source'), event.target.data('target')));
+  }
+
+  /** Shows the model: adds, updates and removes elements in place; lays out only when the node set changed. */
+  render(model, { showNamespace }) {
+    const cy = this.#cy;
+    const wanted = new Map();
+    for (const node of model.nodes) {
+      wanted.set(node.id, { group: 'nodes', data: nodeData(node, showNamespace), classes: nodeClasses(node) });
+    }
+    for (const edge of model.edges) {
+      // An edge to a node that is filtered out (another namespace) would have nothing to attach to.
+      if (wanted.has(edge.source) && wanted.has(edge.target)) {
+        wanted.set(edgeKey(edge), { group: 'edges', data: edgeData(edge), classes: edgeClasses(edge) });
+      }
+    }
+
+    cy.batch(() => {
+      cy.elements().forEach(element => {
+        if (!wanted.has(element.id())) {
+          element.remove();
+        }
+      });
+      const added = [];
+      for (const [id, element] of wanted) {
+        const existing = cy.getElementById(id);
+        if (existing.nonempty()) {
+          existing.data(element.data);
+          existing.classes(element.classes);
+        } else {
+          added.push(element);
+        }
+      }
+      // Nodes before edges: an edge needs both ends to exist.
+      cy.add(added.filter(e => e.group === 'nodes'));
+      cy.add(added.filter(e => e.group === 'edges'));
+    });
+
+    const nodeSetKey = model.nodes.map(n => n.id).sort().join('\n');
+    if (nodeSetKey !== this.#nodeSetKey) {
+      this.#nodeSetKey = nodeSetKey;
+      this.#layout();
+    }
+  }
+
+  /** Marks the selected node or edge (null clears). */
+  select(selection) {
+    this.#cy.elements().removeClass('selected');
+    if (selection?.type === 'node') {
+      this.#cy.getElementById(selection.id).addClass('selected');
+    } else if (selection?.type === 'edge') {
+      this.#cy.getElementById(`${selection.source}->${selection.target}`).addClass('selected');
+    }
+  }
+
+  #layout() {
+    const cy = this.#cy;
+    if (cy.nodes().empty()) {
+      return;
+    }
+    cy.layout({
+      name: 'dagre',
+      rankDir: 'LR',
+      // Room between layers for the edge labels; tighter within a layer so 100 services stay on one screen when fitted.
+      rankSep: 170,
+      nodeSep: 24,
+      edgeSep: 12,
+      ranker: 'network-simplex',
+      fit: true,
+      padding: 24,
+      animate: false,
+    }).run();
+    if (cy.zoom() > 1.2) {
+      cy.zoom(1.2);
+      cy.center();
+    }
+  }
+}
+
+function nodeData(node, showNamespace) {
+  const detail = [node.app && node.app !== node.workload ? node.app : '', node.version].filter(Boolean).join(' ');
+  const where = showNamespace && node.namespace ? node.namespace : '';
+  const second = [detail, where].filter(Boolean).join(' · ');
+  return {
+    id: node.id,
+    label: second ? `${node.workload ?? node.id}\n${second}` : (node.workload ?? node.id),
+  };
+}
+
+function nodeClasses(node) {
+  return [`health-${node.health ?? 'idle'}`, `kind-${node.kind ?? 'workload'}`];
+}
+
+function edgeData(edge) {
+  const mtls = edge.mtlsShare === null || edge.mtlsShare === undefined ? 'mTLS ?' : `mTLS ${percent(edge.mtlsShare)}`;
+  return {
+    id: edgeKey(edge),
+    source: edge.source,
+    target: edge.target,
+    label: `${rate(edge.requestsPerSecond)} · ${percent(edge.errorRate)} err\np99 ${millis(edge.p99Ms)} · ${mtls}`,
+  };
+}
+
+function edgeClasses(edge) {
+  return [`health-${edgeHealthClass(edge)}`, mtlsClass(edge.mtlsShare)];
+}
