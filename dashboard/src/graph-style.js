@@ -51,7 +51,8 @@ export const graphStyle = [
       'text-background-color': '#ffffff',
       'text-background-opacity': 0.9,
       'text-background-padding': '2px',
-      'min-zoomed-font-size': 6,
+      // Edge labels need a closer look than node labels: on a large mesh fitted to the screen they would only clutter.
+      'min-zoomed-font-size': 9,
     },
   },
   ...Object.entries(colours).map(([health, colour]) => ({

@@ -64,11 +64,17 @@ export class GraphView {
       cy.add(added.filter(e => e.group === 'edges'));
     });
 
-    const nodeSetKey = model.nodes.map(n => n.id).sort().join('\n');
+    // Whether there are edges at all decides the layout kind (layers or a grid), so it is part of the key.
+    const nodeSetKey = `${model.edges.length > 0}\n${model.nodes.map(n => n.id).sort().join('\n')}`;
     if (nodeSetKey !== this.#nodeSetKey) {
       this.#nodeSetKey = nodeSetKey;
-      this.#layout();
+      this.#layout(model.edges.length > 0);
     }
+  }
+
+  /** Every node's position, sorted by id, as JSON: lets a test (or a curious reader in the console) see that nothing moved. */
+  positions() {
+    return JSON.stringify(this.#cy.nodes().map(n => [n.id(), Math.round(n.position('x')), Math.round(n.position('y'))]).sort());
   }
 
   /** Marks the selected node or edge (null clears). */
@@ -81,16 +87,23 @@ export class GraphView {
     }
   }
 
-  #layout() {
+  #layout(layered) {
     const cy = this.#cy;
     if (cy.nodes().empty()) {
+      return;
+    }
+    if (!layered) {
+      // Without edges there are no layers: dagre would stack every service in one column; a grid stays readable.
+      cy.layout({ name: 'grid', fit: true, padding: 24, avoidOverlap: true, avoidOverlapPadding: 16, sort: (a, b) => a.id().localeCompare(b.id()), animate: false }).run();
+      this.#limitZoom();
       return;
     }
     cy.layout({
       name: 'dagre',
       rankDir: 'LR',
-      // Room between layers for the edge labels; tighter within a layer so 100 services stay on one screen when fitted.
-      rankSep: 170,
+      // Room between layers for the edge labels. A large mesh is fitted zoomed out, where edge labels are not drawn
+      // anyway, so its layers sit closer and the node labels stay legible.
+      rankSep: cy.nodes().length > 30 ? 90 : 170,
       nodeSep: 24,
       edgeSep: 12,
       ranker: 'network-simplex',
@@ -98,6 +111,12 @@ export class GraphView {
       padding: 24,
       animate: false,
     }).run();
+    this.#limitZoom();
+  }
+
+  // Fitting a small graph would blow it up to giant boxes; cap the zoom and centre it instead.
+  #limitZoom() {
+    const cy = this.#cy;
     if (cy.zoom() > 1.2) {
       cy.zoom(1.2);
       cy.center();
@@ -111,7 +130,7 @@ function nodeData(node, showNamespace) {
   const second = [detail, where].filter(Boolean).join(' · ');
   return {
     id: node.id,
-    label: second ? `${node.workload ?? node.id}\n${second}` : (node.workload ?? node.id),
+    label: second ? `${node.workload || node.id}\n${second}` : (node.workload || node.id),
   };
 }
 
@@ -125,7 +144,7 @@ function edgeData(edge) {
     id: edgeKey(edge),
     source: edge.source,
     target: edge.target,
-    label: `${rate(edge.requestsPerSecond)} · ${percent(edge.errorRate)} err\np99 ${millis(edge.p99Ms)} · ${mtls}`,
+    label: `${rate(edge.requestsPerSecond)} · ${percent(edge.errorRate)} 5xx\np99 ${millis(edge.p99Ms)} · ${mtls}`,
   };
 }
 

@@ -27,6 +27,9 @@ const graph = new GraphView($('graph'), {
   onSelectNode: id => select({ type: 'node', id }),
   onSelectEdge: (source, target) => select({ type: 'edge', source, target }),
 });
+// Read by the browser tests (and handy in the console): how many refreshes completed, and where the nodes are.
+window.meshDashboardRefreshes = 0;
+window.meshDashboardNodePositions = () => graph.positions();
 
 function select(selection) {
   state.selection = selection;
@@ -82,6 +85,7 @@ async function refresh() {
     ? `updated ${new Date().toLocaleTimeString()}`
     : `some reads failed: ${failed.map(r => r.reason.message).join('; ')}`, failed.length > 0);
   render();
+  window.meshDashboardRefreshes = (window.meshDashboardRefreshes ?? 0) + 1;
 }
 
 function render() {

@@ -4,14 +4,15 @@
 import { el } from './dom.js';
 import { millis, percent, perSecond, rate } from './format.js';
 import { endpointsOf, findingsOf, subscribersOf, syncState } from './model.js';
-import { findingRow, mtlsBadge } from './tables.js';
+import { mtlsBadge } from './tables.js';
 
 export function renderNodePanel(panel, node, { endpoints, subscribers, messages, subscribersError }) {
   const ownEndpoints = endpointsOf(node, endpoints);
   const sidecars = subscribersOf(node, subscribers);
   const findings = findingsOf(node, messages);
-  panel.replaceChildren(
-    el('h3', { 'data-testid': 'panel-title' }, node.workload ?? node.id),
+  // el() drops null children; replaceChildren would print them as "null".
+  panel.replaceChildren(...[
+    el('h3', { 'data-testid': 'panel-title' }, node.workload || node.id),
     el('p', { class: 'subtitle' }, [node.namespace, node.app, node.version].filter(Boolean).join(' · '),
       ' ', el('span', { class: `pill health-${node.health ?? 'idle'}`, 'data-testid': 'panel-health' }, node.health ?? 'idle')),
 
@@ -33,8 +34,18 @@ export function renderNodePanel(panel, node, { endpoints, subscribers, messages,
     }), 'No sidecar of this service is subscribed.'),
 
     el('h4', {}, `Validation (${findings.length})`),
-    table('panel-findings', ['code', 'level', 'resource', 'message'], findings.map(findingRow), 'No findings name this service.'),
-  );
+    findings.length === 0
+      ? el('p', { class: 'empty', 'data-testid': 'panel-findings-empty' }, 'No findings name this service.')
+      : el('ul', { class: 'findings', 'data-testid': 'panel-findings' }, findings.map(findingItem)),
+  ].filter(Boolean));
+}
+
+// The side panel is narrow: a finding reads better as a short block than as a four-column row.
+function findingItem(message) {
+  const level = String(message.level ?? '').toLowerCase();
+  return el('li', { 'data-testid': 'panel-finding', 'data-code': message.code, class: `level-${level}` },
+    el('div', {}, el('span', { class: `pill level-${level}` }, message.level ?? ''), ' ', el('strong', {}, message.code ?? ''), ' ', message.resource ?? ''),
+    el('div', { class: 'finding-message' }, message.message ?? ''));
 }
 
 export function renderEdgePanel(panel, edge) {

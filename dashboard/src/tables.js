@@ -15,27 +15,31 @@ export function mtlsBadge(share) {
 
 export function renderEdgeTable(tbody, edges, selection) {
   const selected = selection?.type === 'edge' ? `${selection.source}->${selection.target}` : '';
-  replaceRows(tbody, JSON.stringify([edges, selected]), () => edges.map(edge => {
-    const health = edgeHealthClass(edge);
-    return el('tr', {
-      'data-testid': 'edge-row',
-      'data-source': edge.source,
-      'data-target': edge.target,
-      'data-health': health,
-      class: `clickable health-${health}${edgeKey(edge) === selected ? ' selected' : ''}`,
-    },
-    el('td', { 'data-testid': 'edge-source' }, edge.source),
-    el('td', { 'data-testid': 'edge-target' }, edge.target),
-    el('td', { 'data-testid': 'edge-service' }, edge.destinationService ?? ''),
-    el('td', { 'data-testid': 'edge-rate', class: 'num' }, rate(edge.requestsPerSecond)),
-    el('td', { 'data-testid': 'edge-5xx', class: 'num' }, percent(edge.errorRate)),
-    el('td', { 'data-testid': 'edge-4xx', class: 'num' }, percent(edge.clientErrorRate)),
-    el('td', { 'data-testid': 'edge-denied', class: 'num' }, perSecond(edge.deniedPerSecond)),
-    el('td', { 'data-testid': 'edge-p50', class: 'num' }, millis(edge.p50Ms)),
-    el('td', { 'data-testid': 'edge-p99', class: 'num' }, millis(edge.p99Ms)),
-    el('td', { 'data-testid': 'edge-mtls' }, mtlsBadge(edge.mtlsShare)),
-    el('td', { 'data-testid': 'edge-health' }, el('span', { class: `pill health-${health}` }, health)));
-  }));
+  replaceRows(tbody, JSON.stringify([edges, selected]), () => edges.length === 0
+    ? [el('tr', { 'data-testid': 'edge-empty' }, el('td', { colspan: 11, class: 'empty' }, 'No connections: no traffic in the window.'))]
+    : edges.map(edge => edgeRow(edge, edgeKey(edge) === selected)));
+}
+
+function edgeRow(edge, isSelected) {
+  const health = edgeHealthClass(edge);
+  return el('tr', {
+    'data-testid': 'edge-row',
+    'data-source': edge.source,
+    'data-target': edge.target,
+    'data-health': health,
+    class: `clickable health-${health}${isSelected ? ' selected' : ''}`,
+  },
+  el('td', { 'data-testid': 'edge-source' }, edge.source),
+  el('td', { 'data-testid': 'edge-target' }, edge.target),
+  el('td', { 'data-testid': 'edge-service' }, edge.destinationService ?? ''),
+  el('td', { 'data-testid': 'edge-rate', class: 'num' }, rate(edge.requestsPerSecond)),
+  el('td', { 'data-testid': 'edge-5xx', class: 'num' }, percent(edge.errorRate)),
+  el('td', { 'data-testid': 'edge-4xx', class: 'num' }, percent(edge.clientErrorRate)),
+  el('td', { 'data-testid': 'edge-denied', class: 'num' }, perSecond(edge.deniedPerSecond)),
+  el('td', { 'data-testid': 'edge-p50', class: 'num' }, millis(edge.p50Ms)),
+  el('td', { 'data-testid': 'edge-p99', class: 'num' }, millis(edge.p99Ms)),
+  el('td', { 'data-testid': 'edge-mtls' }, mtlsBadge(edge.mtlsShare)),
+  el('td', { 'data-testid': 'edge-health' }, el('span', { class: `pill health-${health}` }, health)));
 }
 
 export function renderNodeTable(tbody, nodes, selection) {
@@ -47,7 +51,7 @@ export function renderNodeTable(tbody, nodes, selection) {
     class: `clickable${node.id === selected ? ' selected' : ''}`,
   },
   el('td', { 'data-testid': 'node-namespace' }, node.namespace ?? ''),
-  el('td', { 'data-testid': 'node-workload' }, node.workload ?? node.id),
+  el('td', { 'data-testid': 'node-workload' }, node.workload || node.id),
   el('td', { 'data-testid': 'node-app' }, node.app ?? ''),
   el('td', { 'data-testid': 'node-version' }, node.version ?? ''),
   el('td', { 'data-testid': 'node-rate', class: 'num' }, node.requestsPerSecond === null || node.requestsPerSecond === undefined ? '–' : rate(node.requestsPerSecond)),
@@ -55,7 +59,7 @@ export function renderNodeTable(tbody, nodes, selection) {
   el('td', { 'data-testid': 'node-health' }, el('span', { class: `pill health-${node.health ?? 'idle'}` }, node.health ?? 'idle')))));
 }
 
-export function findingRow(message) {
+function findingRow(message) {
   const level = String(message.level ?? '').toLowerCase();
   return el('tr', { 'data-testid': 'validation-row', 'data-code': message.code, class: `level-${level}` },
     el('td', { 'data-testid': 'validation-code' }, message.code ?? ''),
