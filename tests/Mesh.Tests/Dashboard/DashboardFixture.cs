@@ -30,7 +30,16 @@ public sealed class DashboardFixture : IAsyncLifetime
     {
         // The browser first: without Chromium the tests fail at once, with the reason, before a silo is started.
         (_playwright, _browser) = await Chromium.LaunchAsync();
-        _silo = await SiloProcess.StartAsync(settings: _siloSettings);
+        try
+        {
+            _silo = await SiloProcess.StartAsync(settings: _siloSettings);
+        }
+        catch
+        {
+            // Nothing may outlive a failed start: close the browser (and Playwright's driver) here.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
