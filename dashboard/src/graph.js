@@ -77,6 +77,12 @@ export class GraphView {
     return JSON.stringify(this.#cy.nodes().map(n => [n.id(), Math.round(n.position('x')), Math.round(n.position('y'))]).sort());
   }
 
+  /** Where a node is drawn, in pixels from the graph container's top left (null when absent): lets a test click it. */
+  renderedPosition(id) {
+    const node = this.#cy.getElementById(id);
+    return node.nonempty() ? node.renderedPosition() : null;
+  }
+
   /** Marks the selected node or edge (null clears). */
   select(selection) {
     this.#cy.elements().removeClass('selected');

@@ -27,9 +27,11 @@ const graph = new GraphView($('graph'), {
   onSelectNode: id => select({ type: 'node', id }),
   onSelectEdge: (source, target) => select({ type: 'edge', source, target }),
 });
-// Read by the browser tests (and handy in the console): how many refreshes completed, and where the nodes are.
+// Read by the browser tests (and handy in the console): how many refreshes completed, where the nodes are laid
+// out, and where one is drawn on screen.
 window.meshDashboardRefreshes = 0;
 window.meshDashboardNodePositions = () => graph.positions();
+window.meshDashboardNodeOnScreen = id => graph.renderedPosition(id);
 
 function select(selection) {
   state.selection = selection;

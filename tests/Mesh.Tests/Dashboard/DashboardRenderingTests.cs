@@ -71,6 +71,23 @@ public sealed class DashboardRenderingTests(DashboardFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Graph_ClickNodeOnCanvas_OpensItsPanel()
+    {
+        await using var dashboard = await fixture.OpenAsync(page => FulfillTrafficAsync(page, SampleGraph));
+        await Expect(dashboard.ByTestId("node-count")).ToHaveTextAsync("(6)", new() { Timeout = 5000 });
+
+        var box = await dashboard.ByTestId("graph").BoundingBoxAsync();
+        var node = await dashboard.Page.EvaluateAsync<JsonElement>("() => window.meshDashboardNodeOnScreen('shop/backend-v2')");
+        await dashboard.Page.Mouse.ClickAsync(box!.X + node.GetProperty("x").GetSingle(), box.Y + node.GetProperty("y").GetSingle());
+
+        var panel = dashboard.ByTestId("side-panel");
+        await Expect(panel.GetByTestId("panel-title")).ToHaveTextAsync("backend-v2", new() { Timeout = 5000 });
+        await Expect(panel.GetByTestId("panel-health")).ToHaveTextAsync("degraded");
+        await Expect(dashboard.NodeRow("shop/backend-v2")).ToHaveClassAsync(Class("selected"));
+        await dashboard.ScreenshotAndCheckScriptsAsync("dashboard-canvas-click");
+    }
+
+    [Fact]
     public async Task Graph_HundredServices_LaysOutOnceAndKeepsPositionsAcrossRefreshes()
     {
         var large = LargeGraph(100);

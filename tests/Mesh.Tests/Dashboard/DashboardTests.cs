@@ -88,6 +88,28 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     }
 
     [Fact]
+    public async Task NodePanel_SidecarNacksAPush_ShowsNackedWithItsError()
+    {
+        const string Ns = "dash-nack";
+        await fixture.Silo.Admin.PutServiceAsync(TestResources.Service("details", ns: Ns));
+        await using var sidecar = await TestSubscriber.ConnectAsync(fixture.Silo.BaseAddress,
+            new NodeInfo { Id = "details-v1-0002", Namespace = Ns, Service = "details" }, SiloProcess.AdminToken);
+        await sidecar.WaitForAsync(s => s.InitialResponses == 1, TimeSpan.FromSeconds(30), "the first response");
+        sidecar.NackNextWith = "route details: unknown subset v9";
+        await using var dashboard = await fixture.OpenAsync();
+        await dashboard.SelectNamespaceAsync(Ns);
+        await dashboard.NodeRow($"{Ns}/details").ClickAsync();
+
+        // Any write is pushed to a subscriber without dependencies; this one refuses it.
+        await fixture.Silo.Admin.PutServiceAsync(TestResources.Service("details-canary", ns: Ns));
+
+        var sync = dashboard.ByTestId("side-panel").GetByTestId("sidecar-row").Filter(new() { HasText = "details-v1-0002" }).GetByTestId("sidecar-sync");
+        await Expect(sync).ToContainTextAsync("nacked", Soon);
+        await Expect(sync).ToContainTextAsync("route details: unknown subset v9");
+        await dashboard.ScreenshotAndCheckScriptsAsync("dashboard-node-panel-nack");
+    }
+
+    [Fact]
     public async Task Dashboard_Files_ServedWithoutTokenAndConfined()
     {
         using var anonymous = fixture.Silo.CreateClient(token: null);
