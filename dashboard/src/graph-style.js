@@ -51,14 +51,16 @@ export const graphStyle = [
       'text-background-color': '#ffffff',
       'text-background-opacity': 0.9,
       'text-background-padding': '2px',
-      // Edge labels need a closer look than node labels: on a large mesh fitted to the screen they would only clutter.
-      'min-zoomed-font-size': 9,
+      'min-zoomed-font-size': 6,
     },
   },
   ...Object.entries(colours).map(([health, colour]) => ({
     selector: `edge.health-${health}`,
     style: { 'line-color': colour, 'target-arrow-color': colour },
   })),
+  // Edge labels need a closer look than node labels: on a large mesh fitted to the screen they would only clutter.
+  // (Cytoscape's min-zoomed-font-size rounds the zoom up to a power of two, too coarse to do this by itself.)
+  { selector: 'edge.zoomed-out', style: { label: '' } },
   // Traffic without mTLS is drawn dashed, so plaintext stands out without reading the labels.
   { selector: 'edge.mtls-none', style: { 'line-style': 'dashed' } },
   { selector: 'edge.mtls-partial', style: { 'line-style': 'dashed', 'line-dash-pattern': [8, 3] } },

@@ -10,6 +10,9 @@ import { graphStyle } from './graph-style.js';
 
 cytoscape.use(cytoscapeDagre);
 
+// Below this zoom an edge label's 10 px text is under 7 px on screen: unreadable, so not drawn.
+const EDGE_LABEL_MIN_ZOOM = 0.7;
+
 export class GraphView {
   #cy;
   #nodeSetKey = '';
@@ -27,6 +30,7 @@ export class GraphView {
     });
     this.#cy.on('tap', 'node', event => onSelectNode(event.target.id()));
     this.#cy.on('tap', 'edge', event => onSelectEdge(event.target.data('source'), event.target.data('target')));
+    this.#cy.on('zoom', () => this.#showEdgeLabelsByZoom());
   }
 
   /** Shows the model: adds, updates and removes elements in place; lays out only when the node set changed. */
@@ -70,6 +74,7 @@ export class GraphView {
       this.#nodeSetKey = nodeSetKey;
       this.#layout(model.edges.length > 0);
     }
+    this.#showEdgeLabelsByZoom();
   }
 
   /** Every node's position, sorted by id, as JSON: lets a test (or a curious reader in the console) see that nothing moved. */
@@ -118,6 +123,11 @@ export class GraphView {
       animate: false,
     }).run();
     this.#limitZoom();
+  }
+
+  #showEdgeLabelsByZoom() {
+    const zoomedOut = this.#cy.zoom() < EDGE_LABEL_MIN_ZOOM;
+    this.#cy.batch(() => this.#cy.edges().toggleClass('zoomed-out', zoomedOut));
   }
 
   // Fitting a small graph would blow it up to giant boxes; cap the zoom and centre it instead.
