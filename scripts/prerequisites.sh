@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the tests and the local mesh use beyond the .NET SDK: PostgreSQL server binaries and openssl
-# (independent JWT/CSR test vectors). Safe to run repeatedly; installs only what is missing.
+# Installs what the build, the tests and the local mesh use beyond the .NET SDK: PostgreSQL server binaries, openssl
+# (independent JWT/CSR test vectors), Node.js and npm (the silo's build installs the dashboard's graph library with
+# npm ci) and Chromium (the dashboard's browser tests). Safe to run repeatedly; installs only what is missing.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${missing[*]} (run as root or install them)" >&2
@@ -17,4 +21,4 @@ fi
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
   useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
 fi
-echo "prerequisites ok: $(ls -d /usr/lib/postgresql/*/bin | tail -1)"
+echo "prerequisites ok: $(ls -d /usr/lib/postgresql/*/bin | tail -1), node $(node --version), npm $(npm --version), $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"

@@ -1,6 +1,8 @@
 # The control plane. Build from the repository root:
 #   docker build -f deploy/docker/silo.Dockerfile -t mesh-silo .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Node.js and npm at build time only: the silo's build installs the dashboard's graph library with npm ci.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN dotnet publish silo/Mesh.Silo/Mesh.Silo.csproj -c Release -o /out -nologo

@@ -1,5 +1,6 @@
 using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
+using Mesh.Silo.Dashboard;
 using Mesh.Silo.Observability;
 using Mesh.Silo.Subscriptions;
 using Mesh.Silo.Traffic;
@@ -37,6 +38,7 @@ internal static class SiloEndpointRouteBuilderExtensions
         }).ExcludeFromDescription();
         app.MapPrometheusMetrics();
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapDashboard();
         return app;
     }
 

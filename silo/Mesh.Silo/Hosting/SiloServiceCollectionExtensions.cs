@@ -4,6 +4,7 @@ using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
 using Mesh.Silo.Certificates;
 using Mesh.Silo.Cluster;
+using Mesh.Silo.Dashboard;
 using Mesh.Silo.Health;
 using Mesh.Silo.Observability;
 using Mesh.Silo.Policy;
@@ -67,6 +68,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<SiloMetrics>();
         services.AddPrometheusExporter(SiloMetrics.MeterName);
         services.AddOpenApi();
+        services.AddDashboard();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.DefaultIgnoreCondition = Contracts.Json.MeshJson.Options.DefaultIgnoreCondition;

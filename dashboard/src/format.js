@@ -1,0 +1,43 @@
+// Numbers as the page shows them: plain text that a reader (and a test) can read, e.g. "12.3 rps", "10.0 %", "100 %".
+
+export function rate(requestsPerSecond) {
+  return `${number(requestsPerSecond).toFixed(1)} rps`;
+}
+
+export function perSecond(value) {
+  return `${number(value).toFixed(1)}/s`;
+}
+
+/** A share 0..1 as a percentage; the two ends read as whole numbers ("0 %", "100 %"), anything between with one decimal. */
+export function percent(share) {
+  if (share === null || share === undefined || Number.isNaN(share)) {
+    return '–';
+  }
+  const value = number(share) * 100;
+  if (value >= 100) {
+    return '100 %';
+  }
+  if (value <= 0) {
+    return '0 %';
+  }
+  return `${value.toFixed(1)} %`;
+}
+
+export function millis(value) {
+  return value === null || value === undefined ? '–' : `${number(value).toFixed(1)} ms`;
+}
+
+/** The mTLS badge's class: full (green, closed lock), partial (amber), none (grey, open lock) or unknown. */
+export function mtlsClass(share) {
+  if (share === null || share === undefined) {
+    return 'mtls-unknown';
+  }
+  if (share >= 1) {
+    return 'mtls-full';
+  }
+  return share <= 0 ? 'mtls-none' : 'mtls-partial';
+}
+
+function number(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}

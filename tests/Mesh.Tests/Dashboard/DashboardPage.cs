@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using Microsoft.Playwright;
+
+namespace Mesh.Tests.Dashboard;
+
+/// <summary>One open dashboard tab and the locators the tests read (the page's <c>data-testid</c> attributes).</summary>
+internal sealed class DashboardPage : IAsyncDisposable
+{
+    private readonly IBrowserContext _context;
+    private readonly ConcurrentQueue<string> _scriptErrors = new();
+
+    public DashboardPage(IBrowserContext context, IPage page)
+    {
+        _context = context;
+        Page = page;
+        page.PageError += (_, error) => _scriptErrors.Enqueue(error);
+    }
+
+    public IPage Page { get; }
+
+    public ILocator ByTestId(string testId) => Page.GetByTestId(testId);
+
+    public ILocator NodeRow(string nodeId) => Page.Locator($"[data-testid='node-row'][data-node-id='{nodeId}']");
+
+    public ILocator EdgeRow(string source, string target) =>
+        Page.Locator($"[data-testid='edge-row'][data-source='{source}'][data-target='{target}']");
+
+    /// <summary>Picks a namespace in the filter (Playwright waits until the option has appeared).</summary>
+    public Task SelectNamespaceAsync(string ns) => ByTestId("namespace-filter").SelectOptionAsync(ns);
+
+    /// <summary>Saves a full-page screenshot (for a person to look at), then fails if any page script threw.</summary>
+    public async Task ScreenshotAndCheckScriptsAsync(string name)
+    {
+        await Page.ScreenshotAsync(new() { Path = Chromium.ScreenshotPath(name), FullPage = true });
+        Assert.True(_scriptErrors.IsEmpty, $"the page's scripts threw:\n{string.Join('\n', _scriptErrors)}");
+    }
+
+    public async ValueTask DisposeAsync() => await _context.DisposeAsync();
+}
