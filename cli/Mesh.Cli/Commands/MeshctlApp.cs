@@ -8,7 +8,7 @@ internal static class MeshctlApp
     public static async Task<int> RunAsync(string[] args, CliConsole console)
     {
         var options = new GlobalOptions(console);
-        var root = new RootCommand("meshctl: manage the Mesh service mesh with Istio YAML (apply, get, delete, describe, analyze, proxy-config)");
+        var root = new RootCommand("meshctl: manage the Mesh service mesh with Istio YAML (apply, get, delete, describe, analyze, proxy-config, stat, top)");
         root.Options.Add(options.Server);
         root.Options.Add(options.Token);
         root.Options.Add(options.Namespace);
@@ -18,6 +18,8 @@ internal static class MeshctlApp
         root.Subcommands.Add(DescribeCommand.Create(options));
         root.Subcommands.Add(AnalyzeCommand.Create(options));
         root.Subcommands.Add(ProxyConfigCommand.Create(options));
+        root.Subcommands.Add(Traffic.StatCommand.Create(options));
+        root.Subcommands.Add(Traffic.TopCommand.Create(options));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -126,7 +126,8 @@ internal static class ServiceDescriber
             Table(output, ["ID", "SILO", "ACKED", "STATUS"], view.Subscribers.Select(s => (IReadOnlyList<string>)
             [
                 s.Id, s.SiloId, N(s.AckedRevision),
-                s.NackedRevision is { } nack && nack > s.AckedRevision ? $"NACK at {nack}: {s.LastNackError}"
+                s.Stale ? "STALE (its stream went quiet or a push is unacknowledged)"
+                : s.NackedRevision is { } nack && nack > s.AckedRevision ? $"NACK at {nack}: {s.LastNackError}"
                     : s.AckedRevision >= revision ? "SYNCED" : $"STALE (sent {s.SentRevision})",
             ]));
         }

@@ -59,6 +59,23 @@ public sealed class TrafficGraphEndToEndTests(ITestOutputHelper output)
         Assert.Equal(("split", "v1"), (toV1.Routes[0].Route, toV1.Routes[0].Subset));
         var v2Node = graph.Nodes.Single(n => n.Id == "default/backend-v2");
         Assert.Equal(("backend", "v2", "workload"), (v2Node.App, v2Node.Version, v2Node.Kind));
+
+        // meshctl reads the same graph: stat per workload, top per edge, as a person sees them and as JSON.
+        var meshctl = Cli.Meshctl.For(bed.Silo);
+        var stat = await meshctl.RunAsync("stat", "--window", Window.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(stat.ExitCode == 0, stat.ToString());
+        output.WriteLine(stat.Stdout);
+        var legacyRow = stat.Stdout.Split('\n').Single(l => l.Contains(" legacy-v1 ", StringComparison.Ordinal));
+        Assert.Matches(@"default\s+legacy-v1\s+workload\s+100\.00%\s+0\.25rps\s+.*\s0%\s+0\.0rps$", legacyRow.TrimEnd());
+        Assert.Matches(@"default\s+backend-v2\s+workload\s+\d+\.\d\d%\s+\S+rps\s+\d+ms\s+\d+ms\s+\d+ms\s+100%", stat.Stdout);
+        var top = await meshctl.RunAsync("top", "--window", Window.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", "json");
+        Assert.True(top.ExitCode == 0, top.ToString());
+        var items = System.Text.Json.JsonDocument.Parse(top.Stdout).RootElement.GetProperty("items");
+        Assert.Contains(items.EnumerateArray(), e => e.GetProperty("source").GetString() == "default/frontend"
+            && e.GetProperty("target").GetString() == "default/backend-v2" && e.GetProperty("mtlsShare").GetDouble() == 1);
+        var table = await meshctl.RunAsync("top", "--window", Window.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        output.WriteLine(table.Stdout);
+        Assert.Contains("split/v2", table.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
