@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the local mesh use beyond the .NET SDK: PostgreSQL server binaries, openssl
 # (independent JWT/CSR test vectors), Node.js and npm (the silo's build installs the dashboard's graph library with
-# npm ci) and Chromium (the dashboard's browser tests). Safe to run repeatedly; installs only what is missing.
+# npm ci), Chromium (the dashboard's browser tests) and Prometheus (a real server scrapes sidecars in the metrics
+# tests). Safe to run repeatedly; installs only what is missing.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
@@ -9,6 +10,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${missing[*]} (run as root or install them)" >&2
