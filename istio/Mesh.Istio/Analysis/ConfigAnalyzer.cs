@@ -34,7 +34,8 @@ public static class ConfigAnalyzer
         ArgumentNullException.ThrowIfNull(resources);
         var messages = new List<ValidationMessage>();
         var valid = new List<MeshResource>();
-        foreach (var resource in resources)
+        // The CA publishes the TrustBundle itself: nobody applies it, so it is not analyzed like user configuration.
+        foreach (var resource in resources.Where(r => r.Kind != ResourceKinds.TrustBundle))
         {
             var findings = ResourceValidator.Validate(resource);
             messages.AddRange(findings.Select(f => f with { Message = $"{AnalysisContext.Display(resource)}: {f.Message}", Resource = AnalysisContext.Display(resource) }));

@@ -10,6 +10,9 @@ namespace Mesh.Sidecar.Subscription;
 /// </summary>
 internal sealed class TrafficReporter(SidecarOptions options, TrafficAggregator traffic, TimeProvider time)
 {
+    /// <summary>Reports stay well under the silo's request limit (Mesh:MaxClientFrameBytes, 64 KiB by default).</summary>
+    internal const int MaxReportBytes = 48 * 1024;
+
     public bool Enabled => options.TrafficReportInterval > TimeSpan.Zero;
 
     /// <summary>Reports for one session until it is cancelled or a send fails.</summary>
@@ -19,7 +22,38 @@ internal sealed class TrafficReporter(SidecarOptions options, TrafficAggregator 
         using var timer = new PeriodicTimer(interval, time);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            await send(new SubscribeRequest { Traffic = traffic.TakeReport(interval) }, cancellationToken);
+            foreach (var report in Split(traffic.TakeReport(interval)))
+            {
+                await send(new SubscribeRequest { Traffic = report }, cancellationToken);
+            }
         }
+    }
+
+    /// <summary>A report too large for one request goes as several, each under <see cref="MaxReportBytes"/>.</summary>
+    internal static IEnumerable<TrafficReport> Split(TrafficReport report)
+    {
+        if (report.CalculateSize() <= MaxReportBytes)
+        {
+            yield return report;
+            yield break;
+        }
+
+        var part = new TrafficReport { IntervalMillis = report.IntervalMillis };
+        var size = 0;
+        foreach (var edge in report.Edges)
+        {
+            var edgeSize = edge.CalculateSize() + 8;
+            if (size + edgeSize > MaxReportBytes && part.Edges.Count > 0)
+            {
+                yield return part;
+                part = new TrafficReport { IntervalMillis = report.IntervalMillis };
+                size = 0;
+            }
+
+            part.Edges.Add(edge);
+            size += edgeSize;
+        }
+
+        yield return part;
     }
 }

@@ -29,6 +29,20 @@ public sealed class ConfigAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_TheSilosOwnTrustBundle_IsNotUserConfigurationAndHasNoFindings()
+    {
+        var bundle = new Mesh.Contracts.Resources.MeshResource
+        {
+            ApiVersion = Mesh.Contracts.Resources.ResourceKinds.MeshApiVersion,
+            Kind = Mesh.Contracts.Resources.ResourceKinds.TrustBundle,
+            Metadata = new Mesh.Contracts.Resources.ResourceMetadata { Name = Mesh.Contracts.Certificates.TrustBundleSpec.Name, Namespace = Mesh.Contracts.Certificates.TrustBundleSpec.Namespace, ResourceVersion = 1 },
+            Spec = Mesh.Contracts.Json.MeshJson.ToElement(new Mesh.Contracts.Certificates.TrustBundleSpec { TrustDomain = "cluster.local", Roots = ["-----BEGIN CERTIFICATE-----"] }),
+        };
+
+        Assert.Empty(ConfigAnalyzer.Analyze([bundle], Registry));
+    }
+
+    [Fact]
     public void Analyze_UnknownSubset_ReportsIst0101()
     {
         var messages = Analyze("""

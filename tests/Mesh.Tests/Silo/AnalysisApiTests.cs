@@ -63,3 +63,4 @@ public sealed class AnalysisApiTests(PostgresFixture postgres, ITestOutputHelper
         Assert.Contains("namespace", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
+

@@ -50,3 +50,23 @@ public sealed class TrafficAggregatorTests
         MutualTls = true,
     };
 }
+
+public sealed class TrafficReporterTests
+{
+    [Fact]
+    public void Split_LargeReport_PartsUnderTheLimitWithEveryEdge()
+    {
+        var report = new Mesh.Contracts.Protocol.V1.TrafficReport { IntervalMillis = 1000 };
+        for (var i = 0; i < 2000; i++)
+        {
+            report.Edges.Add(new Mesh.Contracts.Protocol.V1.TrafficEdge { DestinationService = $"service-{i}.default.svc.cluster.local", Route = new string('r', 60), Requests = 1 });
+        }
+
+        var parts = Mesh.Sidecar.Subscription.TrafficReporter.Split(report).ToList();
+
+        Assert.True(parts.Count > 1);
+        Assert.All(parts, p => Assert.True(p.CalculateSize() <= Mesh.Sidecar.Subscription.TrafficReporter.MaxReportBytes, $"{p.CalculateSize()} bytes"));
+        Assert.Equal(2000, parts.Sum(p => p.Edges.Count));
+        Assert.Single(Mesh.Sidecar.Subscription.TrafficReporter.Split(new Mesh.Contracts.Protocol.V1.TrafficReport { IntervalMillis = 1000 }));
+    }
+}
