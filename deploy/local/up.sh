@@ -144,6 +144,8 @@ sidecar with a workload certificate; ingress gateway on http://127.0.0.1:$ingres
   ./deploy/local/scenarios/canary.sh    # also: ab-test.sh, fault-injection.sh, circuit-breaking.sh,
                                         #       mtls-authz.sh, kill-silo.sh, reset.sh (docs/demo.md)
   curl http://127.0.0.1:$((base + 53))/metrics                                        # the ranker sidecar's metrics
+  dotnet cli/Mesh.Cli/bin/$configuration/net10.0/meshctl.dll stat                    # success, rps, latency, mTLS per workload
+  open ${silos%%,*}/dashboard in a browser                                          # live service graph (docs/observability.md)
 
 Logs in $state/logs. Press Ctrl-C to stop everything.
 MSG

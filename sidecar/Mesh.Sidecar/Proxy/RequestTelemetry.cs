@@ -57,7 +57,7 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, TrafficAggregator t
         record.MutualTls = peer.Principal is not null;
         record.DestinationPrincipal = record.MutualTls ? local.Principal : "unknown";
         record.SourcePrincipal = peer.Principal ?? "unknown";
-        record.Source = peer.Workload ?? (peer.Namespace is { } ns ? PeerWorkload.Unknown with { Namespace = ns } : PeerWorkload.Unknown);
+        record.Source = peer.Workload ?? (peer.Namespace is { } ns ? PeerWorkload.InNamespace(ns) : PeerWorkload.Unknown);
         record.Denied = peer.Denied;
         record.Route = "inbound";
         record.UpstreamCluster = appPrefix;

@@ -3,7 +3,17 @@ namespace Mesh.Sidecar.Telemetry;
 /// <summary>The calling workload as the destination's telemetry names it.</summary>
 internal sealed record PeerWorkload(string Namespace, string Name, string App, string Version, bool Gateway)
 {
+    // Hashed once: every proxied request looks its metric series up by a key that holds a workload. Equal workloads
+    // have equal hashes, so the generated Equals, which compares this field too, is unchanged. Build new values with
+    // the constructor, never with `with` (a copy would keep the original's hash).
+    private readonly int _hash = HashCode.Combine(Namespace, Name, App, Version, Gateway);
+
+    public override int GetHashCode() => _hash;
+
     public static PeerWorkload Unknown { get; } = new("unknown", "unknown", "unknown", "unknown", false);
+
+    /// <summary>A caller known only by the namespace of its verified identity.</summary>
+    public static PeerWorkload InNamespace(string ns) => new(ns, "unknown", "unknown", "unknown", false);
 }
 
 /// <summary>

@@ -100,6 +100,8 @@ public sealed class TelemetryTests
     {
         var workload = new PeerWorkload("default", "reviews-v2", "reviews", "v2", false);
         Assert.Equal(workload, PeerMetadata.Parse(PeerMetadata.Format(workload)));
+        Assert.Equal(workload.GetHashCode(), PeerMetadata.Parse(PeerMetadata.Format(workload))!.GetHashCode());
+        Assert.Equal(PeerWorkload.InNamespace("shop"), new PeerWorkload("shop", "unknown", "unknown", "unknown", false));
         Assert.Null(PeerMetadata.Parse(new string('a', 600)));
     }
 
