@@ -66,6 +66,9 @@ internal sealed record SidecarOptions
     /// </summary>
     public int InferenceBodyLimit { get; init; } = 64 * 1024;
 
+    /// <summary>OpenTelemetry collector (OTLP/HTTP) that receives the sidecar's spans; null exports nothing.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
     /// <summary>How often the sidecar sends the silo its live traffic (TrafficReport); zero turns reports off.</summary>
     public TimeSpan TrafficReportInterval { get; init; } = TimeSpan.FromSeconds(1);
 

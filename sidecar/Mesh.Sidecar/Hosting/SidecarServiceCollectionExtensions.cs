@@ -15,7 +15,6 @@ namespace Mesh.Sidecar.Hosting;
 
 internal static class SidecarServiceCollectionExtensions
 {
-    /// <summary>Everything the sidecar runs on. The <see cref="Routing.IProxyConfigCompiler"/> comes from the routing library.</summary>
     /// <summary>
     /// Publishes where this sidecar's admin port is (label <c>mesh.dev/admin</c>), so <c>meshctl proxy-config ID</c>
     /// can fetch its acknowledged configuration knowing only the id.
@@ -31,6 +30,7 @@ internal static class SidecarServiceCollectionExtensions
         return labels;
     }
 
+    /// <summary>Everything the sidecar runs on. The <see cref="Routing.IProxyConfigCompiler"/> comes from the routing library.</summary>
     public static IServiceCollection AddSidecar(this IServiceCollection services, SidecarOptions options)
     {
         services.AddSingleton(options);
@@ -62,6 +62,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddHostedService<Inference.ModelServerScraper>();
         services.AddSingleton<InboundProxy>();
 
+        services.AddSidecarTracing(options);
         services.AddSingleton<IstioMetrics>();
         services.AddSingleton<TrafficAggregator>();
         services.AddSingleton<LocalWorkload>();
