@@ -29,12 +29,8 @@ internal static class TracingServiceCollectionExtensions
                 .AddOtlpExporter(otlp =>
                 {
                     otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
-                    otlp.Endpoint = TracesEndpoint(endpoint);
+                    otlp.Endpoint = Mesh.Telemetry.OtlpEndpoints.For(endpoint, "/v1/traces");
                 }));
         return services;
     }
-
-    /// <summary>A collector's base address gets OTLP's traces path, as OTEL_EXPORTER_OTLP_ENDPOINT does.</summary>
-    internal static Uri TracesEndpoint(Uri endpoint) =>
-        endpoint.AbsolutePath is "" or "/" ? new Uri(endpoint, "/v1/traces") : endpoint;
 }

@@ -52,6 +52,12 @@ internal static class OrleansHostingExtensions
             }
 
             silo.AddMeshHealthPartitions();
+            if (options.OtlpEndpoint is not null)
+            {
+                // Grain calls become spans in the caller's trace (Orleans' activity sources), exported with the silo's.
+                silo.AddActivityPropagation();
+            }
+
             // Change notices between silos. Memory streams: a notice is only a wake-up (the change log in the store is
             // the truth, polled as anti-entropy), so a durable stream would add latency and buy nothing. The
             // subscription list (PubSubStore) is soft state in memory for the same reason: each silo's relay

@@ -19,6 +19,12 @@ internal sealed record SiloOptions
     /// <summary>When true, reads need a token too (admin or read-only).</summary>
     public bool ProtectReads { get; init; }
 
+    /// <summary>
+    /// OpenTelemetry collector (OTLP/HTTP): the silo's request and grain-call spans and its metrics go there. Empty:
+    /// nothing is exported (metrics stay on /metrics).
+    /// </summary>
+    public Uri? OtlpEndpoint { get; init; }
+
     /// <summary>Unique id of this silo; generated when empty.</summary>
     public string SiloId { get; init; } = "";
 

@@ -67,6 +67,7 @@ internal static class SiloServiceCollectionExtensions
 
         services.AddSingleton<SiloMetrics>();
         services.AddPrometheusExporter(SiloMetrics.MeterName);
+        services.AddSiloOpenTelemetry(options);
         services.AddOpenApi();
         services.AddDashboard();
         services.ConfigureHttpJsonOptions(json =>

@@ -49,5 +49,37 @@ public sealed class OtlpTracingEndToEndTests(ITestOutputHelper output)
         Assert.True(Contains(export.Body, "productpage"u8.ToArray()), "the resource does not name the service");
     }
 
+    [Fact]
+    public async Task Silo_WithOtlpEndpoint_ExportsApiSpansAndItsMetrics()
+    {
+        var received = new ConcurrentQueue<(string Path, byte[] Body)>();
+        var (collector, port) = await LoopbackApp.StartAsync(app => app.Run(async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            received.Enqueue((context.Request.Path.Value ?? "", body.ToArray()));
+        }));
+        await using var _ = collector;
+        await using var silo = await SiloProcess.StartAsync(log: output, settings: new Dictionary<string, string?>
+        {
+            ["Mesh__OtlpEndpoint"] = $"http://127.0.0.1:{port}",
+            // The SDK's periodic metric export (60 s by default) is the standard variable's to shorten.
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+        });
+
+        const string TraceId = "0af7651916cd43dd8448eb211c80319c";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/services");
+        request.Headers.Add("traceparent", $"00-{TraceId}-b7ad6b7169203331-01");
+        using var response = await silo.Admin.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+
+        var traceId = Convert.FromHexString(TraceId);
+        await Poll.UntilTrueAsync(() => Task.FromResult(received.Any(r => r.Path == "/v1/traces" && Contains(r.Body, traceId))), TimeSpan.FromSeconds(30),
+            () => $"no span of trace {TraceId} was exported ({string.Join(", ", received.Select(r => r.Path))})");
+        Assert.True(Contains(received.First(r => r.Path == "/v1/traces" && Contains(r.Body, traceId)).Body, "/api/v1/services"u8.ToArray()));
+        await Poll.UntilTrueAsync(() => Task.FromResult(received.Any(r => r.Path == "/v1/metrics" && Contains(r.Body, "mesh_silo"u8.ToArray()))), TimeSpan.FromSeconds(30),
+            () => "the silo's metrics were never exported");
+    }
+
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }
