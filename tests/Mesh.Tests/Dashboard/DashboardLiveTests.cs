@@ -41,12 +41,21 @@ public sealed class DashboardLiveTests(ChromiumFixture chromium, ITestOutputHelp
 
         var backendRun = PacedTraffic.RunAsync(mesh.Frontend.Proxy, "http://backend:9080/", Pace, RunFor, MaxRequestsPerUrl);
         var legacyRun = PacedTraffic.RunAsync(mesh.Frontend.Proxy, "http://legacy:9080/", Pace, RunFor, MaxRequestsPerUrl);
-        // The connections appear while the traffic still flows (the page polls once a second).
-        var visible = new LocatorAssertionsToBeVisibleOptions { Timeout = 8000 };
-        await Expect(dashboard.EdgeRow(Frontend, BackendV1)).ToBeVisibleAsync(visible);
-        await Expect(dashboard.EdgeRow(Frontend, BackendV2)).ToBeVisibleAsync(visible);
-        await Expect(dashboard.EdgeRow(Frontend, Legacy)).ToBeVisibleAsync(visible);
-        Assert.False(backendRun.IsCompleted, "the edges should have shown up while the traffic was still running");
+        try
+        {
+            // The connections appear while the traffic still flows (the page polls once a second).
+            var visible = new LocatorAssertionsToBeVisibleOptions { Timeout = 8000 };
+            await Expect(dashboard.EdgeRow(Frontend, BackendV1)).ToBeVisibleAsync(visible);
+            await Expect(dashboard.EdgeRow(Frontend, BackendV2)).ToBeVisibleAsync(visible);
+            await Expect(dashboard.EdgeRow(Frontend, Legacy)).ToBeVisibleAsync(visible);
+            Assert.False(backendRun.IsCompleted, "the edges should have shown up while the traffic was still running");
+        }
+        finally
+        {
+            // Even when the page fails, no request loop may outlive the mesh it sends through (both are time-bound).
+            await Task.WhenAll(backendRun, legacyRun);
+        }
+
         var backend = await backendRun;
         var legacy = await legacyRun;
         output.WriteLine($"{backend}\n{legacy}\nv1 served {mesh.V1.Requests}, v2 served {mesh.V2.Requests}, legacy served {mesh.LegacyApp.Requests}");
