@@ -115,7 +115,9 @@ export class GraphView {
       // Room between layers for the edge labels. A large mesh is fitted zoomed out, where edge labels are not drawn
       // anyway, so its layers sit closer and the node labels stay legible.
       rankSep: cy.nodes().length > 30 ? 90 : 170,
-      nodeSep: 24,
+      // Siblings far enough apart that the two-line labels of edges fanning out from one caller do not stack up
+      // against each other mid-way (which label belongs to which arrow must be plain).
+      nodeSep: cy.nodes().length > 30 ? 24 : 64,
       edgeSep: 12,
       ranker: 'network-simplex',
       fit: true,

@@ -8,9 +8,19 @@ import { renderEdgePanel, renderGone, renderNodePanel } from './panel.js';
 import { renderEdgeTable, renderNodeTable, renderValidationTable } from './tables.js';
 
 const REFRESH_MS = 1000;
-const TRAFFIC_WINDOW_SECONDS = 10;
+const TRAFFIC_WINDOW_SECONDS = windowFromUrl(10);
 
 const $ = id => document.getElementById(id);
+
+/**
+ * The traffic window in seconds: the default unless the page's URL names one (/dashboard?window=60, 1..300, the
+ * silo's limit). A window longer than a load run shows the whole run, so rate × window is the run's request count.
+ */
+function windowFromUrl(fallback) {
+  const text = new URLSearchParams(location.search).get('window');
+  const seconds = Number(text);
+  return text && Number.isInteger(seconds) && seconds >= 1 && seconds <= 300 ? seconds : fallback;
+}
 
 const state = {
   namespace: '',

@@ -10,8 +10,7 @@ namespace Mesh.Tests.Dashboard;
 public sealed class DashboardFixture : IAsyncLifetime
 {
     private readonly IReadOnlyDictionary<string, string?>? _siloSettings;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private readonly ChromiumFixture _chromium = new();
     private SiloProcess? _silo;
 
     public DashboardFixture()
@@ -24,12 +23,10 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     internal SiloProcess Silo => _silo ?? throw new InvalidOperationException("the fixture is not initialized");
 
-    internal IBrowser Browser => _browser ?? throw new InvalidOperationException("the fixture is not initialized");
-
     public async Task InitializeAsync()
     {
         // The browser first: without Chromium the tests fail at once, with the reason, before a silo is started.
-        (_playwright, _browser) = await Chromium.LaunchAsync();
+        await _chromium.InitializeAsync();
         try
         {
             _silo = await SiloProcess.StartAsync(settings: _siloSettings);
@@ -49,34 +46,9 @@ public sealed class DashboardFixture : IAsyncLifetime
             await _silo.DisposeAsync();
         }
 
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
+        await _chromium.DisposeAsync();
     }
 
     /// <summary>A fresh browser context and page on the silo's dashboard; uncaught script errors are collected for the test to assert on.</summary>
-    internal async Task<DashboardPage> OpenAsync(Func<IPage, Task>? beforeLoad = null)
-    {
-        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1440, Height = 1000 }, BaseURL = Silo.BaseAddress.ToString() });
-        try
-        {
-            var page = await context.NewPageAsync();
-            var dashboard = new DashboardPage(context, page);
-            if (beforeLoad is not null)
-            {
-                await beforeLoad(page);
-            }
-
-            await page.GotoAsync("/dashboard");
-            return dashboard;
-        }
-        catch
-        {
-            await context.DisposeAsync();
-            throw;
-        }
-    }
+    internal Task<DashboardPage> OpenAsync(Func<IPage, Task>? beforeLoad = null) => _chromium.OpenAsync(Silo.BaseAddress, beforeLoad: beforeLoad);
 }

@@ -25,6 +25,16 @@ internal sealed class DashboardPage : IAsyncDisposable
     public ILocator EdgeRow(string source, string target) =>
         Page.Locator($"[data-testid='edge-row'][data-source='{source}'][data-target='{target}']");
 
+    /// <summary>
+    /// Waits until the side panel's row for sidecar <paramref name="nodeId"/> reads <paramref name="sync"/>, checking
+    /// every 50 ms in the page: Expect(...) retries up to a second apart, too coarse to time a budget of seconds.
+    /// </summary>
+    public Task WaitForSidecarSyncAsync(string nodeId, string sync, TimeSpan timeout) =>
+        Page.WaitForFunctionAsync(
+            "([id, sync]) => [...document.querySelectorAll(\"[data-testid='side-panel'] [data-testid='sidecar-row']\")]" +
+            ".some(row => row.cells[0].textContent === id && row.dataset.sync === sync)",
+            new[] { nodeId, sync }, new() { Timeout = (float)timeout.TotalMilliseconds, PollingInterval = 50 });
+
     /// <summary>Picks a namespace in the filter (Playwright waits until the option has appeared).</summary>
     public Task SelectNamespaceAsync(string ns) => ByTestId("namespace-filter").SelectOptionAsync(ns);
 

@@ -104,6 +104,10 @@ internal sealed class ObservedMesh
     public async Task<TrafficGraph> GraphAsync(int window, string? ns = null) =>
         (await Mesh.Silo.Admin.GetFromJsonAsync<TrafficGraph>($"/api/v1/traffic/graph?window={window}{(ns is null ? "" : "&namespace=" + ns)}", MeshJson.Options))!;
 
+    /// <summary>Requests an edge carried over the graph's window (the API gives a rate).</summary>
+    public static double Total(TrafficGraph graph, string source, string target) =>
+        graph.Edges.Where(e => e.Source == source && e.Target == target).Sum(e => e.RequestsPerSecond * graph.WindowSeconds);
+
     /// <summary>Polls the graph until <paramref name="ready"/> holds for it; fails with the last graph.</summary>
     public async Task<TrafficGraph> WaitForGraphAsync(int window, Func<TrafficGraph, bool> ready, string what)
     {

@@ -28,9 +28,9 @@ public sealed class TrafficGraphEndToEndTests(ITestOutputHelper output)
         var v1Requests = mesh.V1.Requests;
         var v2Requests = mesh.V2.Requests;
         var graph = await mesh.WaitForGraphAsync(Window, g =>
-            Total(g, "default/frontend", "default/backend-v1") + Total(g, "default/frontend", "default/backend-v2") == 210
-            && Total(g, "default/frontend", "default/legacy-v1") == 30
-            && Total(g, "unknown", "default/backend-v1") == 0,
+            ObservedMesh.Total(g, "default/frontend", "default/backend-v1") + ObservedMesh.Total(g, "default/frontend", "default/backend-v2") == 210
+            && ObservedMesh.Total(g, "default/frontend", "default/legacy-v1") == 30
+            && ObservedMesh.Total(g, "unknown", "default/backend-v1") == 0,
             "the graph never counted the 240 requests the frontend sent");
 
         var toV2 = Edge(graph, "default/frontend", "default/backend-v2");
@@ -38,11 +38,11 @@ public sealed class TrafficGraphEndToEndTests(ITestOutputHelper output)
         // v2 failed every tenth request it served (the denied ones never reached an app).
         var v2Failures = v2Requests / 10;
         Assert.Equal(backend.Count(s => s == 503), v2Failures);
-        var v2Served = Total(graph, "default/frontend", "default/backend-v2") - Denials(toV2);
+        var v2Served = ObservedMesh.Total(graph, "default/frontend", "default/backend-v2") - Denials(toV2);
         Assert.Equal(v2Requests, (int)Math.Round(v2Served));
-        Assert.InRange(toV2.ErrorRate * Total(graph, "default/frontend", "default/backend-v2"), v2Failures - 0.5, v2Failures + 0.5);
+        Assert.InRange(toV2.ErrorRate * ObservedMesh.Total(graph, "default/frontend", "default/backend-v2"), v2Failures - 0.5, v2Failures + 0.5);
         Assert.Equal(0, toV1.ErrorRate);
-        Assert.Equal(v1Requests, (int)Math.Round(Total(graph, "default/frontend", "default/backend-v1") - Denials(toV1)));
+        Assert.Equal(v1Requests, (int)Math.Round(ObservedMesh.Total(graph, "default/frontend", "default/backend-v1") - Denials(toV1)));
         // v2's 50 ms delay shows in its latency; v1 answers at once.
         Assert.InRange(toV2.P50Ms!.Value, 50, 100);
         Assert.True(toV1.P50Ms < 50, $"v1 p50 {toV1.P50Ms} ms");
@@ -94,10 +94,6 @@ public sealed class TrafficGraphEndToEndTests(ITestOutputHelper output)
     private static TrafficEdgeView Edge(TrafficGraph graph, string source, string target) =>
         graph.Edges.SingleOrDefault(e => e.Source == source && e.Target == target)
         ?? throw new Xunit.Sdk.XunitException($"no edge {source} -> {target} in [{string.Join(", ", graph.Edges.Select(e => $"{e.Source} -> {e.Target}"))}]");
-
-    /// <summary>Requests an edge carried over the window (the API gives a rate).</summary>
-    private static double Total(TrafficGraph graph, string source, string target) =>
-        graph.Edges.Where(e => e.Source == source && e.Target == target).Sum(e => e.RequestsPerSecond * graph.WindowSeconds);
 
     private static double Denials(TrafficEdgeView edge) => edge.DeniedPerSecond * Window;
 }
