@@ -67,9 +67,9 @@ internal sealed record SiloOptions
 
     /// <summary>
     /// A subscriber is shown stale when a push waited this long for its ACK, or when it stopped its traffic reports for
-    /// three report intervals and at least this long (checked at every status flush).
+    /// two and a half report intervals and at least this long (checked at every status flush).
     /// </summary>
-    public TimeSpan SubscriberStaleAfter { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan SubscriberStaleAfter { get; init; } = TimeSpan.FromMilliseconds(2500);
 
     /// <summary>Largest gRPC message accepted from a subscriber.</summary>
     public int MaxClientFrameBytes { get; init; } = 64 * 1024;

@@ -216,7 +216,8 @@ internal sealed partial class SubscriptionSession(
 
     /// <summary>
     /// Marks the subscriber stale, or no longer stale, in its status (flushed with it): stale when a subscriber that
-    /// reports traffic has been silent for three of its intervals (at least <paramref name="staleAfter"/>), or a
+    /// reports traffic has been silent for two and a half of its intervals (two reports missed; at least
+    /// <paramref name="staleAfter"/>), or a
     /// response has waited longer than <paramref name="staleAfter"/> for its ACK or NACK. Istio's proxy-status calls
     /// the second STALE; the first catches a stalled stream even when nothing is being pushed.
     /// </summary>
@@ -225,7 +226,7 @@ internal sealed partial class SubscriptionSession(
         var interval = Interlocked.Read(ref _reportIntervalTicks);
         var silentFor = now.UtcTicks - Interlocked.Read(ref _lastHeardTicks);
         var unackedSince = Interlocked.Read(ref _unackedSinceTicks);
-        var stale = (interval > 0 && silentFor > Math.Max(3 * interval, staleAfter.Ticks))
+        var stale = (interval > 0 && silentFor > Math.Max(5 * interval / 2, staleAfter.Ticks))
             || (unackedSince != 0 && now.UtcTicks - unackedSince > staleAfter.Ticks);
         if (stale != state.Current.Stale)
         {
