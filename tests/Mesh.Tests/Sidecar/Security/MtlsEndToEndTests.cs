@@ -163,9 +163,11 @@ public sealed class MtlsEndToEndTests(ITestOutputHelper output)
             "--silo", mesh.Silo.BaseAddress.ToString(), "--join-token", "not-a-real-token", "--state-file", Path.Combine(mesh.Directory, "bad.json"),
             "--outbound-port", "0", "--inbound-port", "0", "--admin-port", "0",
         ], null, output);
-        await Poll.UntilTrueAsync(() => Task.FromResult(process.HasExited), TimeSpan.FromSeconds(30), () => "the sidecar kept running with a bad join token");
+        // Waiting for the exit (not polling HasExited) also waits until the process's output has been read to its end,
+        // so the error line is in Output when the assertions read it.
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(3, process.ExitCode);
+        Assert.Equal(3, exitCode);
         Assert.Contains("could not obtain a workload certificate", process.Output, StringComparison.Ordinal);
         Assert.Contains("401", process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("not-a-real-token", process.Output, StringComparison.Ordinal);
