@@ -25,8 +25,7 @@ internal static class TrafficQuery
         }
 
         var path = $"/api/v1/traffic/graph?window={window}" + (ns is null ? "" : "&namespace=" + Uri.EscapeDataString(ns));
-        var graph = await client.GetAsync<JsonElement>(path, cancellationToken);
-        return graph.Deserialize<TrafficGraph>(MeshJson.Options) ?? new TrafficGraph();
+        return await client.GetAsync<TrafficGraph>(path, cancellationToken);
     }
 
     public static JsonElement ToJson<T>(T value) => JsonSerializer.SerializeToElement(value, MeshJson.Options);

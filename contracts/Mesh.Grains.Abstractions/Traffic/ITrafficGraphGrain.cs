@@ -57,8 +57,21 @@ public sealed record TrafficSample
         }
     }
 
-    /// <summary>A copy that <see cref="Add"/> can change without touching this one.</summary>
-    public TrafficSample Copy() => this with { LatencyBuckets = (long[])LatencyBuckets.Clone() };
+    /// <summary>
+    /// Adds <paramref name="sample"/> to its edge's sum in <paramref name="sums"/>. An edge's first sample is copied, so
+    /// a sum never shares its counters with a sample someone else still holds.
+    /// </summary>
+    public static void AddTo(Dictionary<TrafficEdgeKey, TrafficSample> sums, TrafficSample sample)
+    {
+        if (sums.TryGetValue(sample.Key, out var sum))
+        {
+            sum.Add(sample);
+        }
+        else
+        {
+            sums[sample.Key] = sample with { LatencyBuckets = (long[])sample.LatencyBuckets.Clone() };
+        }
+    }
 }
 
 /// <summary>Which edge: reporter side, both workloads, the service, and the route, subset and transport security.</summary>

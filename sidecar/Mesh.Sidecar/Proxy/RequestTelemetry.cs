@@ -13,8 +13,6 @@ namespace Mesh.Sidecar.Proxy;
 /// </summary>
 internal sealed class RequestTelemetry(IstioMetrics metrics, TrafficAggregator traffic, AccessLog accessLog, LocalWorkload local, TimeProvider time)
 {
-    private readonly PeerWorkload _self = new(local.Namespace, local.Name, local.App, local.Version, local.Gateway);
-
     public TimeProvider Time => time;
 
     public LocalWorkload Local => local;
@@ -32,7 +30,7 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, TrafficAggregator t
         record.DestinationWorkload = endpoint?.Workload ?? "unknown";
         record.DestinationApp = endpoint?.App ?? "unknown";
         record.DestinationPrincipal = "unknown";
-        record.Source = _self;
+        record.Source = local.Workload;
         record.MutualTls = attempt?.MutualTls ?? false;
         record.SourcePrincipal = record.MutualTls ? local.Principal : "unknown";
         record.Route = route?.Name;
@@ -50,10 +48,11 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, TrafficAggregator t
         var record = Start(context, inbound: true, startTimestamp, flags);
         record.DestinationService = destinationService;
         record.DestinationServiceName = serviceName;
-        record.DestinationNamespace = local.Namespace;
-        record.DestinationVersion = local.Version;
-        record.DestinationWorkload = local.Name;
-        record.DestinationApp = local.App;
+        var self = local.Workload;
+        record.DestinationNamespace = self.Namespace;
+        record.DestinationVersion = self.Version;
+        record.DestinationWorkload = self.Name;
+        record.DestinationApp = self.App;
         record.MutualTls = peer.Principal is not null;
         record.DestinationPrincipal = record.MutualTls ? local.Principal : "unknown";
         record.SourcePrincipal = peer.Principal ?? "unknown";

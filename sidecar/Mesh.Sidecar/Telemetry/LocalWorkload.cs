@@ -8,24 +8,17 @@ namespace Mesh.Sidecar.Telemetry;
 /// </summary>
 internal sealed class LocalWorkload
 {
-    public LocalWorkload(SidecarOptions options, Security.CertificateStore certificates)
-    {
-        Namespace = options.Namespace;
-        App = options.App;
-        Version = options.Version ?? "unknown";
-        Name = options.Workload;
-        Gateway = options.Mode == SidecarMode.Gateway;
-        PeerHeaderValue = PeerMetadata.Format(new PeerWorkload(Namespace, Name, App, Version, Gateway));
-        _certificates = certificates;
-    }
-
     private readonly Security.CertificateStore _certificates;
 
-    public string Namespace { get; }
-    public string Name { get; }
-    public string App { get; }
-    public string Version { get; }
-    public bool Gateway { get; }
+    public LocalWorkload(SidecarOptions options, Security.CertificateStore certificates)
+    {
+        _certificates = certificates;
+        Workload = new PeerWorkload(options.Namespace, options.Workload, options.App, options.Version ?? "unknown", options.Mode == SidecarMode.Gateway);
+        PeerHeaderValue = PeerMetadata.Format(Workload);
+    }
+
+    /// <summary>Namespace, workload name, app, version and whether it is a gateway.</summary>
+    public PeerWorkload Workload { get; }
 
     /// <summary>The <see cref="PeerMetadata.HeaderName"/> value the outbound side adds to every request.</summary>
     public string PeerHeaderValue { get; }

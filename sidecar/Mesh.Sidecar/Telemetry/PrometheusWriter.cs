@@ -20,13 +20,13 @@ internal static class PrometheusWriter
         foreach (var (key, s) in series)
         {
             text.Append("istio_requests_total{");
-            Labels(text, metrics, key);
+            Labels(text, key);
             text.Append("} ").Append(Interlocked.Read(ref s.Requests).ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
-        WriteHistograms(text, metrics, series, "istio_request_duration_milliseconds", "Request duration in milliseconds.", s => s.Duration);
-        WriteHistograms(text, metrics, series, "istio_request_bytes", "Request body size in bytes.", s => s.RequestBytes);
-        WriteHistograms(text, metrics, series, "istio_response_bytes", "Response body size in bytes.", s => s.ResponseBytes);
+        WriteHistograms(text, series, "istio_request_duration_milliseconds", "Request duration in milliseconds.", s => s.Duration);
+        WriteHistograms(text, series, "istio_request_bytes", "Request body size in bytes.", s => s.RequestBytes);
+        WriteHistograms(text, series, "istio_response_bytes", "Response body size in bytes.", s => s.ResponseBytes);
         WriteGenAi(text, metrics.GenAi);
         foreach (var (name, help, value) in gauges)
         {
@@ -37,12 +37,12 @@ internal static class PrometheusWriter
         return text.ToString();
     }
 
-    private static void WriteHistograms(StringBuilder text, IstioMetrics metrics, List<(IstioMetrics.SeriesKey, IstioMetrics.Series)> series, string name, string help, Func<IstioMetrics.Series, Histogram> select)
+    private static void WriteHistograms(StringBuilder text, List<(IstioMetrics.SeriesKey, IstioMetrics.Series)> series, string name, string help, Func<IstioMetrics.Series, Histogram> select)
     {
         Header(text, name, help);
         foreach (var (key, s) in series)
         {
-            WriteHistogram(text, name, select(s), t => Labels(t, metrics, key));
+            WriteHistogram(text, name, select(s), t => Labels(t, key));
         }
     }
 
@@ -121,7 +121,7 @@ internal static class PrometheusWriter
         }
     }
 
-    private static void Labels(StringBuilder text, IstioMetrics metrics, IstioMetrics.SeriesKey key)
+    private static void Labels(StringBuilder text, IstioMetrics.SeriesKey key)
     {
         Label(text, "reporter", key.Inbound ? "destination" : "source", first: true);
         Label(text, "source_workload", key.Source.Name);

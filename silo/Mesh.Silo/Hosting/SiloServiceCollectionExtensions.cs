@@ -4,7 +4,6 @@ using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
 using Mesh.Silo.Certificates;
 using Mesh.Silo.Cluster;
-using Mesh.Silo.Dashboard;
 using Mesh.Silo.Health;
 using Mesh.Silo.Observability;
 using Mesh.Silo.Policy;
@@ -69,7 +68,6 @@ internal static class SiloServiceCollectionExtensions
         services.AddPrometheusExporter(SiloMetrics.MeterName);
         services.AddSiloOpenTelemetry(options);
         services.AddOpenApi();
-        services.AddDashboard();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.DefaultIgnoreCondition = Contracts.Json.MeshJson.Options.DefaultIgnoreCondition;

@@ -23,6 +23,7 @@ internal sealed class SiloMetrics : IDisposable
         ChangeNotices = _meter.CreateCounter<long>("mesh_silo_change_notices", description: "Change notices from the cluster's change stream, by outcome (received, or dropped by the DropChangeNotices fault)");
         Nacks = _meter.CreateCounter<long>("mesh_silo_nacks", description: "Configurations rejected by subscribers");
         Acks = _meter.CreateCounter<long>("mesh_silo_acks", description: "Configurations accepted by subscribers");
+        TrafficEdgesDropped = _meter.CreateCounter<long>("mesh_silo_traffic_edges_dropped", description: "Traffic-report edges dropped because a second's batch already held the most edges a silo keeps");
         StoreWriteDuration = _meter.CreateHistogram<double>("mesh_silo_store_write_duration_seconds", "s", "Duration of store writes",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
         StoreWriteFailures = _meter.CreateCounter<long>("mesh_silo_store_write_failures", description: "Store writes that failed (unavailable or conflict)");
@@ -33,6 +34,8 @@ internal sealed class SiloMetrics : IDisposable
     }
 
     public Counter<long> Nacks { get; }
+
+    public Counter<long> TrafficEdgesDropped { get; }
 
     public Counter<long> ChangeNotices { get; }
 

@@ -136,15 +136,9 @@ internal sealed partial class SubscriptionSession(
         // Before the send: the client may ACK as soon as the bytes arrive, which can be before this write completes,
         // and an ACK for a revision not yet recorded as sent would be refused as naming no response of this stream.
         Volatile.Write(ref _sentRevision, response.Revision);
-        if (Interlocked.Read(ref _unackedSinceTicks) == 0)
-        {
-            Volatile.Write(ref _unackedRevision, response.Revision);
-            Interlocked.Exchange(ref _unackedSinceTicks, timeProvider.GetUtcNow().UtcTicks);
-        }
-        else
-        {
-            Volatile.Write(ref _unackedRevision, response.Revision);
-        }
+        // The wait is timed from the oldest response still unanswered; a newer one does not restart it.
+        Volatile.Write(ref _unackedRevision, response.Revision);
+        Interlocked.CompareExchange(ref _unackedSinceTicks, timeProvider.GetUtcNow().UtcTicks, 0);
 
         await SendAsync(response.Bytes!, token);
         metrics.RecordPush(response.IsInitial, cache.AppliedAt(response.Revision));

@@ -21,13 +21,14 @@ internal static class TrafficApi
             return await ReadAsync(grains, ns, seconds, time);
         });
 
-        api.MapGet("/traffic/graph/watch", async (string? @namespace, int? window, IGrainFactory grains, TimeProvider time, HttpContext context) =>
+        api.MapGet("/traffic/graph/watch", async (string? @namespace, int? window, IGrainFactory grains, TimeProvider time,
+            Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> jsonOptions, HttpContext context) =>
         {
             var (ns, seconds) = Check(@namespace, window);
             var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
-            var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            var json = jsonOptions.Value.SerializerOptions;
             var token = context.RequestAborted;
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
             do

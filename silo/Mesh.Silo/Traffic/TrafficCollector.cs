@@ -8,15 +8,13 @@ namespace Mesh.Silo.Traffic;
 /// takes the batch (once a second) to the cluster's <see cref="ITrafficGraphGrain"/>. One small lock: reports
 /// arrive once a second per subscriber, not per request.
 /// </summary>
-internal sealed class TrafficCollector
+internal sealed class TrafficCollector(Observability.SiloMetrics metrics)
 {
-    /// <summary>A silo keeps at most this many edges between two forwards; more are dropped (and counted).</summary>
+    /// <summary>A silo keeps at most this many edges between two forwards; more are dropped (mesh_silo_traffic_edges_dropped).</summary>
     internal const int MaxPendingEdges = 50_000;
 
     private readonly Lock _gate = new();
     private Dictionary<TrafficEdgeKey, TrafficSample> _pending = [];
-
-    public long DroppedEdges { get; private set; }
 
     public void Add(TrafficReport report)
     {
@@ -25,18 +23,13 @@ internal sealed class TrafficCollector
             foreach (var edge in report.Edges)
             {
                 var sample = TrafficReports.ToSample(edge);
-                if (_pending.TryGetValue(sample.Key, out var existing))
+                if (_pending.Count >= MaxPendingEdges && !_pending.ContainsKey(sample.Key))
                 {
-                    existing.Add(sample);
+                    metrics.TrafficEdgesDropped.Add(1);
+                    continue;
                 }
-                else if (_pending.Count < MaxPendingEdges)
-                {
-                    _pending[sample.Key] = sample;
-                }
-                else
-                {
-                    DroppedEdges++;
-                }
+
+                TrafficSample.AddTo(_pending, sample);
             }
         }
     }

@@ -37,8 +37,9 @@ internal static class TrafficGraphBuilder
             AddNode(nodes, hop.Key.Source, first.Source, SourceKind(first.Source));
             AddNode(nodes, hop.Key.Target, first.Destination, TargetKind(first), first.DestinationService);
             var denied = destinationSide.Sum.Requests > 0 ? destinationSide.Sum.Denied : primary.Sum.Denied;
-            var mtls = destinationSide.Sum.Requests > 0 ? destinationSide.MtlsShare : primary.MtlsShare;
             // The caller saw the destination's denials as 403s: they are denials, not client errors.
+            var received = new Received(primary.Sum, denied, primary == sourceSide ? denied : 0,
+                destinationSide.Sum.Requests > 0 ? destinationSide.MtlsShare : primary.MtlsShare);
             var edge = new TrafficEdgeView
             {
                 Source = hop.Key.Source,
@@ -49,13 +50,13 @@ internal static class TrafficGraphBuilder
                     .Select(g => new TrafficRouteView { Route = g.Key.Route, Subset = g.Key.Subset, RequestsPerSecond = Round((double)g.Sum(s => s.Requests) / windowSeconds) })
                     .OrderByDescending(r => r.RequestsPerSecond).ThenBy(r => r.Route, StringComparer.Ordinal).ToList(),
             };
-            edges.Add(WithRates(edge, primary.Sum, denied, primary == sourceSide ? denied : 0, mtls, windowSeconds));
+            edges.Add(WithRates(edge, received, windowSeconds));
             if (!incoming.TryGetValue(hop.Key.Target, out var list))
             {
                 incoming[hop.Key.Target] = list = [];
             }
 
-            list.Add(new Received(primary.Sum, denied, primary == sourceSide ? denied : 0, mtls));
+            list.Add(received);
         }
 
         return new TrafficGraph
@@ -101,13 +102,14 @@ internal static class TrafficGraphBuilder
             deniedAsClientErrors += edge.DeniedInClientErrors;
         }
 
-        return WithRates(view, total, denied, deniedAsClientErrors, mtlsRequests / total.Requests, windowSeconds);
+        return WithRates(view, new Received(total, denied, deniedAsClientErrors, mtlsRequests / total.Requests), windowSeconds);
     }
 
-    /// <summary>Fills in the rates of a node or edge from the requests it carried.</summary>
-    private static T WithRates<T>(T view, TrafficSample sum, long denied, long deniedInClientErrors, double? mtlsShare, int windowSeconds)
+    /// <summary>Fills in the rates of a node or edge from the requests it received.</summary>
+    private static T WithRates<T>(T view, Received received, int windowSeconds)
         where T : TrafficRates
     {
+        var (sum, denied, deniedInClientErrors, mtlsShare) = received;
         double requests = sum.Requests;
         var errorRate = Round(sum.ServerErrors / requests);
         var clientErrorRate = Round(Math.Max(0, sum.ClientErrors - deniedInClientErrors) / requests);

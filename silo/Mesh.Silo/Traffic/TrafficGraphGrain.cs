@@ -15,14 +15,7 @@ internal sealed class TrafficGraphGrain(TimeProvider time) : Grain, ITrafficGrap
         var bucket = BucketFor(time.GetUtcNow().ToUnixTimeSeconds());
         foreach (var sample in samples)
         {
-            if (bucket.Edges.TryGetValue(sample.Key, out var existing))
-            {
-                existing.Add(sample);
-            }
-            else
-            {
-                bucket.Edges[sample.Key] = sample.Copy();
-            }
+            TrafficSample.AddTo(bucket.Edges, sample);
         }
 
         return Task.CompletedTask;
@@ -41,16 +34,9 @@ internal sealed class TrafficGraphGrain(TimeProvider time) : Grain, ITrafficGrap
                 continue;
             }
 
-            foreach (var (key, sample) in bucket.Edges)
+            foreach (var sample in bucket.Edges.Values)
             {
-                if (sum.TryGetValue(key, out var existing))
-                {
-                    existing.Add(sample);
-                }
-                else
-                {
-                    sum[key] = sample.Copy();
-                }
+                TrafficSample.AddTo(sum, sample);
             }
         }
 
