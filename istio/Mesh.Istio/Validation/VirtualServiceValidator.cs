@@ -26,18 +26,18 @@ internal static class VirtualServiceValidator
                 context.Error("spec.gateways", "delegate virtual service must have no gateways specified");
             }
 
-            if (extras.Tls is { Count: > 0 })
+            if (spec.Tls is { Count: > 0 })
             {
                 context.Error("spec.tls", "delegate virtual service must have no tls route specified");
             }
 
-            if (extras.Tcp is { Count: > 0 })
+            if (spec.Tcp is { Count: > 0 })
             {
                 context.Error("spec.tcp", "delegate virtual service must have no tcp route specified");
             }
         }
 
-        if (spec.Http is not { Count: > 0 } && extras.Tcp is not { Count: > 0 } && extras.Tls is not { Count: > 0 })
+        if (spec.Http is not { Count: > 0 } && spec.Tcp is not { Count: > 0 } && spec.Tls is not { Count: > 0 })
         {
             context.Error("spec", "http, tcp or tls must be provided in virtual service");
         }
@@ -66,9 +66,9 @@ internal static class VirtualServiceValidator
             Route(spec.Http![i], routeExtras, isDelegate, $"spec.http[{i}]", context);
         }
 
-        for (var i = 0; i < (extras.Tcp?.Count ?? 0); i++)
+        for (var i = 0; i < (spec.Tcp?.Count ?? 0); i++)
         {
-            var tcp = extras.Tcp![i];
+            var tcp = spec.Tcp![i];
             for (var m = 0; m < (tcp.Match?.Count ?? 0); m++)
             {
                 L4Match(tcp.Match![m].DestinationSubnets, tcp.Match[m].Port, tcp.Match[m].Gateways, $"spec.tcp[{i}].match[{m}]", context);
@@ -77,9 +77,9 @@ internal static class VirtualServiceValidator
             L4Destinations(tcp.Route, $"spec.tcp[{i}]", "TCP", context);
         }
 
-        for (var i = 0; i < (extras.Tls?.Count ?? 0); i++)
+        for (var i = 0; i < (spec.Tls?.Count ?? 0); i++)
         {
-            TlsRoute(extras.Tls![i], spec.Hosts ?? [], $"spec.tls[{i}]", context);
+            TlsRoute(spec.Tls![i], spec.Hosts ?? [], $"spec.tls[{i}]", context);
         }
 
         Visibility.Check("spec.exportTo", spec.ExportTo, serviceEntry: false, context);

@@ -45,6 +45,9 @@ internal sealed class DependencyFilter
         return new DependencyFilter(hosts, context.Node.Namespace);
     }
 
+    /// <summary>A filter over given <c>namespace/host</c> entries, e.g. one egress listener's hosts.</summary>
+    public static DependencyFilter ForHosts(IReadOnlyList<string> hosts, string nodeNamespace) => new(hosts, nodeNamespace);
+
     /// <summary><paramref name="ns"/> is null for hosts outside any namespace; only a <c>*</c> namespace admits them.</summary>
     public bool Allows(string fqdn, string? ns)
     {
@@ -70,7 +73,7 @@ internal sealed class DependencyFilter
         return false;
     }
 
-    private static Typed<SidecarSpec>? SelectSidecar(CompilationContext context)
+    public static Typed<SidecarSpec>? SelectSidecar(CompilationContext context)
     {
         Typed<SidecarSpec>? namespaceDefault = null;
         Typed<SidecarSpec>? rootDefault = null;

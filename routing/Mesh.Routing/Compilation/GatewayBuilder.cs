@@ -22,7 +22,7 @@ internal sealed class GatewayBuilder(CompilationContext context, RouteTranslator
                 continue;
             }
 
-            bound ??= IndexByGateway();
+            bound ??= IndexByGateway(context);
             var key = $"{gateway.Namespace}/{gateway.Name}";
             var services = bound.GetValueOrDefault(key) ?? [];
             var servers = gateway.Spec.Servers ?? [];
@@ -32,6 +32,11 @@ internal sealed class GatewayBuilder(CompilationContext context, RouteTranslator
                 {
                     context.Warnings.Add($"{gateway.Display}: spec.servers[{i}].port.number is missing; server ignored");
                     continue;
+                }
+
+                if (TcpListenerBuilder.ModeOf(servers[i]) is not null)
+                {
+                    continue; // a connection-level listener (TcpListenerBuilder)
                 }
 
                 listeners.Add(Listener(gateway, key, servers[i], i, port, services));
@@ -100,7 +105,8 @@ internal sealed class GatewayBuilder(CompilationContext context, RouteTranslator
         };
     }
 
-    private Dictionary<string, List<Typed<VirtualServiceSpec>>> IndexByGateway()
+    /// <summary>The VirtualServices bound to each Gateway, by <c>namespace/name</c>, in creation order.</summary>
+    public static Dictionary<string, List<Typed<VirtualServiceSpec>>> IndexByGateway(CompilationContext context)
     {
         var result = new Dictionary<string, List<Typed<VirtualServiceSpec>>>(StringComparer.Ordinal);
         foreach (var vs in context.Index.VirtualServices)

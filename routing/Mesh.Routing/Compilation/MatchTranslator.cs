@@ -12,22 +12,7 @@ internal static class MatchTranslator
 {
     public static RouteMatchConfig? Translate(HttpMatchRequest match, CompilationContext context, RouteScope scope)
     {
-        if (!Labels.IsSubset(match.SourceLabels, context.NodeLabels))
-        {
-            return null;
-        }
-
-        if (match.SourceNamespace is { Length: > 0 } sourceNamespace && sourceNamespace != context.Node.Namespace)
-        {
-            return null;
-        }
-
-        if (match.Gateways is { Count: > 0 } gateways && !gateways.Any(g => scope.Includes(g)))
-        {
-            return null;
-        }
-
-        if (match.Port is { } port && port != scope.Port)
+        if (!AppliesHere(match.SourceLabels, match.SourceNamespace, match.Gateways, match.Port, context, scope))
         {
             return null;
         }
@@ -73,4 +58,12 @@ internal static class MatchTranslator
 
         return result;
     }
+
+    /// <summary>The conditions HTTP, TCP and TLS matches share, all about the caller or the listener.</summary>
+    public static bool AppliesHere(IReadOnlyDictionary<string, string>? sourceLabels, string? sourceNamespace, IReadOnlyList<string>? gateways, int? port,
+        CompilationContext context, RouteScope scope) =>
+        Labels.IsSubset(sourceLabels, context.NodeLabels)
+        && (sourceNamespace is not { Length: > 0 } || sourceNamespace == context.Node.Namespace)
+        && (gateways is not { Count: > 0 } || gateways.Any(scope.Includes))
+        && (port is not { } p || p == 0 || p == scope.Port);
 }

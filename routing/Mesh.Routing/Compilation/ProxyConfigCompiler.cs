@@ -33,22 +33,35 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
         var scope = DependencyFilter.For(context);
         var virtualHosts = new VirtualHostBuilder(context, translator, scope).Build();
         var gateways = new GatewayBuilder(context, translator).Build();
+        var tcpListeners = new TcpListenerBuilder(context, translator).Build();
+        // An AUTO_PASSTHROUGH gateway routes by the cluster named in the SNI, so it keeps every cluster.
+        var scoped = scope.IsScoped && !tcpListeners.Any(l => l.Mode == TcpListenerMode.AutoPassthrough);
 
         return new ProxyConfig
         {
             Revision = revision,
             VirtualHosts = virtualHosts,
-            Clusters = scope.IsScoped ? Referenced(context.Clusters, virtualHosts, gateways) : context.Clusters,
+            Clusters = scoped ? Referenced(context.Clusters, virtualHosts, gateways, tcpListeners) : context.Clusters,
             Gateways = gateways,
+            TcpListeners = tcpListeners,
             Inbound = InboundBuilder.Build(context),
             Warnings = warnings,
         };
     }
 
     /// <summary>A scoped sidecar receives only the clusters its routes can reach.</summary>
-    private static Dictionary<string, ClusterConfig> Referenced(Dictionary<string, ClusterConfig> all, List<VirtualHostConfig> hosts, List<GatewayListenerConfig> gateways)
+    private static Dictionary<string, ClusterConfig> Referenced(Dictionary<string, ClusterConfig> all, List<VirtualHostConfig> hosts, List<GatewayListenerConfig> gateways,
+        List<TcpListenerConfig> tcpListeners)
     {
         var result = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        foreach (var name in tcpListeners.SelectMany(l => l.Routes).SelectMany(r => r.Clusters).Select(c => c.Cluster))
+        {
+            if (all.TryGetValue(name, out var cluster))
+            {
+                result[name] = cluster;
+            }
+        }
+
         foreach (var host in hosts.Concat(gateways.SelectMany(g => g.VirtualHosts)))
         {
             foreach (var route in host.Routes)

@@ -92,6 +92,39 @@ internal sealed class RouteTranslator(CompilationContext context)
     }
 
     /// <summary>
+    /// A tcp or tls route for this scope, or null when none of its match blocks applies here. A tls route keeps the
+    /// SNI hosts of the blocks that apply; a route with no match applies everywhere.
+    /// </summary>
+    public TcpRouteConfig? TranslateL4(Typed<VirtualServiceSpec> vs, string kind, int index, IReadOnlyList<RouteDestination>? destinations,
+        IReadOnlyList<(IReadOnlyList<string>? SniHosts, bool Applies)> matches, RouteScope scope)
+    {
+        if (matches.Count > 0 && !matches.Any(m => m.Applies))
+        {
+            return null;
+        }
+
+        var referrer = $"VirtualService {vs.Namespace}/{vs.Name}: spec.{kind}[{index}]";
+        var sni = matches.Where(m => m.Applies).SelectMany(m => m.SniHosts ?? []).Select(h => h.ToLowerInvariant()).Distinct().ToList();
+        var list = destinations ?? [];
+        var clusters = new List<WeightedClusterConfig>(list.Count);
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].Destination is not { Host.Length: > 0 } destination)
+            {
+                continue;
+            }
+
+            var weight = list.Count == 1 ? 100 : list[i].Weight ?? 0;
+            if (weight > 0 || list.Count == 1)
+            {
+                clusters.Add(new WeightedClusterConfig { Cluster = Cluster(vs, destination, scope, $"{referrer}.route[{i}]"), Weight = weight });
+            }
+        }
+
+        return new TcpRouteConfig { Name = $"{vs.Namespace}.{vs.Name}.{kind}.{index}", SniHosts = sni, Clusters = clusters };
+    }
+
+    /// <summary>
     /// The destination port defaults to the service's only port, else to the port being routed (Istio requires the
     /// port when a service has several; we fall back instead of failing).
     /// </summary>

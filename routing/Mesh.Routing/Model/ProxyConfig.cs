@@ -19,6 +19,9 @@ public sealed record ProxyConfig
     /// <summary>Ingress gateway listeners; empty unless the node is a gateway selected by a Gateway resource.</summary>
     public IReadOnlyList<GatewayListenerConfig> Gateways { get; init; } = [];
 
+    /// <summary>Connection-level (TCP and TLS passthrough) listeners: Sidecar egress ports and gateway TCP/TLS servers.</summary>
+    public IReadOnlyList<TcpListenerConfig> TcpListeners { get; init; } = [];
+
     /// <summary>Policies enforced on traffic arriving at this workload.</summary>
     public InboundConfig Inbound { get; init; } = new();
 

@@ -14,11 +14,17 @@ internal sealed class ProxyConfigHolder
     /// <summary>Where the current configuration came from: none, state-file or silo.</summary>
     public string Origin => _origin;
 
+    private TaskCompletionSource _swapped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public bool HasConfig => _origin != "none";
+
+    /// <summary>Completes at the next swap (take it before reading <see cref="Current"/> so no swap is missed).</summary>
+    public Task NextSwap => _swapped.Task;
 
     public void Swap(RuntimeConfig next, string origin)
     {
         _current = next;
         _origin = origin;
+        Interlocked.Exchange(ref _swapped, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

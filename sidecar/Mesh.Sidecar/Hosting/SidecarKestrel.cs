@@ -67,11 +67,14 @@ internal static class SidecarKestrel
         });
         if (tls is not null)
         {
+            var tcp = kestrel.ApplicationServices.GetRequiredService<Connections.InboundConnectionRelay>();
             kestrel.Listen(IPAddress.Loopback, 0, l =>
             {
                 l.Protocols = HttpProtocols.Http1AndHttp2;
                 l.Use(next => https = next);
                 l.UseHttps(tls.HandshakeOptions);
+                // After the handshake: a peer sidecar relaying TCP (ALPN mesh-tcp) gets the app's port, not HTTP.
+                l.Use(next => connection => Connections.InboundConnectionRelay.IsMeshTcp(connection) ? tcp.HandleAsync(connection) : next(connection));
             });
         }
 

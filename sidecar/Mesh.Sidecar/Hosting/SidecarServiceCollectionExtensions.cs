@@ -61,6 +61,10 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<Inference.InferenceBodyInspector>();
         services.AddHostedService<Inference.ModelServerScraper>();
         services.AddSingleton<InboundProxy>();
+        services.AddSingleton<Connections.OutboundConnectionProxy>();
+        services.AddSingleton<Connections.InboundConnectionRelay>();
+        services.AddSingleton<Connections.ConnectionListeners>();
+        services.AddHostedService(sp => sp.GetRequiredService<Connections.ConnectionListeners>());
 
         services.AddSidecarTracing(options);
         services.AddSingleton<IstioMetrics>();

@@ -9,11 +9,12 @@ namespace Mesh.Sidecar.Listeners;
 
 /// <summary>
 /// The admin listener: <c>/metrics</c> (Prometheus), <c>/ready</c> (200 once a configuration is in force, from a
-/// silo or the state file), <c>/config_dump</c> (the acknowledged ProxyConfig with its revision), <c>/certs</c> (SVID and trust bundle;
+/// silo or the state file), <c>/config_dump</c> (the acknowledged ProxyConfig with its revision), <c>/listeners</c> (the TCP and
+/// TLS listeners and whether each is bound), <c>/certs</c> (SVID and trust bundle;
 /// POST <c>/certs/rotate</c> renews now).
 /// </summary>
 internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier applier, IstioMetrics metrics, AccessLog accessLog, SubscriptionClient subscription,
-    Security.CertificateAdmin certificates)
+    Security.CertificateAdmin certificates, Connections.ConnectionListeners connectionListeners)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -48,12 +49,16 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
                 await JsonSerializer.SerializeAsync(response.Body, new ConfigDump(config.Revision, applier.Accepted.Revision, holder.Origin, subscription.Connected, config.Source),
                     MeshJson.Options, context.RequestAborted);
                 break;
+            case "/listeners":
+                response.ContentType = "application/json";
+                await JsonSerializer.SerializeAsync(response.Body, connectionListeners.Status(), MeshJson.Options, context.RequestAborted);
+                break;
             case "/certs" or "/certs/rotate":
                 await certificates.HandleAsync(context);
                 break;
             default:
                 response.StatusCode = StatusCodes.Status404NotFound;
-                await response.WriteAsync("admin endpoints: /metrics /ready /config_dump /certs\n", context.RequestAborted);
+                await response.WriteAsync("admin endpoints: /metrics /ready /config_dump /listeners /certs\n", context.RequestAborted);
                 break;
         }
     }

@@ -32,7 +32,7 @@ internal sealed class InboundTls(CertificateStore store, SecurityConfig security
             ClientCertificateRequired = true,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+            ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11, MeshTlsConnector.MeshTcp],
             RemoteCertificateValidationCallback = ValidateClient,
         }),
     };

@@ -55,11 +55,29 @@ internal sealed class MeshTlsConnector : IDisposable
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
+        string? expected = null;
+        context.InitialRequestMessage.Options.TryGetValue(ExpectedIdentity, out expected);
+        var protocol = context.InitialRequestMessage.Version.Major == 2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11;
+        return await HandshakeAsync(context.DnsEndPoint, expected, protocol, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Mutual TLS to a peer sidecar's inbound listener for a proxied TCP connection: ALPN <see cref="MeshTcp"/> tells
+    /// it to relay the bytes to its app instead of reading HTTP.
+    /// </summary>
+    public Task<SslStream> ConnectTcpAsync(DnsEndPoint peer, string? expectedIdentity, CancellationToken cancellationToken) =>
+        HandshakeAsync(peer, expectedIdentity, MeshTcp, cancellationToken);
+
+    /// <summary>The ALPN protocol of TCP connections relayed between sidecars.</summary>
+    public static readonly SslApplicationProtocol MeshTcp = new("mesh-tcp");
+
+    private async Task<SslStream> HandshakeAsync(DnsEndPoint peer, string? expectedIdentity, SslApplicationProtocol protocol, CancellationToken cancellationToken)
+    {
         var identity = _store.Identity ?? throw new AuthenticationException("ISTIO_MUTUAL needs a workload certificate; start the sidecar with --join-token");
         SpiffeId? expected = null;
-        if (context.InitialRequestMessage.Options.TryGetValue(ExpectedIdentity, out var text) && !SpiffeId.TryParse(text, out expected))
+        if (expectedIdentity is not null && !SpiffeId.TryParse(expectedIdentity, out expected))
         {
-            throw new AuthenticationException($"endpoint identity '{text}' is not a SPIFFE ID");
+            throw new AuthenticationException($"endpoint identity '{expectedIdentity}' is not a SPIFFE ID");
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -67,17 +85,17 @@ internal sealed class MeshTlsConnector : IDisposable
         string? refusal = null;
         try
         {
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            await socket.ConnectAsync(peer, cancellationToken);
             stream = new NetworkStream(socket, ownsSocket: true);
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
             stream = ssl;
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
-                TargetHost = context.DnsEndPoint.Host,
+                TargetHost = peer.Host,
                 ClientCertificateContext = identity.Context,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                ApplicationProtocols = [context.InitialRequestMessage.Version.Major == 2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
+                ApplicationProtocols = [protocol],
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
                 {
                     var result = _store.Validate(certificate, chain, expected);
@@ -97,7 +115,7 @@ internal sealed class MeshTlsConnector : IDisposable
 
             if (ex is AuthenticationException && refusal is not null)
             {
-                throw new AuthenticationException($"peer {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port} refused: {refusal}", ex);
+                throw new AuthenticationException($"peer {peer.Host}:{peer.Port} refused: {refusal}", ex);
             }
 
             throw;

@@ -13,6 +13,7 @@ internal sealed class IstioMetrics
     internal static readonly double[] ByteBuckets = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
     private readonly ConcurrentDictionary<SeriesKey, Series> _series = new();
+    private readonly ConcurrentDictionary<SeriesKey, TcpSeries> _tcp = new();
 
     /// <summary>Inference requests' GenAI metrics, exposed on the same /metrics page.</summary>
     public GenAiMetrics GenAi { get; } = new();
@@ -31,6 +32,28 @@ internal sealed class IstioMetrics
         series.Duration.Record(record.DurationMs);
         series.RequestBytes.Record(record.RequestBytes);
         series.ResponseBytes.Record(record.ResponseBytes);
+    }
+
+    /// <summary>
+    /// The istio_tcp_* counters of one connection's label set. A relay adds bytes as they pass, so a long-lived
+    /// connection shows in the metrics before it closes, as Envoy's periodic TCP stats do.
+    /// </summary>
+    public TcpSeries Tcp(in SeriesKey key)
+    {
+        if (!_tcp.TryGetValue(key, out var series))
+        {
+            series = _tcp.GetOrAdd(key, static _ => new TcpSeries());
+        }
+
+        return series;
+    }
+
+    public IEnumerable<(SeriesKey Key, TcpSeries Series)> TcpSnapshot()
+    {
+        foreach (var (key, series) in _tcp)
+        {
+            yield return (key, series);
+        }
     }
 
     public IEnumerable<(SeriesKey Key, Series Series)> Snapshot()
@@ -52,5 +75,17 @@ internal sealed class IstioMetrics
         public Histogram Duration { get; } = new(DurationBuckets);
         public Histogram RequestBytes { get; } = new(ByteBuckets);
         public Histogram ResponseBytes { get; } = new(ByteBuckets);
+    }
+
+    internal sealed class TcpSeries
+    {
+        public long Opened;
+        public long Closed;
+
+        /// <summary>Bytes sent to the downstream (the response direction), Istio's istio_tcp_sent_bytes_total.</summary>
+        public long SentBytes;
+
+        /// <summary>Bytes received from the downstream (the request direction), Istio's istio_tcp_received_bytes_total.</summary>
+        public long ReceivedBytes;
     }
 }

@@ -27,6 +27,7 @@ internal static class PrometheusWriter
         WriteHistograms(text, series, "istio_request_duration_milliseconds", "Request duration in milliseconds.", s => s.Duration);
         WriteHistograms(text, series, "istio_request_bytes", "Request body size in bytes.", s => s.RequestBytes);
         WriteHistograms(text, series, "istio_response_bytes", "Response body size in bytes.", s => s.ResponseBytes);
+        WriteTcp(text, metrics.TcpSnapshot().ToList());
         WriteGenAi(text, metrics.GenAi);
         foreach (var (name, help, value) in gauges)
         {
@@ -45,6 +46,28 @@ internal static class PrometheusWriter
             WriteHistogram(text, name, select(s), t => Labels(t, key));
         }
     }
+
+    private static void WriteTcp(StringBuilder text, List<(IstioMetrics.SeriesKey Key, IstioMetrics.TcpSeries Series)> series)
+    {
+        foreach (var (name, help, read) in TcpCounters)
+        {
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" counter\n");
+            foreach (var (key, s) in series)
+            {
+                text.Append(name).Append('{');
+                Labels(text, key, tcp: true);
+                text.Append("} ").Append(read(s).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+    }
+
+    private static readonly (string Name, string Help, Func<IstioMetrics.TcpSeries, long> Read)[] TcpCounters =
+    [
+        ("istio_tcp_connections_opened_total", "TCP connections opened.", s => Interlocked.Read(ref s.Opened)),
+        ("istio_tcp_connections_closed_total", "TCP connections closed.", s => Interlocked.Read(ref s.Closed)),
+        ("istio_tcp_sent_bytes_total", "Bytes sent to the downstream during TCP connections.", s => Interlocked.Read(ref s.SentBytes)),
+        ("istio_tcp_received_bytes_total", "Bytes received from the downstream during TCP connections.", s => Interlocked.Read(ref s.ReceivedBytes)),
+    ];
 
     private static void WriteGenAi(StringBuilder text, GenAiMetrics metrics)
     {
@@ -121,7 +144,8 @@ internal static class PrometheusWriter
         }
     }
 
-    private static void Labels(StringBuilder text, IstioMetrics.SeriesKey key)
+    /// <summary>Istio's standard labels; TCP series have no response_code.</summary>
+    private static void Labels(StringBuilder text, IstioMetrics.SeriesKey key, bool tcp = false)
     {
         Label(text, "reporter", key.Inbound ? "destination" : "source", first: true);
         Label(text, "source_workload", key.Source.Name);
@@ -133,7 +157,11 @@ internal static class PrometheusWriter
         Label(text, "destination_workload", key.DestinationWorkload);
         Label(text, "destination_workload_namespace", key.DestinationNamespace);
         Label(text, "request_protocol", key.RequestProtocol);
-        Label(text, "response_code", key.ResponseCode.ToString(CultureInfo.InvariantCulture));
+        if (!tcp)
+        {
+            Label(text, "response_code", key.ResponseCode.ToString(CultureInfo.InvariantCulture));
+        }
+
         Label(text, "response_flags", key.ResponseFlags);
         Label(text, "source_principal", key.SourcePrincipal);
         Label(text, "source_app", key.Source.App);

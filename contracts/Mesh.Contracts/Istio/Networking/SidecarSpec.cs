@@ -9,6 +9,12 @@ public sealed record SidecarSpec
 
 public sealed record IstioEgressListener
 {
+    /// <summary>
+    /// With a port, the sidecar opens a listener of its own on 127.0.0.1 at that port for the hosts below (Istio's
+    /// way without traffic capture); TCP and TLS protocols are proxied as connections, routed by tcp/tls routes.
+    /// </summary>
+    public GatewayPort? Port { get; init; }
+
     /// <summary><c>namespace/dnsName</c> entries; <c>*</c> and <c>.</c> (own namespace) are allowed for the namespace.</summary>
     public IReadOnlyList<string>? Hosts { get; init; }
 }

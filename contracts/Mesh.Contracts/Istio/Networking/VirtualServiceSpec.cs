@@ -2,13 +2,56 @@ using System.Text.Json.Serialization;
 
 namespace Mesh.Contracts.Istio.Networking;
 
-/// <summary>Istio <c>networking.istio.io VirtualService</c> spec (the HTTP subset the mesh implements).</summary>
+/// <summary>Istio <c>networking.istio.io VirtualService</c> spec: HTTP, TCP and TLS (SNI) routes.</summary>
 public sealed record VirtualServiceSpec
 {
     public IReadOnlyList<string>? Hosts { get; init; }
     public IReadOnlyList<string>? Gateways { get; init; }
     public IReadOnlyList<HttpRoute>? Http { get; init; }
+    public IReadOnlyList<TcpRoute>? Tcp { get; init; }
+    public IReadOnlyList<TlsRoute>? Tls { get; init; }
     public IReadOnlyList<string>? ExportTo { get; init; }
+}
+
+/// <summary>Routes opaque TCP connections; the first route whose match fits the connection wins.</summary>
+public sealed record TcpRoute
+{
+    public IReadOnlyList<L4MatchAttributes>? Match { get; init; }
+    public IReadOnlyList<RouteDestination>? Route { get; init; }
+}
+
+/// <summary>Routes TLS connections by the SNI of their ClientHello, without terminating them (passthrough).</summary>
+public sealed record TlsRoute
+{
+    public IReadOnlyList<TlsMatchAttributes>? Match { get; init; }
+    public IReadOnlyList<RouteDestination>? Route { get; init; }
+}
+
+public sealed record L4MatchAttributes
+{
+    public IReadOnlyList<string>? DestinationSubnets { get; init; }
+    public int? Port { get; init; }
+    public string? SourceSubnet { get; init; }
+    public IReadOnlyDictionary<string, string>? SourceLabels { get; init; }
+    public IReadOnlyList<string>? Gateways { get; init; }
+    public string? SourceNamespace { get; init; }
+}
+
+public sealed record TlsMatchAttributes
+{
+    public IReadOnlyList<string>? SniHosts { get; init; }
+    public IReadOnlyList<string>? DestinationSubnets { get; init; }
+    public int? Port { get; init; }
+    public IReadOnlyDictionary<string, string>? SourceLabels { get; init; }
+    public IReadOnlyList<string>? Gateways { get; init; }
+    public string? SourceNamespace { get; init; }
+}
+
+/// <summary>A TCP or TLS route's destination and its share of connections.</summary>
+public sealed record RouteDestination
+{
+    public Destination? Destination { get; init; }
+    public int? Weight { get; init; }
 }
 
 public sealed record HttpRoute

@@ -19,9 +19,8 @@ internal sealed class UnreachableRulesAnalyzer : IConfigAnalyzer
             var http = spec.Http ?? [];
             Rules(context, resource, "http", http.Select((r, i) => (Name(r.Name, i), (IReadOnlyList<object>?)r.Match?.Cast<object>().ToList(), (Func<object, int, string>)((m, n) => Name(((HttpMatchRequest)m).Name, n)))).ToList());
             Prefixes(context, resource, http);
-            var extras = context.Spec<VirtualServiceExtras>(resource);
-            Rules(context, resource, "tcp", (extras?.Tcp ?? []).Select((r, i) => ($"#{i}", (IReadOnlyList<object>?)r.Match?.Cast<object>().ToList(), (Func<object, int, string>)((_, n) => $"#{n}"))).ToList());
-            Rules(context, resource, "tls", (extras?.Tls ?? []).Select((r, i) => ($"#{i}", (IReadOnlyList<object>?)r.Match?.Cast<object>().ToList(), (Func<object, int, string>)((_, n) => $"#{n}"))).ToList());
+            Rules(context, resource, "tcp", (spec.Tcp ?? []).Select((r, i) => ($"#{i}", (IReadOnlyList<object>?)r.Match?.Cast<object>().ToList(), (Func<object, int, string>)((_, n) => $"#{n}"))).ToList());
+            Rules(context, resource, "tls", (spec.Tls ?? []).Select((r, i) => ($"#{i}", (IReadOnlyList<object>?)r.Match?.Cast<object>().ToList(), (Func<object, int, string>)((_, n) => $"#{n}"))).ToList());
         }
     }
 

@@ -41,7 +41,7 @@ internal static class VirtualServiceDestinations
             }
         }
 
-        foreach (var (routes, name) in new[] { ((IEnumerable<IReadOnlyList<RouteDestination>?>?)extras?.Tcp?.Select(t => t.Route), "tcp"), (extras?.Tls?.Select(t => t.Route), "tls") })
+        foreach (var (routes, name) in new[] { ((IEnumerable<IReadOnlyList<RouteDestination>?>?)spec.Tcp?.Select(t => t.Route), "tcp"), (spec.Tls?.Select(t => t.Route), "tls") })
         {
             var i = 0;
             foreach (var route in routes ?? [])

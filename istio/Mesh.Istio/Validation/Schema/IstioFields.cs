@@ -18,8 +18,9 @@ internal static class IstioFields
     private static readonly Dictionary<(Type Owner, string Field), FieldNote> Notes = new()
     {
         // VirtualService
-        [(typeof(VirtualServiceSpec), "tcp")] = Later(typeof(IReadOnlyList<TcpRoute>), "tcp routes are not routed by the sidecar yet"),
-        [(typeof(VirtualServiceSpec), "tls")] = Later(typeof(IReadOnlyList<TlsRoute>), "tls (SNI) routes are not routed by the sidecar yet"),
+        [(typeof(L4MatchAttributes), "destinationSubnets")] = NotHere(null, "without traffic capture a connection's original destination address is the sidecar's own listener"),
+        [(typeof(TlsMatchAttributes), "destinationSubnets")] = NotHere(null, "without traffic capture a connection's original destination address is the sidecar's own listener"),
+        [(typeof(L4MatchAttributes), "sourceSubnet")] = Later(typeof(string), "the deprecated sourceSubnet is not matched"),
         [(typeof(VirtualServiceSpec), "exportTo")] = Later(null, "exportTo is not honoured by sidecars yet (the VirtualService is visible to every namespace)") with { Matters = NotEverywhere },
         [(typeof(HttpRoute), "delegate")] = Later(typeof(Delegate), "delegate VirtualServices are not followed yet (the route matches but has no destination)"),
         [(typeof(HttpRoute), "corsPolicy")] = Later(typeof(CorsPolicy), "CORS policies are not applied yet"),
@@ -92,7 +93,6 @@ internal static class IstioFields
         [(typeof(SidecarSpec), "ingress")] = Later(typeof(IReadOnlyList<IstioIngressListener>), "Sidecar ingress listeners are not applied yet (inbound uses the workload's registered ports)"),
         [(typeof(SidecarSpec), "outboundTrafficPolicy")] = Later(typeof(OutboundTrafficPolicy), "outboundTrafficPolicy is not applied yet (unknown hosts are not blocked)"),
         [(typeof(SidecarSpec), "inboundConnectionPool")] = Later(typeof(ConnectionPoolSettings), "inbound connection pool limits are not applied yet"),
-        [(typeof(IstioEgressListener), "port")] = Later(typeof(GatewayPort), "egress listeners per port are not applied yet (hosts apply to every port)"),
         [(typeof(IstioEgressListener), "bind")] = NotHere(typeof(string), "the sidecar's outbound listener address is set by its own configuration"),
         [(typeof(IstioEgressListener), "captureMode")] = NotHere(typeof(string), "there is no iptables capture without Kubernetes"),
     };

@@ -5,44 +5,6 @@ namespace Mesh.Istio.Validation.Schema;
 // Istio VirtualService fields the contracts model leaves out (the routing compiler does not read them yet). They exist
 // so the schema walk can check their types and the validator their rules; nothing compiles them.
 
-internal sealed record TcpRoute
-{
-    public IReadOnlyList<L4MatchAttributes>? Match { get; init; }
-    public IReadOnlyList<RouteDestination>? Route { get; init; }
-}
-
-internal sealed record TlsRoute
-{
-    public IReadOnlyList<TlsMatchAttributes>? Match { get; init; }
-    public IReadOnlyList<RouteDestination>? Route { get; init; }
-}
-
-internal sealed record L4MatchAttributes
-{
-    public IReadOnlyList<string>? DestinationSubnets { get; init; }
-    public int? Port { get; init; }
-    public string? SourceSubnet { get; init; }
-    public IReadOnlyDictionary<string, string>? SourceLabels { get; init; }
-    public IReadOnlyList<string>? Gateways { get; init; }
-    public string? SourceNamespace { get; init; }
-}
-
-internal sealed record TlsMatchAttributes
-{
-    public IReadOnlyList<string>? SniHosts { get; init; }
-    public IReadOnlyList<string>? DestinationSubnets { get; init; }
-    public int? Port { get; init; }
-    public IReadOnlyDictionary<string, string>? SourceLabels { get; init; }
-    public IReadOnlyList<string>? Gateways { get; init; }
-    public string? SourceNamespace { get; init; }
-}
-
-internal sealed record RouteDestination
-{
-    public Destination? Destination { get; init; }
-    public int? Weight { get; init; }
-}
-
 internal sealed record Delegate
 {
     public string? Name { get; init; }
@@ -72,8 +34,6 @@ internal sealed record HttpMirrorPolicy
 /// <summary>The parts of a VirtualService spec that only the Istio-only shapes carry, read for their rules.</summary>
 internal sealed record VirtualServiceExtras
 {
-    public IReadOnlyList<TcpRoute>? Tcp { get; init; }
-    public IReadOnlyList<TlsRoute>? Tls { get; init; }
     public IReadOnlyList<HttpRouteExtras>? Http { get; init; }
 }
 
