@@ -124,6 +124,88 @@ public sealed class TcpRoutingEndToEndTests(ITestOutputHelper log)
         Assert.Equal(1, serverA.Connections);
     }
 
+    [Fact]
+    public async Task Gateway_IstioTcpEchoSample_SplitsConnections_AndAutoPassthroughKeepsTheDestinationsTlsEndToEnd()
+    {
+        await using var bed = await MeshTestBed.StartAsync(log);
+        await using var v1 = LineServer.Start("v1");
+        await using var v2 = LineServer.Start("v2");
+        var servicePort = ManagedProcess.FreePort();
+        var tcpPort = ManagedProcess.FreePort();
+        var eastWestPort = ManagedProcess.FreePort();
+        await bed.Silo.Admin.PutServiceAsync(TcpService("tcp-echo", servicePort));
+        await bed.ApplyAsync(IstioResources.Subsets("tcp-echo"));
+        // samples/tcp-echo/tcp-echo-20-v2.yaml from Istio, on this test's ports, plus an east-west AUTO_PASSTHROUGH server.
+        await bed.ApplyAsync(IstioResources.Gateway("tcp-echo-gateway", new
+        {
+            selector = new { istio = "ingressgateway" },
+            servers = new object[]
+            {
+                new { port = new { number = tcpPort, name = "tcp", protocol = "TCP" }, hosts = new[] { "*" } },
+                new { port = new { number = eastWestPort, name = "tls", protocol = "TLS" }, hosts = new[] { "*.local" }, tls = new { mode = "AUTO_PASSTHROUGH" } },
+            },
+        }));
+        await bed.ApplyAsync(IstioResources.VirtualService("tcp-echo", new
+        {
+            hosts = new[] { "*" },
+            gateways = new[] { "tcp-echo-gateway" },
+            tcp = new[]
+            {
+                new
+                {
+                    match = new[] { new { port = tcpPort } },
+                    route = new[]
+                    {
+                        new { destination = new { host = "tcp-echo", port = new { number = servicePort }, subset = "v1" }, weight = 80 },
+                        new { destination = new { host = "tcp-echo", port = new { number = servicePort }, subset = "v2" }, weight = 20 },
+                    },
+                },
+            },
+        }));
+        var echoV1 = await StartSecureAsync(bed, "tcp-echo-v1", "tcp-echo", v1.Port, "app=tcp-echo,version=v1");
+        var echoV2 = await StartSecureAsync(bed, "tcp-echo-v2", "tcp-echo", v2.Port, "app=tcp-echo,version=v2");
+        var gateway = await bed.StartSidecarAsync("edge", labels: "istio=ingressgateway,app=edge,version=v1",
+            extraArgs: ["--mode", "gateway", "--join-token", await bed.Silo.JoinTokenAsync("edge")]);
+        await gateway.WaitForEndpointAsync(echoV1);
+        await gateway.WaitForEndpointAsync(echoV2);
+        await bed.SyncAsync(gateway, echoV1, echoV2);
+        await WaitForListenerAsync(gateway, tcpPort);
+        await WaitForListenerAsync(gateway, eastWestPort);
+
+        var versions = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            var answer = await LineServer.AskAsync(tcpPort, "ping");
+            Assert.NotNull(answer);
+            versions.Add(answer[..answer.IndexOf(' ', StringComparison.Ordinal)]);
+        }
+
+        // 80/20 of 100: mean 80, sd 4; ±4.5 sd.
+        Assert.InRange(versions.Count(v => v == "v1"), 62, 98);
+        Assert.Equal(100, versions.Count(v => v is "v1" or "v2"));
+        await echoV1.WaitForMetricAsync("source_workload=\"edge-v1\"");
+        Assert.Matches("istio_tcp_connections_opened_total\\{reporter=\"destination\",source_workload=\"edge-v1\"[^}]*connection_security_policy=\"mutual_tls\"\\}", await echoV1.MetricsAsync());
+
+        // AUTO_PASSTHROUGH: the SNI names the cluster; the gateway passes the TLS through unopened, so the certificate
+        // this client sees is the destination sidecar's own SVID, and the bytes reach v2's app.
+        string? presentedId = null;
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, eastWestPort);
+        await using var tls = new System.Net.Security.SslStream(client.GetStream());
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = $"outbound_.{servicePort}_.v2_.tcp-echo.default.svc.cluster.local",
+            ApplicationProtocols = [new System.Net.Security.SslApplicationProtocol("mesh-tcp")],
+            // This client has no trust bundle; it only records which identity answered.
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                (presentedId = certificate is null ? null : string.Join(",", new X509Certificate2(certificate).Extensions.Select(e => e.Format(false)))) is not null,
+        });
+        Assert.Contains("spiffe://cluster.local/ns/default/sa/tcp-echo", presentedId, StringComparison.Ordinal);
+        await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes("ns=remote;workload=caller-v1\nping\n"));
+        using var reader = new StreamReader(tls, leaveOpen: true);
+        Assert.Equal("v2 ping", await reader.ReadLineAsync());
+    }
+
     private static MeshResource TcpService(string name, int port) => new()
     {
         ApiVersion = ResourceKinds.MeshApiVersion,
