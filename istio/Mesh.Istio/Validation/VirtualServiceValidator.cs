@@ -164,7 +164,7 @@ internal static class VirtualServiceValidator
 
     private static void Route(HttpRoute route, HttpRouteExtras? extras, bool inDelegate, string path, ValidationContext context)
     {
-        if (extras?.Delegate is { } target)
+        if (route.Delegate is { } target)
         {
             // A root route hands the request to the delegate; its own destinations would never be used.
             if (inDelegate)

@@ -19,7 +19,8 @@ internal sealed class ClusterBuilder(CompilationContext context)
             foreach (var port in service.Ports)
             {
                 var cluster = Base(service, port.Number, null, port.Endpoints);
-                context.Clusters[cluster.Name] = TrafficPolicyTranslator.Apply(cluster, rule?.Spec.TrafficPolicy, rule?.Resource);
+                var portPolicy = TrafficPolicyTranslator.ForPort(rule?.Spec.TrafficPolicy, port.Number);
+                context.Clusters[cluster.Name] = TrafficPolicyTranslator.Apply(cluster, portPolicy, rule?.Resource);
                 foreach (var subset in rule?.Spec.Subsets ?? [])
                 {
                     if (string.IsNullOrEmpty(subset.Name))
@@ -29,8 +30,8 @@ internal sealed class ClusterBuilder(CompilationContext context)
 
                     var endpoints = port.Endpoints.Where(e => Labels.IsSubset(subset.Labels, e.Labels)).ToList();
                     var subsetCluster = Base(service, port.Number, subset.Name, endpoints);
-                    var policy = TrafficPolicyTranslator.Merge(rule!.Spec.TrafficPolicy, subset.TrafficPolicy);
-                    context.Clusters[subsetCluster.Name] = TrafficPolicyTranslator.Apply(subsetCluster, policy, rule.Resource);
+                    var policy = TrafficPolicyTranslator.Merge(portPolicy, TrafficPolicyTranslator.ForPort(subset.TrafficPolicy, port.Number));
+                    context.Clusters[subsetCluster.Name] = TrafficPolicyTranslator.Apply(subsetCluster, policy, rule!.Resource);
                 }
             }
         }
@@ -73,7 +74,7 @@ internal sealed class ClusterBuilder(CompilationContext context)
             Subset = subset,
             External = service?.External ?? false,
         };
-        context.Clusters[name] = TrafficPolicyTranslator.Apply(cluster, rule?.Spec.TrafficPolicy, rule?.Resource);
+        context.Clusters[name] = TrafficPolicyTranslator.Apply(cluster, TrafficPolicyTranslator.ForPort(rule?.Spec.TrafficPolicy, port), rule?.Resource);
         return name;
     }
 

@@ -66,14 +66,7 @@ internal sealed class GatewayBuilder(CompilationContext context, RouteTranslator
                     routesByDomain[domain] = routes = [];
                 }
 
-                var http = vs.Spec.Http ?? [];
-                for (var r = 0; r < http.Count; r++)
-                {
-                    if (translator.Translate(vs, http[r], r, scope) is { } route)
-                    {
-                        routes.Add(route);
-                    }
-                }
+                routes.AddRange(translator.TranslateHttp(vs, scope));
             }
         }
 

@@ -25,7 +25,7 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
         ArgumentNullException.ThrowIfNull(node);
 
         var warnings = new List<string>();
-        var index = ResourceIndex.Build(resources, _specs, warnings);
+        var index = ResourceIndex.Build(resources, _specs, warnings, node.Namespace);
         var context = new CompilationContext(index, node, _options, warnings);
         context.ClusterBuilder.BuildAll();
 

@@ -30,7 +30,11 @@ internal sealed class ResourceIndex
     public List<MeshResource> AuthorizationPolicies { get; } = [];
     public List<MeshResource> RequestAuthentications { get; } = [];
 
-    public static ResourceIndex Build(IReadOnlyCollection<MeshResource> resources, SpecCache cache, List<string> warnings)
+    /// <summary>
+    /// Indexes what a node in <paramref name="nodeNamespace"/> may see: VirtualServices, DestinationRules and
+    /// ServiceEntries whose <c>exportTo</c> leaves that namespace out are skipped, as Istio does for sidecars and gateways.
+    /// </summary>
+    public static ResourceIndex Build(IReadOnlyCollection<MeshResource> resources, SpecCache cache, List<string> warnings, string nodeNamespace)
     {
         var index = new ResourceIndex();
         foreach (var resource in resources.OrderBy(r => r.Version).ThenBy(r => r.Metadata.Namespace, StringComparer.Ordinal).ThenBy(r => r.Metadata.Name, StringComparer.Ordinal))
@@ -39,10 +43,10 @@ internal sealed class ResourceIndex
             {
                 case ResourceKinds.Service: Add(index.Services, resource, cache, warnings); break;
                 case ResourceKinds.Endpoint: Add(index.Endpoints, resource, cache, warnings); break;
-                case ResourceKinds.VirtualService: Add(index.VirtualServices, resource, cache, warnings); break;
-                case ResourceKinds.DestinationRule: Add(index.DestinationRules, resource, cache, warnings); break;
+                case ResourceKinds.VirtualService: Add(index.VirtualServices, resource, cache, warnings, s => VisibleTo(s.ExportTo, resource, nodeNamespace)); break;
+                case ResourceKinds.DestinationRule: Add(index.DestinationRules, resource, cache, warnings, s => VisibleTo(s.ExportTo, resource, nodeNamespace)); break;
                 case ResourceKinds.Gateway: Add(index.Gateways, resource, cache, warnings); break;
-                case ResourceKinds.ServiceEntry: Add(index.ServiceEntries, resource, cache, warnings); break;
+                case ResourceKinds.ServiceEntry: Add(index.ServiceEntries, resource, cache, warnings, s => VisibleTo(s.ExportTo, resource, nodeNamespace)); break;
                 case ResourceKinds.WorkloadEntry: Add(index.WorkloadEntries, resource, cache, warnings); break;
                 case ResourceKinds.Sidecar: Add(index.Sidecars, resource, cache, warnings); break;
                 case ResourceKinds.PeerAuthentication: index.PeerAuthentications.Add(resource); break;
@@ -55,12 +59,23 @@ internal sealed class ResourceIndex
         return index;
     }
 
-    private static void Add<T>(List<Typed<T>> list, MeshResource resource, SpecCache cache, List<string> warnings)
+    /// <summary>
+    /// Istio's <c>exportTo</c>: nothing or <c>*</c> is every namespace, <c>.</c> the resource's own, a name that
+    /// namespace, and <c>~</c> (ServiceEntry only) none.
+    /// </summary>
+    internal static bool VisibleTo(IReadOnlyList<string>? exportTo, MeshResource resource, string nodeNamespace) =>
+        exportTo is not { Count: > 0 }
+        || exportTo.Any(e => e == "*" || e == nodeNamespace || (e == "." && (resource.Metadata.Namespace ?? "default") == nodeNamespace));
+
+    private static void Add<T>(List<Typed<T>> list, MeshResource resource, SpecCache cache, List<string> warnings, Func<T, bool>? visible = null)
         where T : class
     {
         if (cache.Get<T>(resource, out var error) is { } spec)
         {
-            list.Add(new Typed<T>(resource, spec));
+            if (visible is null || visible(spec))
+            {
+                list.Add(new Typed<T>(resource, spec));
+            }
         }
         else
         {

@@ -25,6 +25,21 @@ internal sealed class RouteTranslator(CompilationContext context)
         Retry = DefaultRetry,
     };
 
+    /// <summary>A VirtualService's http routes for a scope, delegating routes expanded (see <see cref="DelegateExpander"/>).</summary>
+    public List<RouteConfig> TranslateHttp(Typed<VirtualServiceSpec> vs, RouteScope scope)
+    {
+        var routes = new List<RouteConfig>(vs.Spec.Http?.Count ?? 0);
+        foreach (var (owner, route, index) in new DelegateExpander(context).Expand(vs))
+        {
+            if (Translate(owner, route, index, owner == vs ? scope : scope with { Namespace = owner.Namespace }) is { } compiled)
+            {
+                routes.Add(compiled);
+            }
+        }
+
+        return routes;
+    }
+
     /// <summary>Null when every match block was dropped for this node or scope (the route can never match here).</summary>
     public RouteConfig? Translate(Typed<VirtualServiceSpec> vs, HttpRoute route, int index, RouteScope scope)
     {

@@ -27,6 +27,16 @@ internal static class TrafficPolicyTranslator
             Tls = subset.Tls ?? rule.Tls,
         };
 
+    /// <summary>The policy for one destination port: the rule's, with that port's <c>portLevelSettings</c> entry replacing the fields it sets.</summary>
+    public static TrafficPolicy? ForPort(TrafficPolicy? policy, int port) =>
+        policy?.PortLevelSettings?.FirstOrDefault(p => p.Port?.Number == port) is not { } level ? policy : new TrafficPolicy
+        {
+            LoadBalancer = level.LoadBalancer ?? policy.LoadBalancer,
+            ConnectionPool = level.ConnectionPool ?? policy.ConnectionPool,
+            OutlierDetection = level.OutlierDetection ?? policy.OutlierDetection,
+            Tls = level.Tls ?? policy.Tls,
+        };
+
     public static ClusterConfig Apply(ClusterConfig cluster, TrafficPolicy? policy, MeshResource? rule) => cluster with
     {
         LoadBalancer = InferencePicker(rule, LoadBalancer(policy?.LoadBalancer)),

@@ -54,21 +54,8 @@ internal sealed class VirtualHostBuilder(CompilationContext context, RouteTransl
         return result;
     }
 
-    public List<RouteConfig> Routes(Typed<VirtualServiceSpec> vs, int port)
-    {
-        var scope = new RouteScope(CompilationContext.MeshGateway, port, vs.Namespace);
-        var http = vs.Spec.Http ?? [];
-        var routes = new List<RouteConfig>(http.Count);
-        for (var i = 0; i < http.Count; i++)
-        {
-            if (translator.Translate(vs, http[i], i, scope) is { } route)
-            {
-                routes.Add(route);
-            }
-        }
-
-        return routes;
-    }
+    public List<RouteConfig> Routes(Typed<VirtualServiceSpec> vs, int port) =>
+        translator.TranslateHttp(vs, new RouteScope(CompilationContext.MeshGateway, port, vs.Namespace));
 
     /// <summary>VirtualServices that apply to sidecars: no <c>gateways</c>, or <c>gateways</c> containing <c>mesh</c>.</summary>
     private HostIndex<Typed<VirtualServiceSpec>> IndexMeshVirtualServices()

@@ -58,8 +58,6 @@ public sealed class IstioAnalyzerTests
             [
                 "IST0109 VirtualService default/productpage-a: The VirtualServices default/productpage-a,default/productpage-b associated with mesh gateway define the same host */productpage.default.svc.cluster.local which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.",
                 "IST0109 VirtualService default/productpage-b: The VirtualServices default/productpage-a,default/productpage-b associated with mesh gateway define the same host */productpage.default.svc.cluster.local which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.",
-                "MESH101 VirtualService default/details-a: accepted, not enforced yet: exportTo is not honoured by sidecars yet (the VirtualService is visible to every namespace)",
-                "MESH101 VirtualService default/details-b: accepted, not enforced yet: exportTo is not honoured by sidecars yet (the VirtualService is visible to every namespace)",
             ]
         },
         {
@@ -69,7 +67,6 @@ public sealed class IstioAnalyzerTests
             [
                 "IST0109 VirtualService default/ratings-local: The VirtualServices default/ratings-local,default/ratings-public associated with mesh gateway define the same host default/ratings.default.svc.cluster.local which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.",
                 "IST0109 VirtualService default/ratings-public: The VirtualServices default/ratings-local,default/ratings-public associated with mesh gateway define the same host default/ratings.default.svc.cluster.local which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.",
-                "MESH101 VirtualService default/ratings-local: accepted, not enforced yet: exportTo is not honoured by sidecars yet (the VirtualService is visible to every namespace)",
             ]
         },
         {
@@ -84,7 +81,6 @@ public sealed class IstioAnalyzerTests
             [
                 "IST0128 DestinationRule default/db-tls: DestinationRule default/db-tls in namespace default has TLS mode set to SIMPLE but no caCertificates are set to validate server identity for host: ratings",
                 "IST0129 DestinationRule default/db-tls: DestinationRule default/db-tls in namespace default has TLS mode set to SIMPLE but no caCertificates are set to validate server identity for host: ratings at port number:9080",
-                "MESH101 DestinationRule default/db-tls: accepted, not enforced yet: port-level traffic policies are not applied yet (the rule's policy applies to every port)",
             ]
         },
         {

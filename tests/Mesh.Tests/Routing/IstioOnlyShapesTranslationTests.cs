@@ -5,9 +5,9 @@ using static Mesh.Tests.Routing.CompilerFixture;
 namespace Mesh.Tests.Routing;
 
 /// <summary>
-/// Shapes the validator now accepts with a MESH101 warning (tcp/tls routes, delegates, portLevelSettings, client
-/// certificates, Sidecar ingress/outboundTrafficPolicy, exportTo) must compile: the compiler ignores them and keeps
-/// routing the http part as before.
+/// Istio shapes beyond plain http routes must compile beside them: the ones still MESH101 (client certificates,
+/// Sidecar ingress/outboundTrafficPolicy, locality distribute) are ignored, and the enforced ones (delegates,
+/// portLevelSettings, exportTo, tcp/tls routes, which open no listener without a Sidecar egress port) take effect.
 /// </summary>
 public sealed class IstioOnlyShapesTranslationTests
 {
@@ -73,7 +73,7 @@ public sealed class IstioOnlyShapesTranslationTests
         """;
 
     [Fact]
-    public void Compile_IstioOnlyShapes_ValidWithWarningsAndIgnoredByTheCompiler()
+    public void Compile_IstioShapes_ValidAndCompiledBesideHttpRoutes()
     {
         foreach (var resource in ResourceDocumentReader.Read(Config))
         {
@@ -86,8 +86,11 @@ public sealed class IstioOnlyShapesTranslationTests
         Assert.Single(Host(config).Routes);
         var ratings = Host(config, Ratings).Routes;
         Assert.Equal(2, ratings.Count);
-        Assert.Empty(ratings[0].Clusters);
+        Assert.Equal("/ratings", ratings[0].Matches.Single().Path!.Value);
+        Assert.Equal($"outbound|9080||{Ratings}=100", Weights(ratings[0]));
         Assert.Equal($"outbound|9080||{Ratings}=100", Weights(ratings[1]));
-        Assert.Equal(Mesh.Routing.Model.LoadBalancerAlgorithm.LeastRequest, Cluster(config, "v1").LoadBalancer.Algorithm);
+        // portLevelSettings for 9080 replaces the rule's LEAST_REQUEST there.
+        Assert.Equal(Mesh.Routing.Model.LoadBalancerAlgorithm.Random, Cluster(config, "v1").LoadBalancer.Algorithm);
+        Assert.Empty(config.TcpListeners);
     }
 }

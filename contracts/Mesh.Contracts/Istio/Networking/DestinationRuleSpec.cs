@@ -22,6 +22,19 @@ public sealed record TrafficPolicy
     public ConnectionPoolSettings? ConnectionPool { get; init; }
     public OutlierDetection? OutlierDetection { get; init; }
     public ClientTlsSettings? Tls { get; init; }
+
+    /// <summary>Per-port overrides: each field set here replaces the policy's field for that port.</summary>
+    public IReadOnlyList<PortLevelTrafficPolicy>? PortLevelSettings { get; init; }
+}
+
+/// <summary>Istio's <c>TrafficPolicy.PortTrafficPolicy</c>: a traffic policy for one destination port.</summary>
+public sealed record PortLevelTrafficPolicy
+{
+    public PortSelector? Port { get; init; }
+    public LoadBalancerSettings? LoadBalancer { get; init; }
+    public ConnectionPoolSettings? ConnectionPool { get; init; }
+    public OutlierDetection? OutlierDetection { get; init; }
+    public ClientTlsSettings? Tls { get; init; }
 }
 
 public sealed record LoadBalancerSettings

@@ -73,6 +73,16 @@ public sealed record HttpRoute
     /// <summary>Deprecated integer form of <see cref="MirrorPercentage"/>.</summary>
     public int? MirrorPercent { get; init; }
     public Headers? Headers { get; init; }
+
+    /// <summary>Hands matching requests to the http routes of a VirtualService without hosts (one level deep).</summary>
+    public DelegateReference? Delegate { get; init; }
+}
+
+/// <summary>The delegate VirtualService a root route names; the namespace defaults to the root's.</summary>
+public sealed record DelegateReference
+{
+    public string? Name { get; init; }
+    public string? Namespace { get; init; }
 }
 
 public sealed record HttpMatchRequest

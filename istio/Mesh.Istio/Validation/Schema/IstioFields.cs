@@ -21,8 +21,6 @@ internal static class IstioFields
         [(typeof(L4MatchAttributes), "destinationSubnets")] = NotHere(null, "without traffic capture a connection's original destination address is the sidecar's own listener"),
         [(typeof(TlsMatchAttributes), "destinationSubnets")] = NotHere(null, "without traffic capture a connection's original destination address is the sidecar's own listener"),
         [(typeof(L4MatchAttributes), "sourceSubnet")] = Later(typeof(string), "the deprecated sourceSubnet is not matched"),
-        [(typeof(VirtualServiceSpec), "exportTo")] = Later(null, "exportTo is not honoured by sidecars yet (the VirtualService is visible to every namespace)") with { Matters = NotEverywhere },
-        [(typeof(HttpRoute), "delegate")] = Later(typeof(Delegate), "delegate VirtualServices are not followed yet (the route matches but has no destination)"),
         [(typeof(HttpRoute), "corsPolicy")] = Later(typeof(CorsPolicy), "CORS policies are not applied yet"),
         [(typeof(HttpRoute), "mirrors")] = Later(typeof(IReadOnlyList<HttpMirrorPolicy>), "multiple mirrors are not applied yet (use mirror)"),
         [(typeof(HttpRoute), "mirror_percent")] = Later(typeof(int?), "the deprecated mirror_percent spelling is not applied (use mirrorPercentage)"),
@@ -38,9 +36,7 @@ internal static class IstioFields
         [(typeof(HttpBody), "bytes")] = Later(typeof(string), "binary direct-response bodies are not returned yet (use string)"),
 
         // DestinationRule
-        [(typeof(DestinationRuleSpec), "exportTo")] = Later(null, "exportTo is not honoured by sidecars yet (the DestinationRule is visible to every namespace)") with { Matters = NotEverywhere },
         [(typeof(DestinationRuleSpec), "workloadSelector")] = Later(typeof(LabelSelector), "DestinationRules scoped to workloads are not scoped yet (the rule applies to every client)"),
-        [(typeof(TrafficPolicy), "portLevelSettings")] = Later(typeof(IReadOnlyList<PortTrafficPolicy>), "port-level traffic policies are not applied yet (the rule's policy applies to every port)"),
         [(typeof(TrafficPolicy), "proxyProtocol")] = Later(typeof(ProxyProtocol), "the PROXY protocol header is not sent upstream yet"),
         [(typeof(TrafficPolicy), "tunnel")] = Later(typeof(TunnelSettings), "tunnelling upstream connections is not implemented yet"),
         [(typeof(TrafficPolicy), "retryBudget")] = Later(typeof(RetryBudget), "retry budgets are not applied yet"),
@@ -85,7 +81,6 @@ internal static class IstioFields
         [(typeof(ServerTlsSettings), "insecureSkipVerify")] = Later(typeof(bool?), "insecureSkipVerify is not applied yet"),
 
         // ServiceEntry
-        [(typeof(ServiceEntrySpec), "exportTo")] = Later(null, "exportTo is not honoured by sidecars yet (the ServiceEntry is visible to every namespace)") with { Matters = NotEverywhere },
         [(typeof(ServiceEntrySpec), "addresses")] = NotHere(null, "virtual IPs need traffic capture; sidecars route by host name"),
         [(typeof(ServiceEntrySpec), "subjectAltNames")] = Later(typeof(IReadOnlyList<string>), "subject alternative names of the entry's workloads are not verified yet"),
 
@@ -101,10 +96,6 @@ internal static class IstioFields
 
     /// <summary>Every note, for the documentation test.</summary>
     public static IEnumerable<KeyValuePair<(Type Owner, string Field), FieldNote>> All => Notes;
-
-    /// <summary>exportTo: ["*"] (or nothing) is the visibility sidecars give every resource today.</summary>
-    private static bool NotEverywhere(System.Text.Json.JsonElement exportTo) =>
-        exportTo.ValueKind != System.Text.Json.JsonValueKind.Array || exportTo.EnumerateArray().Any(e => e.ValueKind != System.Text.Json.JsonValueKind.String || e.GetString() != "*");
 
     private static FieldNote Later(Type? shape, string why) => new(shape, NotEnforced, why);
 

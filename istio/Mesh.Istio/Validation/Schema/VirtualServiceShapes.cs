@@ -5,12 +5,6 @@ namespace Mesh.Istio.Validation.Schema;
 // Istio VirtualService fields the contracts model leaves out (the routing compiler does not read them yet). They exist
 // so the schema walk can check their types and the validator their rules; nothing compiles them.
 
-internal sealed record Delegate
-{
-    public string? Name { get; init; }
-    public string? Namespace { get; init; }
-}
-
 internal sealed record CorsPolicy
 {
     public IReadOnlyList<string>? AllowOrigin { get; init; }
@@ -39,7 +33,6 @@ internal sealed record VirtualServiceExtras
 
 internal sealed record HttpRouteExtras
 {
-    public Delegate? Delegate { get; init; }
     public CorsPolicy? CorsPolicy { get; init; }
     public IReadOnlyList<HttpMirrorPolicy>? Mirrors { get; init; }
     public HttpRetryExtras? Retries { get; init; }
