@@ -152,6 +152,10 @@ internal static class TrafficPolicyTranslator
         Explicit = true,
         Sni = tls.Sni,
         SubjectAltNames = tls.SubjectAltNames ?? [],
+        CaCertificates = tls.CaCertificates,
+        ClientCertificate = tls.ClientCertificate,
+        PrivateKey = tls.PrivateKey,
+        InsecureSkipVerify = tls.InsecureSkipVerify ?? false,
     };
 
     /// <summary>

@@ -141,6 +141,14 @@ public sealed record ClusterTlsConfig
     public bool Explicit { get; init; }
     public string? Sni { get; init; }
     public IReadOnlyList<string> SubjectAltNames { get; init; } = [];
+
+    /// <summary>SIMPLE/MUTUAL origination: PEM file of the CAs that verify the server (null: the system trust store).</summary>
+    public string? CaCertificates { get; init; }
+
+    /// <summary>MUTUAL origination: PEM files of the client certificate chain and its key (the key is never logged).</summary>
+    public string? ClientCertificate { get; init; }
+    public string? PrivateKey { get; init; }
+    public bool InsecureSkipVerify { get; init; }
 }
 
 /// <summary>Local token bucket: <see cref="TokensPerFill"/> tokens every <see cref="FillInterval"/>, up to <see cref="MaxTokens"/>.</summary>

@@ -76,6 +76,11 @@ internal sealed class ForwardAttempt : HttpTransformer
             proxyRequest.Options.Set(Security.MeshTlsConnector.ExpectedIdentity, identity);
         }
 
+        if (!MutualTls && Cluster?.Config.Tls is { } tls && Security.TlsOriginator.Applies(tls))
+        {
+            proxyRequest.Options.Set(Security.TlsOriginator.ServerName, request.Host.Host);
+        }
+
         if (rewrite is not null && (rewrite.Uri is not null || rewrite.RegexMatch is not null))
         {
             var path = HeaderOperations.RewritePath(rewrite, request.Path.Value ?? "/", Matcher?.PathPrefix);

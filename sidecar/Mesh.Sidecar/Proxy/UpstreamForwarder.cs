@@ -13,7 +13,8 @@ namespace Mesh.Sidecar.Proxy;
 /// caller: endpoint choice per attempt, retries on another endpoint within the retry budget, route and per-try
 /// timeouts, and passive outlier detection. Returns the Envoy response flag for telemetry.
 /// </summary>
-internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient upstream, Security.MeshTlsConnector mtls, Subscription.OutlierReporter outliers, TimeProvider time)
+internal sealed class UpstreamForwarder(
+    IHttpForwarder forwarder, UpstreamClient upstream, Security.MeshTlsConnector mtls, Security.TlsOriginator originator, Subscription.OutlierReporter outliers, TimeProvider time)
 {
     public async Task<string> ForwardAsync(HttpContext context, ClusterRuntime cluster, ForwardAttempt attempt, TimeSpan? routeTimeout, TimeSpan? perTryTimeout)
     {
@@ -44,7 +45,7 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, UpstreamClient
                 try
                 {
                     attempt.MutualTls = mtls.Applies(cluster, endpoint);
-                    var invoker = attempt.MutualTls ? mtls.Invoker : upstream.Invoker;
+                    var invoker = attempt.MutualTls ? mtls.Invoker : Security.TlsOriginator.Applies(cluster.Config.Tls) ? originator.InvokerFor(cluster.Config.Tls) : upstream.Invoker;
                     error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, invoker, upstream.For(context), attempt, token);
                 }
                 finally

@@ -22,6 +22,7 @@ internal static class SecurityServiceCollectionExtensions
         services.AddSingleton<InboundTls>();
         services.AddSingleton<InboundGuard>();
         services.AddSingleton<MeshTlsConnector>();
+        services.AddSingleton<TlsOriginator>();
         services.AddSingleton<CertificateAdmin>();
         return services;
     }

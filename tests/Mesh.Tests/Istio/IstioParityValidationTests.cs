@@ -30,7 +30,7 @@ public sealed class IstioParityValidationTests
           "" },
         // Istio API reference: TLS origination with client certificates.
         { Doc("DestinationRule", "  host: db-mtls\n  trafficPolicy:\n    tls: { mode: MUTUAL, clientCertificate: /etc/certs/myclientcert.pem, privateKey: /etc/certs/client_private_key.pem, caCertificates: /etc/certs/rootcacerts.pem }"),
-          "MESH101 spec.trafficPolicy.tls.clientCertificate,MESH101 spec.trafficPolicy.tls.privateKey,MESH101 spec.trafficPolicy.tls.caCertificates" },
+          "" },
         { Doc("DestinationRule", "  host: db-mtls\n  trafficPolicy:\n    tls: { mode: MUTUAL, credentialName: client-credential }"),
           "MESH101 spec.trafficPolicy.tls.credentialName" },
         { Doc("DestinationRule", "  host: reviews\n  exportTo: ['.']\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        enabled: true\n        failover: [ { from: us-east, to: eu-west } ]"),

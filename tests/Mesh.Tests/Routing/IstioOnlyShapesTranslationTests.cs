@@ -5,9 +5,9 @@ using static Mesh.Tests.Routing.CompilerFixture;
 namespace Mesh.Tests.Routing;
 
 /// <summary>
-/// Istio shapes beyond plain http routes must compile beside them: the ones still MESH101 (client certificates,
-/// Sidecar ingress/outboundTrafficPolicy, locality distribute) are ignored, and the enforced ones (delegates,
-/// portLevelSettings, exportTo, tcp/tls routes, which open no listener without a Sidecar egress port) take effect.
+/// Istio shapes beyond plain http routes must compile beside them: the ones still MESH101 (Sidecar
+/// ingress/outboundTrafficPolicy, locality distribute) are ignored, and the enforced ones (delegates, portLevelSettings,
+/// exportTo, TLS origination files, tcp/tls routes, which open no listener without a Sidecar egress port) take effect.
 /// </summary>
 public sealed class IstioOnlyShapesTranslationTests
 {
@@ -92,5 +92,7 @@ public sealed class IstioOnlyShapesTranslationTests
         // portLevelSettings for 9080 replaces the rule's LEAST_REQUEST there.
         Assert.Equal(Mesh.Routing.Model.LoadBalancerAlgorithm.Random, Cluster(config, "v1").LoadBalancer.Algorithm);
         Assert.Empty(config.TcpListeners);
+        var tls = Cluster(config, "v1").Tls;
+        Assert.Equal(("/etc/ca.pem", "/etc/c.pem", "/etc/k.pem"), (tls.CaCertificates, tls.ClientCertificate, tls.PrivateKey));
     }
 }

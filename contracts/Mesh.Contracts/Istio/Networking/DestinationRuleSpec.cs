@@ -127,4 +127,14 @@ public sealed record ClientTlsSettings
     public string? Mode { get; init; }
     public string? Sni { get; init; }
     public IReadOnlyList<string>? SubjectAltNames { get; init; }
+
+    /// <summary>PEM file of the client certificate chain presented in MUTUAL mode.</summary>
+    public string? ClientCertificate { get; init; }
+
+    /// <summary>PEM file of the client certificate's private key (MUTUAL). Never logged.</summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>PEM file of the CAs that verify the server; without it the system trust store does.</summary>
+    public string? CaCertificates { get; init; }
+    public bool? InsecureSkipVerify { get; init; }
 }

@@ -58,12 +58,8 @@ internal static class IstioFields
         [(typeof(OutlierDetection), "splitExternalLocalOriginErrors")] = Later(typeof(bool?), "local-origin errors are not counted separately yet"),
         [(typeof(OutlierDetection), "consecutiveLocalOriginFailures")] = Later(typeof(int?), "local-origin errors are not counted separately yet"),
         [(typeof(OutlierDetection), "outlierDetectionHttpErrorCodes")] = Later(typeof(IReadOnlyList<int>), "custom outlier error codes are not applied yet"),
-        [(typeof(ClientTlsSettings), "clientCertificate")] = Later(typeof(string), "TLS origination with client certificates is not implemented yet"),
-        [(typeof(ClientTlsSettings), "privateKey")] = Later(typeof(string), "TLS origination with client certificates is not implemented yet"),
-        [(typeof(ClientTlsSettings), "caCertificates")] = Later(typeof(string), "a custom CA for TLS origination is not used yet (the system trust store is)"),
         [(typeof(ClientTlsSettings), "credentialName")] = Later(typeof(string), "credentialName (a stored secret) is not resolved for TLS origination yet"),
         [(typeof(ClientTlsSettings), "caCrl")] = Later(typeof(string), "certificate revocation lists are not checked yet"),
-        [(typeof(ClientTlsSettings), "insecureSkipVerify")] = Later(typeof(bool?), "insecureSkipVerify is not applied yet (the server certificate is verified)"),
 
         // Gateway
         [(typeof(GatewayServer), "bind")] = Later(typeof(string), "gateway servers listen on every address (bind is not applied yet)"),

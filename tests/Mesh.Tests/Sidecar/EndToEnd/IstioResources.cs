@@ -12,6 +12,9 @@ internal static class IstioResources
     public static MeshResource Gateway(string name, object spec) =>
         Resource("networking.istio.io/v1", "Gateway", name, spec, null);
 
+    public static MeshResource ServiceEntry(string name, object spec) =>
+        Resource("networking.istio.io/v1", "ServiceEntry", name, spec, null);
+
     public static MeshResource DestinationRule(string name, object spec, IReadOnlyDictionary<string, string>? annotations = null) =>
         Resource("networking.istio.io/v1", "DestinationRule", name, spec, annotations);
 

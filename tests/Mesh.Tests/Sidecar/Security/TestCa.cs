@@ -24,12 +24,19 @@ internal sealed class TestCa : IDisposable
     public string PrivateKeyPem => _key.ExportPkcs8PrivateKeyPem();
 
     /// <summary>An X.509-SVID for <paramref name="spiffeId"/> valid from <paramref name="notBefore"/> to <paramref name="notAfter"/>.</summary>
-    public X509Certificate2 Issue(string spiffeId, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    public X509Certificate2 Issue(string spiffeId, DateTimeOffset notBefore, DateTimeOffset notAfter) =>
+        Issue("CN=workload", san => san.AddUri(new Uri(spiffeId)), notBefore, notAfter);
+
+    /// <summary>A certificate naming the DNS name <paramref name="host"/>, as an external server or client has.</summary>
+    public X509Certificate2 IssueForHost(string host) =>
+        Issue($"CN={host}", san => san.AddDnsName(host), DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1));
+
+    private X509Certificate2 Issue(string subject, Action<SubjectAlternativeNameBuilder> names, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=workload", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
-        san.AddUri(new Uri(spiffeId));
+        names(san);
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Mesh.Tests.Infrastructure;
+using Mesh.Tests.Sidecar.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Sidecar.EndToEnd;
+
+/// <summary>
+/// Istio's "Egress TLS Origination" through a real sidecar: the app calls <c>http://api.example.test</c>, and a
+/// DestinationRule (SIMPLE or MUTUAL, with caCertificates and client certificate files) makes the sidecar open TLS
+/// to an HTTPS server that has its own CA, verifying it. The "external" server is a local Kestrel on loopback.
+/// </summary>
+public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
+{
+    private const string Host = "api.example.test";
+
+    [Fact]
+    public async Task DestinationRuleTls_OriginatesVerifiedTlsAndMutualTls_RefusesAnUnknownCaOrWrongName()
+    {
+        await using var bed = await MeshTestBed.StartAsync(log);
+        using var serverCa = new TestCa("server-ca");
+        using var otherCa = new TestCa("other-ca");
+        using var clientCa = new TestCa("client-ca");
+        using var serverCertificate = serverCa.IssueForHost(Host);
+        using var clientCertificate = clientCa.IssueForHost("client.example.test");
+        var serverCaFile = WritePem(bed.Directory, "server-ca.pem", serverCa.Root);
+        var otherCaFile = WritePem(bed.Directory, "other-ca.pem", otherCa.Root);
+        var (clientCertFile, clientKeyFile) = WriteWithKey(bed.Directory, "client", clientCertificate);
+
+        await using var server = await StartHttpsAsync(serverCertificate, clientCa.Root);
+        await bed.ApplyAsync(IstioResources.ServiceEntry("api", new
+        {
+            hosts = new[] { Host },
+            location = "MESH_EXTERNAL",
+            resolution = "STATIC",
+            ports = new[] { new { number = 80, name = "http", protocol = "HTTP", targetPort = server.Port } },
+            endpoints = new[] { new { address = "127.0.0.1" } },
+        }));
+        var client = await bed.StartSidecarAsync("client", labels: "app=client,version=v1");
+
+        // SIMPLE with the server's CA: verified TLS, no client certificate.
+        await ApplyTlsAsync(bed, client, new { mode = "SIMPLE", caCertificates = serverCaFile });
+        Assert.Equal("tls client=none", await GetAsync(client, HttpStatusCode.OK));
+
+        // MUTUAL: the client certificate from files reaches the server.
+        await ApplyTlsAsync(bed, client, new { mode = "MUTUAL", caCertificates = serverCaFile, clientCertificate = clientCertFile, privateKey = clientKeyFile });
+        Assert.Equal("tls client=CN=client.example.test", await GetAsync(client, HttpStatusCode.OK));
+
+        // A CA that did not issue the server's certificate, and a name the certificate does not carry: refused, 503 UF.
+        await ApplyTlsAsync(bed, client, new { mode = "SIMPLE", caCertificates = otherCaFile });
+        await GetAsync(client, HttpStatusCode.ServiceUnavailable);
+        await client.Process.WaitForOutputAsync("does not chain to", TimeSpan.FromSeconds(10));
+        await ApplyTlsAsync(bed, client, new { mode = "SIMPLE", caCertificates = serverCaFile, sni = "other.example.test" });
+        await GetAsync(client, HttpStatusCode.ServiceUnavailable);
+        await client.Process.WaitForOutputAsync("does not name other.example.test", TimeSpan.FromSeconds(10));
+
+        // Istio's default retry policy retries connect failures, so the refusals are counted as URX.
+        await client.WaitForMetricAsync("response_flags=\"URX\"");
+        Assert.DoesNotContain("BEGIN PRIVATE KEY", client.Process.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task ApplyTlsAsync(MeshTestBed bed, SidecarProcess client, object tls)
+    {
+        await bed.ApplyAsync(IstioResources.DestinationRule("api", new { host = Host, trafficPolicy = new { tls } }));
+        await bed.SyncAsync(client);
+    }
+
+    private static async Task<string> GetAsync(SidecarProcess client, HttpStatusCode expected)
+    {
+        using var response = await client.Proxy.GetAsync($"http://{Host}/");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"expected {expected}, got {(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    private static async Task<HttpsServer> StartHttpsAsync(X509Certificate2 certificate, X509Certificate2 clientCa)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = certificate,
+            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+            ClientCertificateValidation = (presented, _, _) => presented.Issuer == clientCa.Subject,
+        })));
+        var app = builder.Build();
+        app.MapGet("/", (HttpContext context) => $"tls client={context.Connection.ClientCertificate?.Subject ?? "none"}");
+        await app.StartAsync();
+        var port = new Uri(app.Urls.First()).Port;
+        return new HttpsServer(app, port);
+    }
+
+    private sealed record HttpsServer(WebApplication App, int Port) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    }
+
+    private static string WritePem(string directory, string file, X509Certificate2 certificate)
+    {
+        var path = Path.Combine(directory, file);
+        File.WriteAllText(path, certificate.ExportCertificatePem());
+        return path;
+    }
+
+    private static (string Certificate, string Key) WriteWithKey(string directory, string name, X509Certificate2 certificate)
+    {
+        var key = Path.Combine(directory, $"{name}.key");
+        File.WriteAllText(key, certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return (WritePem(directory, $"{name}.pem", certificate), key);
+    }
+}
