@@ -174,7 +174,8 @@ internal static class ServiceEntryValidator
             }
         }
 
-        if (extras.OutboundTrafficPolicy is { EgressProxy: { } proxy } policy)
+        context.OneOf("spec.outboundTrafficPolicy.mode", spec.OutboundTrafficPolicy?.Mode, "REGISTRY_ONLY", "ALLOW_ANY");
+        if (spec.OutboundTrafficPolicy is { EgressProxy: { } proxy } policy)
         {
             if (policy.Mode != "ALLOW_ANY")
             {

@@ -34,6 +34,7 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
         var virtualHosts = new VirtualHostBuilder(context, translator, scope).Build();
         var gateways = new GatewayBuilder(context, translator).Build();
         var tcpListeners = new TcpListenerBuilder(context, translator).Build();
+        var outboundPolicy = OutboundPolicyTranslator.Translate(context);
         // An AUTO_PASSTHROUGH gateway routes by the cluster named in the SNI, so it keeps every cluster.
         var scoped = scope.IsScoped && !tcpListeners.Any(l => l.Mode == TcpListenerMode.AutoPassthrough);
 
@@ -41,9 +42,10 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
         {
             Revision = revision,
             VirtualHosts = virtualHosts,
-            Clusters = scoped ? Referenced(context.Clusters, virtualHosts, gateways, tcpListeners) : context.Clusters,
+            Clusters = scoped ? Referenced(context.Clusters, virtualHosts, gateways, tcpListeners, outboundPolicy) : context.Clusters,
             Gateways = gateways,
             TcpListeners = tcpListeners,
+            OutboundTrafficPolicy = outboundPolicy,
             Inbound = InboundBuilder.Build(context),
             Warnings = warnings,
         };
@@ -51,7 +53,7 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
 
     /// <summary>A scoped sidecar receives only the clusters its routes can reach.</summary>
     private static Dictionary<string, ClusterConfig> Referenced(Dictionary<string, ClusterConfig> all, List<VirtualHostConfig> hosts, List<GatewayListenerConfig> gateways,
-        List<TcpListenerConfig> tcpListeners)
+        List<TcpListenerConfig> tcpListeners, OutboundTrafficPolicyConfig outboundPolicy)
     {
         var result = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
         foreach (var name in tcpListeners.SelectMany(l => l.Routes).SelectMany(r => r.Clusters).Select(c => c.Cluster))
@@ -62,9 +64,10 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
             }
         }
 
-        foreach (var host in hosts.Concat(gateways.SelectMany(g => g.VirtualHosts)))
+        var egressProxy = outboundPolicy.EgressProxyRoute is { } proxy ? [proxy] : Array.Empty<RouteConfig>();
+        foreach (var routes in hosts.Concat(gateways.SelectMany(g => g.VirtualHosts)).Select(h => h.Routes).Append(egressProxy))
         {
-            foreach (var route in host.Routes)
+            foreach (var route in routes)
             {
                 foreach (var name in route.Clusters.Select(c => c.Cluster).Append(route.Mirror?.Cluster))
                 {

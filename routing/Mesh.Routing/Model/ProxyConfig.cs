@@ -22,6 +22,9 @@ public sealed record ProxyConfig
     /// <summary>Connection-level (TCP and TLS passthrough) listeners: Sidecar egress ports and gateway TCP/TLS servers.</summary>
     public IReadOnlyList<TcpListenerConfig> TcpListeners { get; init; } = [];
 
+    /// <summary>What the outbound listener does with a host no route knows (Istio Sidecar outboundTrafficPolicy).</summary>
+    public OutboundTrafficPolicyConfig OutboundTrafficPolicy { get; init; } = new();
+
     /// <summary>Policies enforced on traffic arriving at this workload.</summary>
     public InboundConfig Inbound { get; init; } = new();
 

@@ -29,7 +29,12 @@ internal sealed class RuntimeConfigBuilder(SidecarOptions options, SharedStateRe
             hosts.Add(new VirtualHostRuntime(host, [.. host.Routes.Select(r => BuildRoute(host, r, clusters))]));
         }
 
-        var runtime = new RuntimeConfig(config, new HostTable(hosts, ignorePort: options.Mode == SidecarMode.Gateway), clusters);
+        var gateway = options.Mode == SidecarMode.Gateway;
+        var egressProxy = !gateway && config.OutboundTrafficPolicy.EgressProxyRoute is { } proxy
+            ? BuildRoute(new VirtualHostConfig { Name = "outboundTrafficPolicy" }, proxy, clusters)
+            : null;
+        var runtime = new RuntimeConfig(config, new HostTable(hosts, ignorePort: gateway), clusters,
+            gateway ? OutboundTrafficMode.Unset : config.OutboundTrafficPolicy.Mode, egressProxy);
         shared.Retain(endpointKeys, clusters.Keys.ToHashSet(StringComparer.Ordinal));
         return runtime;
     }

@@ -58,6 +58,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<UpstreamForwarder>();
         services.AddSingleton<MirrorSender>();
         services.AddSingleton<OutboundProxy>();
+        services.AddSingleton<UnknownHostPolicy>();
         services.AddSingleton<Inference.InferenceBodyInspector>();
         services.AddHostedService<Inference.ModelServerScraper>();
         services.AddSingleton<InboundProxy>();

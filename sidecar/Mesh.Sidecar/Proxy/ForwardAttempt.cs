@@ -43,6 +43,12 @@ internal sealed class ForwardAttempt : HttpTransformer
     /// <summary>This workload's <see cref="PeerMetadata"/> header value, sent so the destination can name its caller.</summary>
     public string? PeerHeader { get; init; }
 
+    /// <summary>Istio's cluster name for a host no route knows (PassthroughCluster, BlackHoleCluster); null when routed.</summary>
+    public string? UnroutedCluster { get; init; }
+
+    /// <summary>Where a passthrough request went (<c>http://host:port</c>).</summary>
+    public string? PassthroughAddress { get; init; }
+
     /// <summary>Retries made so far.</summary>
     public int Retries { get; set; }
 

@@ -11,7 +11,8 @@ namespace Mesh.Sidecar.Proxy;
 /// → virtual host → first matching route (Istio order) → faults, weighted cluster, rate limit, pool limit →
 /// <see cref="UpstreamForwarder"/>. Runs against one <see cref="RuntimeConfig"/> read once at the start.
 /// </summary>
-internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder forwarder, MirrorSender mirror, RequestTelemetry telemetry, InferenceBodyInspector inference)
+internal sealed class OutboundProxy(
+    ProxyConfigHolder holder, UpstreamForwarder forwarder, MirrorSender mirror, RequestTelemetry telemetry, InferenceBodyInspector inference, UnknownHostPolicy unknownHosts)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -52,10 +53,14 @@ internal sealed class OutboundProxy(ProxyConfigHolder holder, UpstreamForwarder 
                 }
             }
 
+            if (route is null && config.OutboundMode == Routing.Model.OutboundTrafficMode.AllowAny)
+            {
+                route = config.EgressProxyRoute;
+            }
+
             if (route is null)
             {
-                flags = ResponseFlags.NoRoute;
-                await LocalReply.WriteAsync(context, StatusCodes.Status404NotFound, $"no route for host '{context.Request.Host.Value}'");
+                (flags, attempt) = await unknownHosts.HandleAsync(context, config.OutboundMode, trace);
                 return;
             }
 

@@ -33,10 +33,10 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, TrafficAggregator t
         record.Source = local.Workload;
         record.MutualTls = attempt?.MutualTls ?? false;
         record.SourcePrincipal = record.MutualTls ? local.Principal : "unknown";
-        record.Route = route?.Name;
+        record.Route = route?.Name ?? UnknownHostPolicy.RouteName(attempt?.UnroutedCluster);
         record.Subset = cluster?.Config.Subset;
-        record.UpstreamCluster = cluster?.Name;
-        record.UpstreamHost = endpoint?.DestinationPrefix;
+        record.UpstreamCluster = cluster?.Name ?? attempt?.UnroutedCluster;
+        record.UpstreamHost = endpoint?.DestinationPrefix ?? attempt?.PassthroughAddress;
         record.Retries = attempt?.Retries ?? 0;
         Finish(context, ref record, trace);
     }

@@ -152,7 +152,7 @@ internal sealed class UpstreamForwarder(
         context.Features.Set<IForwarderErrorFeature>(null);
     }
 
-    private static AttemptFailure Classify(HttpContext context, ForwarderError error)
+    internal static AttemptFailure Classify(HttpContext context, ForwarderError error)
     {
         switch (error)
         {

@@ -32,6 +32,15 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
     /// <summary>Sends absolute-form requests (<c>GET http://reviews:9080/</c>) as HTTP_PROXY users do.</summary>
     public HttpClient Proxy { get; }
 
+    /// <summary>GET through the outbound listener, asserting the status; returns the body.</summary>
+    public async Task<string> GetThroughAsync(string url, HttpStatusCode expected)
+    {
+        using var response = await Proxy.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{url}: expected {expected}, got {(int)response.StatusCode}: {body}");
+        return body;
+    }
+
     public static async Task<SidecarProcess> StartAsync(string id, IEnumerable<string> silos, string stateFile, ITestOutputHelper? log,
         string? service = null, int? appPort = null, string? labels = null, IEnumerable<string>? extraArgs = null)
     {

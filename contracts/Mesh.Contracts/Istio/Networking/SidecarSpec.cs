@@ -5,6 +5,18 @@ public sealed record SidecarSpec
 {
     public WorkloadSelector? WorkloadSelector { get; init; }
     public IReadOnlyList<IstioEgressListener>? Egress { get; init; }
+
+    /// <summary>What the sidecar does with calls to hosts it has no route for.</summary>
+    public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
+}
+
+public sealed record OutboundTrafficPolicy
+{
+    /// <summary><c>REGISTRY_ONLY</c> (Istio's enum default: unknown hosts are refused) or <c>ALLOW_ANY</c> (passed through).</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>With ALLOW_ANY, unknown hosts go to this destination (e.g. an egress proxy) instead of straight out.</summary>
+    public Destination? EgressProxy { get; init; }
 }
 
 public sealed record IstioEgressListener

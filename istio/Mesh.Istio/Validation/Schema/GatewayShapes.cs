@@ -27,18 +27,10 @@ internal sealed record IstioIngressListener
     public Mesh.Contracts.Istio.Networking.ConnectionPoolSettings? ConnectionPool { get; init; }
 }
 
-internal sealed record OutboundTrafficPolicy
-{
-    [IstioEnum("REGISTRY_ONLY", "ALLOW_ANY")]
-    public string? Mode { get; init; }
-    public Mesh.Contracts.Istio.Networking.Destination? EgressProxy { get; init; }
-}
-
 /// <summary>The Istio-only parts of a Sidecar read for their rules.</summary>
 internal sealed record SidecarExtras
 {
     public IReadOnlyList<IstioIngressListener>? Ingress { get; init; }
-    public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
     public IReadOnlyList<EgressExtras>? Egress { get; init; }
 }
 

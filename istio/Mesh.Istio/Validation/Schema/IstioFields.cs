@@ -82,7 +82,6 @@ internal static class IstioFields
 
         // Sidecar
         [(typeof(SidecarSpec), "ingress")] = Later(typeof(IReadOnlyList<IstioIngressListener>), "Sidecar ingress listeners are not applied yet (inbound uses the workload's registered ports)"),
-        [(typeof(SidecarSpec), "outboundTrafficPolicy")] = Later(typeof(OutboundTrafficPolicy), "outboundTrafficPolicy is not applied yet (unknown hosts are not blocked)"),
         [(typeof(SidecarSpec), "inboundConnectionPool")] = Later(typeof(ConnectionPoolSettings), "inbound connection pool limits are not applied yet"),
         [(typeof(IstioEgressListener), "bind")] = NotHere(typeof(string), "the sidecar's outbound listener address is set by its own configuration"),
         [(typeof(IstioEgressListener), "captureMode")] = NotHere(typeof(string), "there is no iptables capture without Kubernetes"),

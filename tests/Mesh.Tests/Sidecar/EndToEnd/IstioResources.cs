@@ -15,6 +15,9 @@ internal static class IstioResources
     public static MeshResource ServiceEntry(string name, object spec) =>
         Resource("networking.istio.io/v1", "ServiceEntry", name, spec, null);
 
+    public static MeshResource Sidecar(string name, object spec) =>
+        Resource("networking.istio.io/v1", "Sidecar", name, spec, null);
+
     public static MeshResource DestinationRule(string name, object spec, IReadOnlyDictionary<string, string>? annotations = null) =>
         Resource("networking.istio.io/v1", "DestinationRule", name, spec, annotations);
 

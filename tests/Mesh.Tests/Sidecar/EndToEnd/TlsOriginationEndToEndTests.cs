@@ -45,18 +45,18 @@ public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
 
         // SIMPLE with the server's CA: verified TLS, no client certificate.
         await ApplyTlsAsync(bed, client, new { mode = "SIMPLE", caCertificates = serverCaFile });
-        Assert.Equal("tls client=none", await GetAsync(client, HttpStatusCode.OK));
+        Assert.Equal("tls client=none", await client.GetThroughAsync($"http://{Host}/", HttpStatusCode.OK));
 
         // MUTUAL: the client certificate from files reaches the server.
         await ApplyTlsAsync(bed, client, new { mode = "MUTUAL", caCertificates = serverCaFile, clientCertificate = clientCertFile, privateKey = clientKeyFile });
-        Assert.Equal("tls client=CN=client.example.test", await GetAsync(client, HttpStatusCode.OK));
+        Assert.Equal("tls client=CN=client.example.test", await client.GetThroughAsync($"http://{Host}/", HttpStatusCode.OK));
 
         // A CA that did not issue the server's certificate, and a name the certificate does not carry: refused, 503 UF.
         await ApplyTlsAsync(bed, client, new { mode = "SIMPLE", caCertificates = otherCaFile });
-        await GetAsync(client, HttpStatusCode.ServiceUnavailable);
+        await client.GetThroughAsync($"http://{Host}/", HttpStatusCode.ServiceUnavailable);
         await client.Process.WaitForOutputAsync("does not chain to", TimeSpan.FromSeconds(10));
         await ApplyTlsAsync(bed, client, new { mode = "SIMPLE", caCertificates = serverCaFile, sni = "other.example.test" });
-        await GetAsync(client, HttpStatusCode.ServiceUnavailable);
+        await client.GetThroughAsync($"http://{Host}/", HttpStatusCode.ServiceUnavailable);
         await client.Process.WaitForOutputAsync("does not name other.example.test", TimeSpan.FromSeconds(10));
 
         // Istio's default retry policy retries connect failures, so the refusals are counted as URX.
@@ -68,14 +68,6 @@ public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
     {
         await bed.ApplyAsync(IstioResources.DestinationRule("api", new { host = Host, trafficPolicy = new { tls } }));
         await bed.SyncAsync(client);
-    }
-
-    private static async Task<string> GetAsync(SidecarProcess client, HttpStatusCode expected)
-    {
-        using var response = await client.Proxy.GetAsync($"http://{Host}/");
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {expected}, got {(int)response.StatusCode}: {body}");
-        return body;
     }
 
     private static async Task<HttpsServer> StartHttpsAsync(X509Certificate2 certificate, X509Certificate2 clientCa)
