@@ -156,6 +156,7 @@ internal static class TrafficPolicyTranslator
         ClientCertificate = tls.ClientCertificate,
         PrivateKey = tls.PrivateKey,
         InsecureSkipVerify = tls.InsecureSkipVerify ?? false,
+        CredentialName = tls.CredentialName,
     };
 
     /// <summary>

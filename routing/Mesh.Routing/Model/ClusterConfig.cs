@@ -149,6 +149,9 @@ public sealed record ClusterTlsConfig
     public string? ClientCertificate { get; init; }
     public string? PrivateKey { get; init; }
     public bool InsecureSkipVerify { get; init; }
+
+    /// <summary>A namespace credential (client certificate, key, CA bundle) the sidecar fetches from the silos, instead of files.</summary>
+    public string? CredentialName { get; init; }
 }
 
 /// <summary>Local token bucket: <see cref="TokensPerFill"/> tokens every <see cref="FillInterval"/>, up to <see cref="MaxTokens"/>.</summary>

@@ -11,7 +11,6 @@ namespace Mesh.Security.Ca;
 /// </summary>
 public sealed class CaKeyProtector
 {
-    private const string Version = "v1.";
     private readonly KeyEncryptionKey _kek;
 
     public CaKeyProtector(KeyEncryptionKey kek) => _kek = kek;
@@ -22,12 +21,7 @@ public sealed class CaKeyProtector
         var plaintext = credential.ExportPrivateKeyPkcs8();
         try
         {
-            var output = new byte[12 + 16 + plaintext.Length];
-            var nonce = output.AsSpan(0, 12);
-            RandomNumberGenerator.Fill(nonce);
-            using var aes = new AesGcm(_kek.Bytes, 16);
-            aes.Encrypt(nonce, plaintext, output.AsSpan(28), output.AsSpan(12, 16), AssociatedData(credential.Certificate));
-            return Version + Convert.ToBase64String(output);
+            return _kek.Seal(plaintext, AssociatedData(credential.Certificate));
         }
         finally
         {
@@ -75,40 +69,7 @@ public sealed class CaKeyProtector
         }
     }
 
-    private byte[] Decrypt(string protectedKey, X509Certificate2 certificate)
-    {
-        if (protectedKey is null || !protectedKey.StartsWith(Version, StringComparison.Ordinal))
-        {
-            throw new CaException("The protected CA key has an unknown format (expected 'v1.' prefix).");
-        }
-
-        byte[] data;
-        try
-        {
-            data = Convert.FromBase64String(protectedKey[Version.Length..]);
-        }
-        catch (FormatException)
-        {
-            throw new CaException("The protected CA key is not valid base64.");
-        }
-
-        if (data.Length <= 28)
-        {
-            throw new CaException("The protected CA key is truncated.");
-        }
-
-        var plaintext = new byte[data.Length - 28];
-        try
-        {
-            using var aes = new AesGcm(_kek.Bytes, 16);
-            aes.Decrypt(data.AsSpan(0, 12), data.AsSpan(28), data.AsSpan(12, 16), plaintext, AssociatedData(certificate));
-            return plaintext;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw new CaException("The CA key cannot be decrypted: wrong key-encryption key, or the key or certificate was altered.");
-        }
-    }
+    private byte[] Decrypt(string protectedKey, X509Certificate2 certificate) => _kek.Open(protectedKey, AssociatedData(certificate), "CA key");
 
     private static byte[] AssociatedData(X509Certificate2 certificate) =>
         [.. Encoding.ASCII.GetBytes("mesh-ca-key-v1:"), .. SHA256.HashData(certificate.RawData)];

@@ -57,6 +57,60 @@ public sealed class KeyEncryptionKey : IDisposable
         return content.Length == 32 ? FromBytes(content) : FromBase64(System.Text.Encoding.ASCII.GetString(content));
     }
 
+    /// <summary>
+    /// AES-256-GCM under this key, bound to <paramref name="associatedData"/> (what the secret belongs to), as
+    /// <c>v1.</c> + base64(nonce, tag, ciphertext).
+    /// </summary>
+    public string Seal(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData)
+    {
+        var output = new byte[NonceSize + TagSize + plaintext.Length];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, plaintext, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), associatedData);
+        return SealVersion + Convert.ToBase64String(output);
+    }
+
+    /// <summary>The plaintext of <see cref="Seal"/>; throws <see cref="CaException"/> naming <paramref name="what"/> when it cannot be opened.</summary>
+    public byte[] Open(string sealedText, ReadOnlySpan<byte> associatedData, string what)
+    {
+        if (sealedText is null || !sealedText.StartsWith(SealVersion, StringComparison.Ordinal))
+        {
+            throw new CaException($"The protected {what} has an unknown format (expected '{SealVersion}' prefix).");
+        }
+
+        byte[] data;
+        try
+        {
+            data = Convert.FromBase64String(sealedText[SealVersion.Length..]);
+        }
+        catch (FormatException)
+        {
+            throw new CaException($"The protected {what} is not valid base64.");
+        }
+
+        if (data.Length <= NonceSize + TagSize)
+        {
+            throw new CaException($"The protected {what} is truncated.");
+        }
+
+        var plaintext = new byte[data.Length - NonceSize - TagSize];
+        try
+        {
+            using var aes = new AesGcm(_key, TagSize);
+            aes.Decrypt(data.AsSpan(0, NonceSize), data.AsSpan(NonceSize + TagSize), data.AsSpan(NonceSize, TagSize), plaintext, associatedData);
+            return plaintext;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw new CaException($"The {what} cannot be decrypted: wrong key-encryption key, or the data was altered.");
+        }
+    }
+
+    private const string SealVersion = "v1.";
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
     public override string ToString() => "KeyEncryptionKey(redacted)";
 
     public void Dispose() => CryptographicOperations.ZeroMemory(_key);

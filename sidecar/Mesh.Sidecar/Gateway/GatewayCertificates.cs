@@ -6,11 +6,12 @@ namespace Mesh.Sidecar.Gateway;
 
 /// <summary>
 /// Picks the certificate a gateway presents on its HTTPS listener: the Gateway server whose hosts match the SNI
-/// name (exact, <c>*.suffix</c> or <c>*</c>), with <c>tls.serverCertificate</c> / <c>tls.privateKey</c> PEM files.
+/// name (exact, <c>*.suffix</c> or <c>*</c>), with its <c>tls.credentialName</c> (a namespace credential) or its
+/// <c>tls.serverCertificate</c> / <c>tls.privateKey</c> PEM files.
 /// Certificates are chosen per handshake from the current configuration and re-read when their files change, so a
 /// new Gateway or a renewed certificate needs no restart.
 /// </summary>
-internal sealed partial class GatewayCertificates(ProxyConfigHolder holder, ILogger<GatewayCertificates> logger)
+internal sealed partial class GatewayCertificates(ProxyConfigHolder holder, Security.CredentialCache credentials, ILogger<GatewayCertificates> logger)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Cert, string Key), (DateTime CertWritten, DateTime KeyWritten, X509Certificate2 Certificate)> _loaded = [];
@@ -20,7 +21,7 @@ internal sealed partial class GatewayCertificates(ProxyConfigHolder holder, ILog
         GatewayTlsConfig? fallback = null;
         foreach (var listener in holder.Current.Source.Gateways)
         {
-            if (listener.Tls is not { ServerCertificate: { } cert, PrivateKey: { } key } tls || tls.Mode is not ("SIMPLE" or "MUTUAL"))
+            if (listener.Tls is not { } tls || tls.Mode is not ("SIMPLE" or "MUTUAL") || (tls.CredentialName is null && (tls.ServerCertificate is null || tls.PrivateKey is null)))
             {
                 continue;
             }
@@ -28,12 +29,16 @@ internal sealed partial class GatewayCertificates(ProxyConfigHolder holder, ILog
             fallback ??= tls;
             if (serverName is not null && listener.Hosts.Any(h => HostMatches(h, serverName)))
             {
-                return Load(cert, key);
+                return Load(tls);
             }
         }
 
-        return fallback is null ? null : Load(fallback.ServerCertificate!, fallback.PrivateKey!);
+        return fallback is null ? null : Load(fallback);
     }
+
+    /// <summary>A credentialName wins over file paths, as in Istio; null until the credential has been fetched.</summary>
+    private X509Certificate2? Load(GatewayTlsConfig tls) =>
+        tls.CredentialName is { } name ? credentials.Find(name)?.Certificate : Load(tls.ServerCertificate!, tls.PrivateKey!);
 
     /// <summary>Gateway host patterns may carry a namespace prefix (<c>ns/host</c>); only the host part matters here.</summary>
     internal static bool HostMatches(string pattern, string name)

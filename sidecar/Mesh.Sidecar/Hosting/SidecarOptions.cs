@@ -60,6 +60,9 @@ internal sealed record SidecarOptions
     /// <summary>Requested workload certificate lifetime; null lets the silo choose (24 h by default).</summary>
     public int? CertificateTtlSeconds { get; init; }
 
+    /// <summary>How often namespace credentials named by <c>credentialName</c> are fetched again (besides on every new configuration).</summary>
+    public TimeSpan CredentialRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// How much of an OpenAI-style request body (POST …/completions, …/embeddings) the sidecar reads to find the
     /// model before routing; 0 turns model-aware routing off.

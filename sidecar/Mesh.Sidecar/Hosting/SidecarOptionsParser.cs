@@ -17,7 +17,7 @@ internal static class SidecarOptionsParser
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
         "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
         "dependencies", "gateway-https-port", "silo-ca", "silo-identity",
-        "join-token", "cert-ttl", "inference-body-limit", "traffic-report-interval", "otlp-endpoint",
+        "join-token", "cert-ttl", "credential-refresh-seconds", "inference-body-limit", "traffic-report-interval", "otlp-endpoint",
     ];
 
     public static SidecarOptions Parse(IReadOnlyList<string> args, IDictionary environment)
@@ -126,6 +126,7 @@ internal static class SidecarOptionsParser
                 : null,
             JoinToken = joinToken,
             CertificateTtlSeconds = Get(values, "cert-ttl") is { } ttl ? PositiveInt("cert-ttl", ttl) : null,
+            CredentialRefreshInterval = Get(values, "credential-refresh-seconds") is { } refresh ? TimeSpan.FromSeconds(PositiveInt("credential-refresh-seconds", refresh)) : TimeSpan.FromSeconds(30),
             InferenceBodyLimit = Get(values, "inference-body-limit") is { } bodyLimit ? NonNegativeInt("inference-body-limit", bodyLimit) : 64 * 1024,
             TrafficReportInterval = Get(values, "traffic-report-interval") is { } interval ? ReportInterval(interval) : TimeSpan.FromSeconds(1),
             OtlpEndpoint = Get(values, "otlp-endpoint") is { } otlp

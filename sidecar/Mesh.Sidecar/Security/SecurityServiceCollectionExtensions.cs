@@ -23,6 +23,8 @@ internal static class SecurityServiceCollectionExtensions
         services.AddSingleton<InboundGuard>();
         services.AddSingleton<MeshTlsConnector>();
         services.AddSingleton<TlsOriginator>();
+        services.AddSingleton<CredentialCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<CredentialCache>());
         services.AddSingleton<CertificateAdmin>();
         return services;
     }

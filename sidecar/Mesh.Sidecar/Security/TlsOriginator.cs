@@ -19,7 +19,7 @@ namespace Mesh.Sidecar.Security;
 /// <c>insecureSkipVerify</c>. MUTUAL presents <c>clientCertificate</c>/<c>privateKey</c>. PEM files are re-read when
 /// they change, so rotating them needs no restart. A refused handshake is a connect failure: 503 with flag UF.
 /// </remarks>
-internal sealed partial class TlsOriginator(ILogger<TlsOriginator> logger) : IDisposable
+internal sealed partial class TlsOriginator(CredentialCache credentials, ILogger<TlsOriginator> logger) : IDisposable
 {
     public static readonly HttpRequestOptionsKey<string> ServerName = new("mesh.origination.server-name");
 
@@ -34,7 +34,7 @@ internal sealed partial class TlsOriginator(ILogger<TlsOriginator> logger) : IDi
 
     public HttpMessageInvoker InvokerFor(ClusterTlsConfig tls)
     {
-        var key = string.Join('\n', tls.Mode, tls.Sni, tls.CaCertificates, tls.ClientCertificate, tls.PrivateKey, tls.InsecureSkipVerify, string.Join(',', tls.SubjectAltNames));
+        var key = string.Join('\n', tls.Mode, tls.Sni, tls.CaCertificates, tls.ClientCertificate, tls.PrivateKey, tls.CredentialName, tls.InsecureSkipVerify, string.Join(',', tls.SubjectAltNames));
         return _pools.TryGetValue(key, out var invoker) ? invoker : _pools.GetOrAdd(key, _ =>
         {
             var handler = Proxy.UpstreamClient.CreateHandler();
@@ -47,6 +47,10 @@ internal sealed partial class TlsOriginator(ILogger<TlsOriginator> logger) : IDi
     {
         var options = context.InitialRequestMessage.Options;
         var serverName = tls.Sni is { Length: > 0 } sni ? sni : options.TryGetValue(ServerName, out var host) ? host : context.DnsEndPoint.Host;
+        var credential = tls.CredentialName is { } name ? await credentials.GetAsync(name, cancellationToken) : null;
+        var (authorities, authoritySource) = credential is { Authorities.Count: > 0 } ? (credential.Authorities, $"credential {tls.CredentialName}")
+            : tls.CaCertificates is { } caFile ? (Authorities(caFile), caFile)
+            : (null, "the system store");
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         SslStream? ssl = null;
         string? refusal = null;
@@ -57,11 +61,11 @@ internal sealed partial class TlsOriginator(ILogger<TlsOriginator> logger) : IDi
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = serverName,
-                ClientCertificates = tls.Mode == ClusterTlsMode.Mutual ? [ClientCertificate(tls)] : null,
+                ClientCertificates = tls.Mode == ClusterTlsMode.Mutual ? [ClientCertificate(tls, credential)] : null,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 ApplicationProtocols = [context.InitialRequestMessage.Version.Major == 2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
-                RemoteCertificateValidationCallback = (_, certificate, chain, errors) => (refusal = Verify(tls, serverName, certificate, errors)) is null,
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) => (refusal = Verify(tls, serverName, certificate, errors, authorities, authoritySource)) is null,
             }, cancellationToken).ConfigureAwait(false);
             return ssl;
         }
@@ -84,7 +88,7 @@ internal sealed partial class TlsOriginator(ILogger<TlsOriginator> logger) : IDi
     }
 
     /// <summary>Null when the server certificate is acceptable, else why not.</summary>
-    private string? Verify(ClusterTlsConfig tls, string serverName, X509Certificate? presented, SslPolicyErrors errors)
+    private static string? Verify(ClusterTlsConfig tls, string serverName, X509Certificate? presented, SslPolicyErrors errors, X509Certificate2Collection? authorities, string authoritySource)
     {
         if (tls.InsecureSkipVerify)
         {
@@ -97,15 +101,15 @@ internal sealed partial class TlsOriginator(ILogger<TlsOriginator> logger) : IDi
         }
 
         using var certificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        if (tls.CaCertificates is { } caFile)
+        if (authorities is not null)
         {
             using var chain = new X509Chain();
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(Authorities(caFile));
+            chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             if (!chain.Build(certificate))
             {
-                return $"certificate {certificate.Subject} does not chain to {caFile}: {string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()))}";
+                return $"certificate {certificate.Subject} does not chain to {authoritySource}: {string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()))}";
             }
         }
         else if ((errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) != SslPolicyErrors.None)
@@ -133,8 +137,13 @@ internal sealed partial class TlsOriginator(ILogger<TlsOriginator> logger) : IDi
         return certificates;
     }
 
-    private X509Certificate2 ClientCertificate(ClusterTlsConfig tls)
+    private X509Certificate2 ClientCertificate(ClusterTlsConfig tls, Credential? credential)
     {
+        if (credential is not null)
+        {
+            return credential.Certificate ?? throw new AuthenticationException($"MUTUAL TLS origination needs a certificate and key in credential {tls.CredentialName}");
+        }
+
         if (tls.ClientCertificate is not { } certPath || tls.PrivateKey is not { } keyPath)
         {
             throw new AuthenticationException("MUTUAL TLS origination needs clientCertificate and privateKey");

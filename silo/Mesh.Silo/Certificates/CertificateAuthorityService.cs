@@ -118,11 +118,14 @@ internal sealed class CertificateAuthorityService(
             new IssuedCertificateRow(issued.SerialNumber, issued.SpiffeId, issued.NotBefore, issued.NotAfter, issued.IssuerThumbprint, timeProvider.GetUtcNow()),
             cancellationToken);
 
+    /// <summary>The key-encryption key that seals every private key the silos store; 503 when there is none.</summary>
+    public KeyEncryptionKey RequireKek() => _kek ?? throw new ApiStatusException(503, _kekProblem ?? "CA not configured");
+
     /// <summary>Adds a generated or imported credential (pending: trusted, not signing), optionally activating it.</summary>
     public async Task<CaRootView> AddRootAsync(string? certificatePem, string? privateKeyPem, bool activate, CancellationToken cancellationToken)
     {
         await CurrentAsync(cancellationToken);
-        var kek = _kek ?? throw new ApiStatusException(503, _kekProblem ?? "CA not configured");
+        var kek = RequireKek();
         SealedCaRoot sealedRoot;
         try
         {

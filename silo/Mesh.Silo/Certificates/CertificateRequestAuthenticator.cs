@@ -46,23 +46,36 @@ internal sealed class CertificateRequestAuthenticator(IJoinTokenStore tokens, Pe
                 : new CertificateCaller(record.Namespace, record.ServiceAccount, "join-token", token, null, false);
         }
 
+        var (leaf, identity, fromTls) = AuthenticateSvid(context, currentCertificatePem, roots, trustDomain, "currentCertificate");
+        return leaf is null
+            ? throw Unauthorized("a join token (Authorization: Bearer <token>) or the current certificate (currentCertificate) is required")
+            : new CertificateCaller(identity!.Namespace!, identity.ServiceAccount!, fromTls ? "renewal-tls" : "renewal", null, leaf, fromTls);
+    }
+
+    /// <summary>
+    /// The caller's SVID from its TLS client certificate, else from <paramref name="chainPem"/> (a PEM chain in the body,
+    /// public: the caller must still prove it holds the key). Null leaf when neither is there; 401 when it does not chain
+    /// to the bundle or names no <c>/ns/&lt;namespace&gt;/sa/&lt;service account&gt;</c>.
+    /// </summary>
+    public (X509Certificate2? Leaf, SpiffeId? Identity, bool FromTls) AuthenticateSvid(HttpContext context, string? chainPem, CaRootSet roots, string trustDomain, string field)
+    {
         var fromTls = context.Connection.ClientCertificate;
         X509Certificate2? leaf = fromTls;
         var intermediates = new X509Certificate2Collection();
-        if (leaf is null && !string.IsNullOrWhiteSpace(currentCertificatePem))
+        if (leaf is null && !string.IsNullOrWhiteSpace(chainPem))
         {
             try
             {
-                intermediates.ImportFromPem(currentCertificatePem);
+                intermediates.ImportFromPem(chainPem);
             }
             catch (CryptographicException)
             {
-                throw new ApiValidationException("currentCertificate", "is not valid PEM");
+                throw new ApiValidationException(field, "is not valid PEM");
             }
 
             if (intermediates.Count == 0)
             {
-                throw new ApiValidationException("currentCertificate", "contains no PEM certificate");
+                throw new ApiValidationException(field, "contains no PEM certificate");
             }
 
             leaf = intermediates[0];
@@ -71,16 +84,13 @@ internal sealed class CertificateRequestAuthenticator(IJoinTokenStore tokens, Pe
 
         if (leaf is null)
         {
-            throw Unauthorized("a join token (Authorization: Bearer <token>) or the current certificate (currentCertificate) is required");
+            return (null, null, false);
         }
 
         var result = validator.Validate(leaf, intermediates, roots.Bundle.ToCollection(), expectedTrustDomain: trustDomain);
-        if (result.SpiffeId is not { Namespace: { } ns, ServiceAccount: { } sa })
-        {
-            throw Unauthorized($"current certificate refused: {result.FailureReason ?? "its SPIFFE ID is not of the form /ns/<namespace>/sa/<service account>"}");
-        }
-
-        return new CertificateCaller(ns, sa, fromTls is null ? "renewal" : "renewal-tls", null, leaf, fromTls is not null);
+        return result.SpiffeId is { Namespace: not null, ServiceAccount: not null } identity
+            ? (leaf, identity, fromTls is not null)
+            : throw Unauthorized($"{(fromTls is null ? field : "client certificate")} refused: {result.FailureReason ?? "its SPIFFE ID is not of the form /ns/<namespace>/sa/<service account>"}");
     }
 
     /// <summary>For a renewal proven only by the CSR: the issued key must be the current certificate's key.</summary>

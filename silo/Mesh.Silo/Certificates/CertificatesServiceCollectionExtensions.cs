@@ -7,7 +7,7 @@ namespace Mesh.Silo.Certificates;
 
 internal static class CertificatesServiceCollectionExtensions
 {
-    /// <summary>The built-in CA: bootstrap, shared root state, trust bundle publication, join tokens, request authentication.</summary>
+    /// <summary>The built-in CA: bootstrap, shared root state, trust bundle publication, join tokens, request authentication, namespace credentials.</summary>
     public static IServiceCollection AddMeshCertificates(this IServiceCollection services, SiloOptions options)
     {
         services.AddSingleton<TrustBundlePublisher>();
@@ -19,6 +19,7 @@ internal static class CertificatesServiceCollectionExtensions
         services.AddSingleton<JoinTokenService>();
         services.AddSingleton<PeerCertificateValidator>();
         services.AddSingleton<CertificateRequestAuthenticator>();
+        services.AddSingleton<Credentials.CredentialService>();
         if (options.Tls.SelfIssued)
         {
             services.AddSingleton<ServingCertificateProvider>();

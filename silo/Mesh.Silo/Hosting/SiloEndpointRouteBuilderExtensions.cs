@@ -26,7 +26,9 @@ internal static class SiloEndpointRouteBuilderExtensions
         api.MapClusterApi();
         api.MapShardsApi();
         api.MapTrafficApi();
-        api.MapCertificatesApi(writes, app.MapGroup("/api/v1"));
+        var open = app.MapGroup("/api/v1");
+        api.MapCertificatesApi(writes, open);
+        api.MapCredentialsApi(writes, open);
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcReflectionService();
 

@@ -137,4 +137,7 @@ public sealed record ClientTlsSettings
     /// <summary>PEM file of the CAs that verify the server; without it the system trust store does.</summary>
     public string? CaCertificates { get; init; }
     public bool? InsecureSkipVerify { get; init; }
+
+    /// <summary>A namespace credential (stored in the silos) with the client certificate, key and CA bundle.</summary>
+    public string? CredentialName { get; init; }
 }

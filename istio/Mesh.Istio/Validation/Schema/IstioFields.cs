@@ -58,7 +58,6 @@ internal static class IstioFields
         [(typeof(OutlierDetection), "splitExternalLocalOriginErrors")] = Later(typeof(bool?), "local-origin errors are not counted separately yet"),
         [(typeof(OutlierDetection), "consecutiveLocalOriginFailures")] = Later(typeof(int?), "local-origin errors are not counted separately yet"),
         [(typeof(OutlierDetection), "outlierDetectionHttpErrorCodes")] = Later(typeof(IReadOnlyList<int>), "custom outlier error codes are not applied yet"),
-        [(typeof(ClientTlsSettings), "credentialName")] = Later(typeof(string), "credentialName (a stored secret) is not resolved for TLS origination yet"),
         [(typeof(ClientTlsSettings), "caCrl")] = Later(typeof(string), "certificate revocation lists are not checked yet"),
 
         // Gateway
