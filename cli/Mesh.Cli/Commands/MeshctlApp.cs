@@ -8,13 +8,14 @@ internal static class MeshctlApp
     public static async Task<int> RunAsync(string[] args, CliConsole console)
     {
         var options = new GlobalOptions(console);
-        var root = new RootCommand("meshctl: manage the Mesh service mesh with Istio YAML (apply, get, delete, describe, analyze, proxy-config, stat, top)");
+        var root = new RootCommand("meshctl: manage the Mesh service mesh with Istio YAML (apply, get, create, delete, describe, analyze, proxy-config, stat, top)");
         root.Options.Add(options.Server);
         root.Options.Add(options.Token);
         root.Options.Add(options.Namespace);
         root.Subcommands.Add(ApplyCommand.Create(options));
         root.Subcommands.Add(GetCommand.Create(options));
         root.Subcommands.Add(DeleteCommand.Create(options));
+        root.Subcommands.Add(CreateCommand.Create(options));
         root.Subcommands.Add(DescribeCommand.Create(options));
         root.Subcommands.Add(AnalyzeCommand.Create(options));
         root.Subcommands.Add(ProxyConfigCommand.Create(options));

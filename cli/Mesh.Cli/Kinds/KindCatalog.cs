@@ -36,7 +36,7 @@ internal static class KindCatalog
 
     /// <summary>The kind of a resource read from a file (exact kind name, as in the YAML).</summary>
     public static KindInfo ForResource(MeshResource resource) =>
-        All.FirstOrDefault(k => k.Kind == resource.Kind && k.Api is not (KindApi.Subscriber or KindApi.Member or KindApi.Shard))
+        All.FirstOrDefault(k => k.Kind == resource.Kind && k.Api is not (KindApi.Subscriber or KindApi.Member or KindApi.Shard or KindApi.Credential))
         ?? throw new CliException(ExitCodes.UserError, $"unknown kind '{resource.Kind}'; known kinds: {Known()}");
 
     public static string Known() => string.Join(", ", All.Select(k => k.Aliases[1] + (ShortNames.TryGetValue(k.Kind, out var s) ? $" ({s})" : "")));
@@ -50,6 +50,7 @@ internal static class KindCatalog
             new("Subscriber", "mesh.dev", KindApi.Subscriber, ["subscriber", "subscribers", "sub"]),
             new("Member", "mesh.dev", KindApi.Member, ["member", "members", "silo", "silos"]),
             new("Shard", "mesh.dev", KindApi.Shard, ["shard", "shards"]),
+            new("Credential", "mesh.dev", KindApi.Credential, ["credential", "credentials", "secret", "secrets"]),
         };
         foreach (var (kind, group) in ResourceKinds.ConfigKindGroups)
         {

@@ -21,11 +21,14 @@ internal static class TableColumns
                 e => [S(e, "id"), S(e, "address"), S(e, "status"), S(e, "startedAt"), S(e, "lastIAmAlive")]),
             KindApi.Shard => (["SHARD", "OWNER", "GENERATION", "ACTIVATED", "ENDPOINTS"],
                 e => [S(e, "shard"), Or(S(e, "owner"), "-"), S(e, "generation"), Or(S(e, "activatedAt"), "-"), S(e, "endpoints")]),
+            KindApi.Credential => (["NAME", "SUBJECT", "DNS NAMES", "NOT AFTER", "KEY", "CA CERTS", "UPDATED"],
+                e => [S(e, "name"), Or(S(e, "subject"), "-"), Or(List(e, "dnsNames"), "-"), Or(S(e, "notAfter"), "-"),
+                    Get(e, "hasPrivateKey").ValueKind == JsonValueKind.True ? "yes" : "no", S(e, "caCertificates"), S(e, "updatedAt")]),
             _ => Resource(kind.Kind),
         };
 
         var namespaced = showNamespace && kind.Namespaced;
-        var nsOf = (JsonElement e) => kind.Api == KindApi.Endpoint ? S(e, "namespace") : Or(S(e, "metadata", "namespace"), "default");
+        var nsOf = (JsonElement e) => kind.Api is KindApi.Endpoint or KindApi.Credential ? S(e, "namespace") : Or(S(e, "metadata", "namespace"), "default");
         IReadOnlyList<string> allHeaders = namespaced ? [.. headers.Prepend("NAMESPACE")] : headers;
         var rows = items.Select(e => (IReadOnlyList<string>)(namespaced ? [nsOf(e), .. cells(e)] : cells(e)));
         return (allHeaders, rows);

@@ -15,6 +15,19 @@ internal static class ApiFuzzTargets
 {
     private const string Ns = "/api/v1/namespaces/{ns}";
 
+    /// <summary>A real certificate with its key and CA, as an operator stores one for credentialName.</summary>
+    private static string Credential()
+    {
+        using var authority = new Sidecar.Security.TestCa("fuzz-ca");
+        using var certificate = authority.IssueForHost("fuzz.example.test");
+        return System.Text.Json.JsonSerializer.Serialize(new
+        {
+            certificate = certificate.ExportCertificatePem(),
+            privateKey = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(certificate)!.ExportPkcs8PrivateKeyPem(),
+            caCertificates = authority.CertificatePem,
+        });
+    }
+
     public static IReadOnlyList<ApiFuzzTarget> All(string csr, string joinToken)
     {
         var targets = new List<ApiFuzzTarget>
@@ -33,6 +46,7 @@ internal static class ApiFuzzTargets
             new("POST", "/api/v1/ca/roots", "", """{"certificate":"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n","privateKey":"-----BEGIN PRIVATE KEY-----\nMIIfake\n-----END PRIVATE KEY-----\n","activate":false}"""),
             new("POST", "/api/v1/ca/roots/{name}/activate", "0123456789abcdef0123456789abcdef01234567", null),
             new("DELETE", "/api/v1/ca/roots/{name}", "0123456789abcdef0123456789abcdef01234567", null),
+            new("PUT", Ns + "/credentials/{name}", "fuzz-credential", Credential()),
         };
         foreach (var (kind, apiVersion, spec) in Specs)
         {

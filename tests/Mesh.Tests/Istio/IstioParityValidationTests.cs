@@ -31,8 +31,7 @@ public sealed class IstioParityValidationTests
         // Istio API reference: TLS origination with client certificates.
         { Doc("DestinationRule", "  host: db-mtls\n  trafficPolicy:\n    tls: { mode: MUTUAL, clientCertificate: /etc/certs/myclientcert.pem, privateKey: /etc/certs/client_private_key.pem, caCertificates: /etc/certs/rootcacerts.pem }"),
           "" },
-        { Doc("DestinationRule", "  host: db-mtls\n  trafficPolicy:\n    tls: { mode: MUTUAL, credentialName: client-credential }"),
-          "MESH101 spec.trafficPolicy.tls.credentialName" },
+        { Doc("DestinationRule", "  host: db-mtls\n  trafficPolicy:\n    tls: { mode: MUTUAL, credentialName: client-credential }"), "" },
         { Doc("DestinationRule", "  host: reviews\n  exportTo: ['.']\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        enabled: true\n        failover: [ { from: us-east, to: eu-west } ]"),
           "MESH101 spec.trafficPolicy.loadBalancer.localityLbSetting.failover" },
         // Istio API reference: Sidecar with ingress and outboundTrafficPolicy.

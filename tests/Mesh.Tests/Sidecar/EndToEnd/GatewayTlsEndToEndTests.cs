@@ -67,6 +67,59 @@ public sealed class GatewayTlsEndToEndTests(ITestOutputHelper log)
         Assert.Equal(1, app.Requests);
     }
 
+    [Fact]
+    public async Task HttpsGateway_CredentialName_PresentsTheStoredCredential()
+    {
+        await using var bed = await MeshTestBed.StartAsync(log);
+        var app = await bed.StartUpstreamAsync("v1");
+        await bed.AddServiceAsync("web", 9080, app);
+        using var authority = new Security.TestCa("shop-ca");
+        using var certificate = authority.IssueForHost(Host);
+        await Security.SecureMesh.PutCredentialAsync(bed.Silo, "shop-credential", certificate, null);
+        var httpsPort = ManagedProcess.FreePort();
+        var gateway = await bed.StartSidecarAsync("shop-gateway", labels: "istio=ingressgateway",
+            extraArgs: ["--mode", "gateway", "--gateway-https-port", httpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--join-token", await Security.SecureMesh.JoinTokenAsync(bed.Silo, "shop-gateway")]);
+        await bed.ApplyAsync(IstioResources.Gateway("shop-gateway", new
+        {
+            selector = new { istio = "ingressgateway" },
+            servers = new[] { new { port = new { number = 443, name = "https", protocol = "HTTPS" }, hosts = new[] { Host }, tls = new { mode = "SIMPLE", credentialName = "shop-credential" } } },
+        }));
+        await bed.ApplyAsync(IstioResources.VirtualService("shop", new
+        {
+            hosts = new[] { Host },
+            gateways = new[] { "shop-gateway" },
+            http = new[] { new { route = new[] { new { destination = new { host = "web", port = new { number = 9080 } } } } } },
+        }));
+        await bed.SyncAsync(gateway);
+
+        // The credential is fetched once the configuration naming it arrives: handshakes fail until then.
+        using var https = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.Zero,
+            SslOptions =
+            {
+                TargetHost = Host,
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && cert.GetCertHashString() == certificate.GetCertHashString(),
+            },
+        });
+        await Poll.UntilTrueAsync(async () =>
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{httpsPort}/cart") { Headers = { Host = Host } };
+                using var response = await https.SendAsync(request);
+                return response.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(15), () => $"the gateway never presented the stored credential:\n{gateway.Process.Output}");
+        Assert.Equal(1, app.Requests);
+        Assert.DoesNotContain("PRIVATE KEY", gateway.Process.Output, StringComparison.Ordinal);
+    }
+
     private static X509Certificate2 WriteCertificate(string directory, out string certPath, out string keyPath)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

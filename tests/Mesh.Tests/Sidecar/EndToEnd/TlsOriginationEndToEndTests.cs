@@ -33,14 +33,7 @@ public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
         var (clientCertFile, clientKeyFile) = WriteWithKey(bed.Directory, "client", clientCertificate);
 
         await using var server = await StartHttpsAsync(serverCertificate, clientCa.Root);
-        await bed.ApplyAsync(IstioResources.ServiceEntry("api", new
-        {
-            hosts = new[] { Host },
-            location = "MESH_EXTERNAL",
-            resolution = "STATIC",
-            ports = new[] { new { number = 80, name = "http", protocol = "HTTP", targetPort = server.Port } },
-            endpoints = new[] { new { address = "127.0.0.1" } },
-        }));
+        await bed.ApplyAsync(ExternalApi(server.Port));
         var client = await bed.StartSidecarAsync("client", labels: "app=client,version=v1");
 
         // SIMPLE with the server's CA: verified TLS, no client certificate.
@@ -63,6 +56,37 @@ public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
         await client.WaitForMetricAsync("response_flags=\"URX\"");
         Assert.DoesNotContain("BEGIN PRIVATE KEY", client.Process.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DestinationRuleCredentialName_MutualTlsWithAStoredCredential_FetchedByTheSidecar()
+    {
+        await using var bed = await MeshTestBed.StartAsync(log);
+        using var serverCa = new TestCa("server-ca");
+        using var clientCa = new TestCa("client-ca");
+        using var serverCertificate = serverCa.IssueForHost(Host);
+        using var clientCertificate = clientCa.IssueForHost("stored-client.example.test");
+        await bed.Silo.PutCredentialAsync("api-client", clientCertificate, serverCa.CertificatePem);
+        await using var server = await StartHttpsAsync(serverCertificate, clientCa.Root);
+        await bed.ApplyAsync(ExternalApi(server.Port));
+        var client = await bed.StartSidecarAsync("client", labels: "app=client,version=v1",
+            extraArgs: ["--join-token", await bed.Silo.JoinTokenAsync("client")]);
+
+        await ApplyTlsAsync(bed, client, new { mode = "MUTUAL", credentialName = "api-client" });
+
+        Assert.Equal("tls client=CN=stored-client.example.test", await client.GetThroughAsync($"http://{Host}/", HttpStatusCode.OK));
+        await client.Process.WaitForOutputAsync("Credential default/api-client loaded: CN=stored-client.example.test, 1 CA certificate(s)", TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("PRIVATE KEY", client.Process.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The "external" HTTPS server as a ServiceEntry the app calls over plain HTTP on port 80.</summary>
+    private static Mesh.Contracts.Resources.MeshResource ExternalApi(int port) => IstioResources.ServiceEntry("api", new
+    {
+        hosts = new[] { Host },
+        location = "MESH_EXTERNAL",
+        resolution = "STATIC",
+        ports = new[] { new { number = 80, name = "http", protocol = "HTTP", targetPort = port } },
+        endpoints = new[] { new { address = "127.0.0.1" } },
+    });
 
     private static async Task ApplyTlsAsync(MeshTestBed bed, SidecarProcess client, object tls)
     {

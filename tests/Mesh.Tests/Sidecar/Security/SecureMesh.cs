@@ -36,6 +36,18 @@ internal static class SecureMesh
     }
 
     /// <summary>Registers a service whose workloads run as <paramref name="serviceAccount"/> (the identity callers expect).</summary>
+    /// <summary>Stores a namespace credential (what Istio's credentialName names) through the admin API.</summary>
+    public static async Task PutCredentialAsync(this SiloProcess silo, string name, X509Certificate2? certificate, string? caCertificates, string ns = "default")
+    {
+        using var response = await silo.Admin.PutAsJsonAsync($"/api/v1/namespaces/{ns}/credentials/{name}", new
+        {
+            certificate = certificate?.ExportCertificatePem(),
+            privateKey = certificate?.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem(),
+            caCertificates,
+        });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public static async Task AddServiceAsync(this SiloProcess silo, string name, string serviceAccount, int port = 9080) =>
         await silo.Admin.PutServiceAsync(new MeshResource
         {
