@@ -157,6 +157,11 @@ internal static class ServiceEntryValidator
             }
 
             Bind(ingress.Bind, $"{path}.bind", context);
+            context.OneOf($"{path}.captureMode", ingress.CaptureMode, "DEFAULT", "IPTABLES", "NONE");
+            if (ingress.DefaultEndpoint is { } endpoint && !Mesh.Contracts.Istio.Networking.IngressEndpoint.TryParse(endpoint, out _))
+            {
+                context.Error($"{path}.defaultEndpoint", $"\"{endpoint}\" must be 127.0.0.1:PORT, 0.0.0.0:PORT, [::1]:PORT, [::]:PORT or unix:///path");
+            }
         }
 
         for (var i = 0; i < (extras.Egress?.Count ?? 0); i++)

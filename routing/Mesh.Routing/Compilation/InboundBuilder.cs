@@ -19,7 +19,30 @@ internal static class InboundBuilder
             PortMtlsModes = ports,
             AuthorizationPolicies = Select(context.Index.AuthorizationPolicies, context),
             RequestAuthentications = Select(context.Index.RequestAuthentications, context),
+            IngressListeners = IngressListeners(context),
         };
+    }
+
+    /// <summary>The selecting Sidecar's ingress listeners with a port and a usable default endpoint (validation refuses others).</summary>
+    private static List<IngressListenerConfig> IngressListeners(CompilationContext context)
+    {
+        var result = new List<IngressListenerConfig>();
+        foreach (var listener in DependencyFilter.SelectSidecar(context)?.Spec.Ingress ?? [])
+        {
+            if (listener.Port?.Number is { } port && listener.DefaultEndpoint is { } text
+                && Contracts.Istio.Networking.IngressEndpoint.TryParse(text, out var endpoint))
+            {
+                result.Add(new IngressListenerConfig
+                {
+                    Port = port,
+                    Name = listener.Port.Name ?? "",
+                    Protocol = (listener.Port.Protocol ?? "HTTP").ToUpperInvariant(),
+                    Endpoint = endpoint,
+                });
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -90,6 +90,18 @@ public sealed record InboundConfig
 
     /// <summary>RequestAuthentication resources that select this workload.</summary>
     public IReadOnlyList<MeshResource> RequestAuthentications { get; init; } = [];
+
+    /// <summary>Istio Sidecar ingress listeners: where requests for each workload port go instead of the app port.</summary>
+    public IReadOnlyList<IngressListenerConfig> IngressListeners { get; init; } = [];
+}
+
+/// <summary>Requests addressed to <see cref="Port"/> go to <see cref="Endpoint"/>.</summary>
+public sealed record IngressListenerConfig
+{
+    public int Port { get; init; }
+    public string Name { get; init; } = "";
+    public string Protocol { get; init; } = "HTTP";
+    public Mesh.Contracts.Istio.Networking.IngressEndpoint Endpoint { get; init; } = new(null, 0, null);
 }
 
 public enum MtlsMode

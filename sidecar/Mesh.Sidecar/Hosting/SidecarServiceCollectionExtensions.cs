@@ -62,6 +62,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<Inference.InferenceBodyInspector>();
         services.AddHostedService<Inference.ModelServerScraper>();
         services.AddSingleton<InboundProxy>();
+        services.AddSingleton<InboundTargets>();
         services.AddSingleton<Connections.OutboundConnectionProxy>();
         services.AddSingleton<Connections.InboundConnectionRelay>();
         services.AddSingleton<Connections.ConnectionListeners>();

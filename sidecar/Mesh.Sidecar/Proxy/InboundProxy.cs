@@ -7,12 +7,12 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Mesh.Sidecar.Proxy;
 
 /// <summary>
-/// The inbound listener's handler: traffic from other sidecars goes to the local app on 127.0.0.1:app-port, Host
-/// preserved so the app (and telemetry) sees which service was addressed.
+/// The inbound listener's handler: traffic from other sidecars goes to the local app (see <see cref="InboundTargets"/>),
+/// Host preserved so the app (and telemetry) sees which service was addressed.
 /// </summary>
-internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwarder, UpstreamClient upstream, RequestTelemetry telemetry, Security.InboundGuard guard)
+internal sealed class InboundProxy(
+    SidecarOptions options, IHttpForwarder forwarder, UpstreamClient upstream, RequestTelemetry telemetry, Security.InboundGuard guard, InboundTargets targets)
 {
-    private readonly string? _appPrefix = options.AppPort is { } port ? $"http://127.0.0.1:{port}" : null;
     private readonly string _service = options.Service ?? "unknown";
     private readonly string _destinationService = options.Service is null ? "unknown" : $"{options.Service}.{options.Namespace}.svc.cluster.local";
 
@@ -24,6 +24,7 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
         var peerId = guard.PeerOf(context);
         var peerHeader = context.Request.Headers[PeerMetadata.HeaderName];
         var denied = false;
+        var target = targets.For(context);
         if (peerHeader.Count > 0)
         {
             // Telemetry's, not the app's: read it and keep it from the app, as Istio does with its peer metadata.
@@ -32,7 +33,7 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
 
         try
         {
-            if (_appPrefix is null)
+            if (target is not { } local)
             {
                 flags = ResponseFlags.NoRoute;
                 await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no local app port configured");
@@ -46,7 +47,7 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
             }
 
             var attempt = new ForwardAttempt { Trace = trace };
-            var error = await forwarder.SendAsync(context, _appPrefix, upstream.Invoker, upstream.For(context), attempt);
+            var error = await forwarder.SendAsync(context, local.Prefix, local.Invoker, upstream.For(context), attempt);
             if (error != ForwarderError.None)
             {
                 flags = context.Response.HasStarted ? ResponseFlags.UpstreamReset : ResponseFlags.UpstreamFailure;
@@ -59,7 +60,7 @@ internal sealed class InboundProxy(SidecarOptions options, IHttpForwarder forwar
         finally
         {
             var peer = new InboundPeer(peerId?.ToString(), peerId?.Namespace, PeerMetadata.Parse(peerHeader.Count == 1 ? peerHeader[0] : null), denied);
-            telemetry.CompleteInbound(context, start, trace, flags, peer, _destinationService, _service, _appPrefix);
+            telemetry.CompleteInbound(context, start, trace, flags, peer, _destinationService, _service, target?.Name);
         }
     }
 }

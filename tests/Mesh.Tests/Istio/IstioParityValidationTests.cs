@@ -36,7 +36,9 @@ public sealed class IstioParityValidationTests
           "MESH101 spec.trafficPolicy.loadBalancer.localityLbSetting.failover" },
         // Istio API reference: Sidecar with ingress and outboundTrafficPolicy.
         { Doc("Sidecar", "  workloadSelector: { labels: { app: productpage } }\n  ingress:\n  - port: { number: 9080, protocol: HTTP, name: somename }\n    defaultEndpoint: unix:///var/run/someuds.sock\n  egress:\n  - hosts: ['prod-us1/*']\n  outboundTrafficPolicy: { mode: REGISTRY_ONLY }"),
-          "MESH101 spec.ingress" },
+          "" },
+        { Doc("Sidecar", "  ingress:\n  - port: { number: 9080, protocol: HTTP, name: http }\n    bind: 0.0.0.0\n    captureMode: NONE\n    defaultEndpoint: 127.0.0.1:8080\n    tls: { mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem }"),
+          "MESH102 spec.ingress[0].bind,MESH102 spec.ingress[0].captureMode,MESH101 spec.ingress[0].tls" },
         // samples/bookinfo/networking/virtual-service-ratings-test-delay.yaml shape with percentage.
         { Doc("VirtualService", "  hosts: [ratings]\n  http:\n  - fault: { delay: { percentage: { value: 100.0 }, fixedDelay: 7s } }\n    route: [ { destination: { host: ratings, subset: v1 } } ]"), "" },
         { Doc("VirtualService", "  hosts: [ratings]\n  http:\n  - fault: { delay: { percent: 10, fixedDelay: 0.5s } }\n    route: [ { destination: { host: ratings } } ]"), "" },
@@ -105,6 +107,8 @@ public sealed class IstioParityValidationTests
         { Doc("Sidecar", "  ingress:\n  - port: { number: 9080, protocol: SMTP }"), "spec.ingress[0].port.protocol", "\"SMTP\" is not valid" },
         { Doc("Sidecar", "  outboundTrafficPolicy: { mode: REGISTRY_ONLY, egressProxy: { host: foo.bar, port: { number: 80 } } }"), "spec.outboundTrafficPolicy.egressProxy", "egress_proxy must be set only with ALLOW_ANY" },
         { Doc("Sidecar", "  outboundTrafficPolicy: { mode: SOMETIMES }"), "spec.outboundTrafficPolicy.mode", "\"SOMETIMES\" is not valid" },
+        { Doc("Sidecar", "  ingress:\n  - port: { number: 9080, protocol: HTTP, name: http }\n    defaultEndpoint: 10.0.0.1:8080"), "spec.ingress[0].defaultEndpoint", "must be 127.0.0.1:PORT" },
+        { Doc("Sidecar", "  ingress:\n  - port: { number: 9080, protocol: HTTP, name: http }\n    defaultEndpoint: unix://relative.sock"), "spec.ingress[0].defaultEndpoint", "unix:///path" },
         { Doc("Sidecar", "  egress:\n  - hosts: ['./*']\n    captureMode: MAGIC"), "spec.egress[0].captureMode", "\"MAGIC\" is not valid" },
         { Doc("ServiceEntry", "  hosts: [a.com]\n  ports: [ { number: 80, name: x, protocol: SMTP } ]\n  resolution: DNS"), "spec.ports[0].protocol", "\"SMTP\" is not valid" },
         { Doc("ServiceEntry", "  hosts: [a.com]\n  exportTo: ['~', '*']\n  ports: [ { number: 80, name: x } ]\n  resolution: DNS"), "spec.exportTo", "cannot have both public (*) and non-public" },

@@ -6,8 +6,24 @@ public sealed record SidecarSpec
     public WorkloadSelector? WorkloadSelector { get; init; }
     public IReadOnlyList<IstioEgressListener>? Egress { get; init; }
 
+    /// <summary>Where traffic for each of the workload's ports goes (Istio Sidecar ingress listeners).</summary>
+    public IReadOnlyList<IstioIngressListener>? Ingress { get; init; }
+
     /// <summary>What the sidecar does with calls to hosts it has no route for.</summary>
     public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
+}
+
+public sealed record IstioIngressListener
+{
+    /// <summary>The workload port this listener stands for (number, protocol, name).</summary>
+    public GatewayPort? Port { get; init; }
+    public string? Bind { get; init; }
+    public string? CaptureMode { get; init; }
+
+    /// <summary><c>127.0.0.1:PORT</c>, <c>0.0.0.0:PORT</c>, <c>[::1]:PORT</c> or <c>unix:///path</c>: where the app listens.</summary>
+    public string? DefaultEndpoint { get; init; }
+    public ServerTlsSettings? Tls { get; init; }
+    public ConnectionPoolSettings? ConnectionPool { get; init; }
 }
 
 public sealed record OutboundTrafficPolicy

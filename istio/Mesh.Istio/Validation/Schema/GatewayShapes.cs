@@ -15,22 +15,10 @@ internal static class TlsVersions
     public static readonly string[] All = ["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3"];
 }
 
-internal sealed record IstioIngressListener
-{
-    public Mesh.Contracts.Istio.Networking.GatewayPort? Port { get; init; }
-    public string? Bind { get; init; }
-
-    [IstioEnum("DEFAULT", "IPTABLES", "NONE")]
-    public string? CaptureMode { get; init; }
-    public string? DefaultEndpoint { get; init; }
-    public Mesh.Contracts.Istio.Networking.ServerTlsSettings? Tls { get; init; }
-    public Mesh.Contracts.Istio.Networking.ConnectionPoolSettings? ConnectionPool { get; init; }
-}
-
 /// <summary>The Istio-only parts of a Sidecar read for their rules.</summary>
 internal sealed record SidecarExtras
 {
-    public IReadOnlyList<IstioIngressListener>? Ingress { get; init; }
+    public IReadOnlyList<Mesh.Contracts.Istio.Networking.IstioIngressListener>? Ingress { get; init; }
     public IReadOnlyList<EgressExtras>? Egress { get; init; }
 }
 

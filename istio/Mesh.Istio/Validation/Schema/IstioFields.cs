@@ -80,7 +80,10 @@ internal static class IstioFields
         [(typeof(ServiceEntrySpec), "subjectAltNames")] = Later(typeof(IReadOnlyList<string>), "subject alternative names of the entry's workloads are not verified yet"),
 
         // Sidecar
-        [(typeof(SidecarSpec), "ingress")] = Later(typeof(IReadOnlyList<IstioIngressListener>), "Sidecar ingress listeners are not applied yet (inbound uses the workload's registered ports)"),
+        [(typeof(IstioIngressListener), "bind")] = NotHere(typeof(string), "callers reach the sidecar on its own inbound port; the listener address is its own setting"),
+        [(typeof(IstioIngressListener), "captureMode")] = NotHere(typeof(string), "there is no iptables capture without Kubernetes"),
+        [(typeof(IstioIngressListener), "tls")] = Later(typeof(ServerTlsSettings), "TLS termination for callers outside the mesh on ingress listeners is not applied yet"),
+        [(typeof(IstioIngressListener), "connectionPool")] = Later(typeof(ConnectionPoolSettings), "per-listener inbound connection pools are not applied yet"),
         [(typeof(SidecarSpec), "inboundConnectionPool")] = Later(typeof(ConnectionPoolSettings), "inbound connection pool limits are not applied yet"),
         [(typeof(IstioEgressListener), "bind")] = NotHere(typeof(string), "the sidecar's outbound listener address is set by its own configuration"),
         [(typeof(IstioEgressListener), "captureMode")] = NotHere(typeof(string), "there is no iptables capture without Kubernetes"),
