@@ -86,5 +86,44 @@ public sealed class HttpRouteFeaturesEndToEndTests(ITestOutputHelper output)
         await Poll.UntilTrueAsync(() => Task.FromResult(v2.Requests > mirroredBefore), TimeSpan.FromSeconds(10), () => "the mirror never reached v2");
     }
 
+    /// <summary>Istio's delegate: the root owns the host and hands /api to a VirtualService without hosts, in another namespace.</summary>
+    [Fact]
+    public async Task DelegateVirtualService_RootHandsAPrefixToTheDelegate_WhoseMatchesNarrowIt()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        var v1 = await mesh.StartUpstreamAsync("v1");
+        var v2 = await mesh.StartUpstreamAsync("v2");
+        await mesh.AddServiceAsync("web", 9080, v1, v2);
+        await mesh.ApplyAsync(IstioResources.Subsets("web"));
+        await mesh.ApplyAsync(IstioResources.VirtualService("web", new
+        {
+            hosts = new[] { "web" },
+            http = new object[]
+            {
+                new { match = new[] { new { uri = new { prefix = "/api" } } }, @delegate = new { name = "web-api", @namespace = "default" } },
+                new { route = To("v1") },
+            },
+        }));
+        await mesh.ApplyAsync(IstioResources.VirtualService("web-api", new
+        {
+            http = new object[]
+            {
+                new { match = new[] { new { uri = new { prefix = "/api/beta" } } }, route = To("v2") },
+                new { route = To("v1"), headers = new { response = new { set = new Dictionary<string, string> { ["x-delegate"] = "web-api" } } } },
+            },
+        }));
+        var client = await mesh.StartSidecarAsync("frontend");
+        await mesh.SyncAsync(client);
+
+        Assert.Equal("v2", await client.GetThroughAsync("http://web:9080/api/beta/items", HttpStatusCode.OK));
+        using var stable = await client.Proxy.GetAsync("http://web:9080/api/items");
+        Assert.Equal("v1", await stable.Content.ReadAsStringAsync());
+        Assert.Equal("web-api", stable.Headers.GetValues("x-delegate").Single());
+        // Outside the delegated prefix the root's own route applies, without the delegate's header.
+        using var root = await client.Proxy.GetAsync("http://web:9080/beta");
+        Assert.Equal("v1", await root.Content.ReadAsStringAsync());
+        Assert.False(root.Headers.Contains("x-delegate"));
+    }
+
     private static object[] To(string subset) => [new { destination = new { host = "web", subset } }];
 }
