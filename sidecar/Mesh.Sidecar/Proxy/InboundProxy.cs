@@ -11,7 +11,8 @@ namespace Mesh.Sidecar.Proxy;
 /// Host preserved so the app (and telemetry) sees which service was addressed.
 /// </summary>
 internal sealed class InboundProxy(
-    SidecarOptions options, IHttpForwarder forwarder, UpstreamClient upstream, RequestTelemetry telemetry, Security.InboundGuard guard, InboundTargets targets)
+    SidecarOptions options, IHttpForwarder forwarder, UpstreamClient upstream, RequestTelemetry telemetry, Security.InboundGuard guard, InboundTargets targets,
+    OutboundProxy gatewayRoutes)
 {
     private readonly string _service = options.Service ?? "unknown";
     private readonly string _destinationService = options.Service is null ? "unknown" : $"{options.Service}.{options.Namespace}.svc.cluster.local";
@@ -31,8 +32,25 @@ internal sealed class InboundProxy(
             context.Request.Headers.Remove(PeerMetadata.HeaderName);
         }
 
+        var routedByGateway = false;
         try
         {
+            if (options.Mode == SidecarMode.Gateway)
+            {
+                // A gateway's mesh callers (sidecars sending mutual TLS, Istio's ISTIO_MUTUAL hop to an egress
+                // gateway) are authenticated and authorized here, then routed by the Gateway servers as on the
+                // gateway's own port; that routing reports the request, as Istio's gateways report as the source.
+                if (await guard.CheckAsync(context, peerId) is { } refusedAtGateway)
+                {
+                    denied = refusedAtGateway is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden;
+                    return;
+                }
+
+                routedByGateway = true;
+                await gatewayRoutes.HandleAsync(context);
+                return;
+            }
+
             if (target is not { } local)
             {
                 flags = ResponseFlags.NoRoute;
@@ -59,8 +77,22 @@ internal sealed class InboundProxy(
         }
         finally
         {
-            var peer = new InboundPeer(peerId?.ToString(), peerId?.Namespace, PeerMetadata.Parse(peerHeader.Count == 1 ? peerHeader[0] : null), denied);
-            telemetry.CompleteInbound(context, start, trace, flags, peer, _destinationService, _service, target?.Name);
+            if (routedByGateway)
+            {
+                // The gateway's routing reported the request; this span only closes the gateway's server side.
+                trace.Activity?.Dispose();
+            }
+            else
+            {
+                Complete(context, start, trace, flags, peerId, peerHeader, denied, target);
+            }
         }
+    }
+
+    private void Complete(HttpContext context, long start, in TraceContext trace, string flags, Mesh.Security.Identity.SpiffeId? peerId,
+        Microsoft.Extensions.Primitives.StringValues peerHeader, bool denied, InboundTarget? target)
+    {
+        var peer = new InboundPeer(peerId?.ToString(), peerId?.Namespace, PeerMetadata.Parse(peerHeader.Count == 1 ? peerHeader[0] : null), denied);
+        telemetry.CompleteInbound(context, start, trace, flags, peer, _destinationService, _service, target?.Name);
     }
 }

@@ -26,7 +26,8 @@ internal sealed partial class EndpointRegistrar(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Service is null || options.AppPort is null || options.Silos.Count == 0)
+        // A gateway has no app: it registers the port it serves its Gateway servers on.
+        if (options.Service is null || (options.AppPort is null && options.Mode != SidecarMode.Gateway) || options.Silos.Count == 0)
         {
             return;
         }
@@ -92,7 +93,7 @@ internal sealed partial class EndpointRegistrar(
         {
             Service = options.Service!,
             Address = options.Address,
-            Port = options.AppPort!.Value,
+            Port = options.AppPort ?? ports.Outbound,
             Labels = options.Labels,
             RegisteredBy = options.Id,
             SidecarPort = ports.Inbound,

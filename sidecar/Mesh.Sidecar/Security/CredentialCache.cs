@@ -12,9 +12,11 @@ internal sealed record Credential(X509Certificate2? Certificate, X509Certificate
 
 /// <summary>
 /// The namespace credentials this proxy's configuration names by <c>credentialName</c> (gateway servers and
-/// DestinationRule TLS), fetched from the silos with the workload's SVID as proof (Istio's SDS for gateways). Fetched
-/// when a configuration naming them arrives and again every <see cref="SidecarOptions.CredentialRefreshInterval"/>, so a
-/// replaced credential is served without a restart. Kept in memory only; never logged.
+/// DestinationRule TLS), fetched from the silos with the workload's SVID as proof (Istio's SDS for gateways). A gateway
+/// server's credential is fetched when a configuration naming it arrives (a handshake cannot wait); a DestinationRule's
+/// on the first connection that needs it, so a proxy that never originates to that host never asks. Both are fetched
+/// again every <see cref="SidecarOptions.CredentialRefreshInterval"/>, so a replaced credential is served without a
+/// restart. Kept in memory only; never logged.
 /// </summary>
 internal sealed partial class CredentialCache(
     ProxyConfigHolder holder, SiloApiClient silos, CertificateStore certificates, SidecarOptions options, TimeProvider timeProvider, ILogger<CredentialCache> logger)
@@ -56,10 +58,10 @@ internal sealed partial class CredentialCache(
         }
     }
 
-    private static IEnumerable<string> Referenced(RuntimeConfig config) =>
+    private IEnumerable<string> Referenced(RuntimeConfig config) =>
         config.Source.Gateways.Select(g => g.Tls?.CredentialName)
-            .Concat(config.Source.Clusters.Values.Select(c => c.Tls.CredentialName))
             .OfType<string>()
+            .Concat(_credentials.Keys)
             .Distinct(StringComparer.Ordinal);
 
     private async Task<Credential> FetchAsync(string name, CancellationToken cancellationToken)

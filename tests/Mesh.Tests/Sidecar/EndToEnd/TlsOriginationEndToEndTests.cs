@@ -32,7 +32,7 @@ public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
         var otherCaFile = WritePem(bed.Directory, "other-ca.pem", otherCa.Root);
         var (clientCertFile, clientKeyFile) = WriteWithKey(bed.Directory, "client", clientCertificate);
 
-        await using var server = await StartHttpsAsync(serverCertificate, clientCa.Root);
+        await using var server = await ExternalHttpsServer.StartAsync(serverCertificate, clientCa.Root);
         await bed.ApplyAsync(ExternalApi(server.Port));
         var client = await bed.StartSidecarAsync("client", labels: "app=client,version=v1");
 
@@ -66,7 +66,7 @@ public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
         using var serverCertificate = serverCa.IssueForHost(Host);
         using var clientCertificate = clientCa.IssueForHost("stored-client.example.test");
         await bed.Silo.PutCredentialAsync("api-client", clientCertificate, serverCa.CertificatePem);
-        await using var server = await StartHttpsAsync(serverCertificate, clientCa.Root);
+        await using var server = await ExternalHttpsServer.StartAsync(serverCertificate, clientCa.Root);
         await bed.ApplyAsync(ExternalApi(server.Port));
         var client = await bed.StartSidecarAsync("client", labels: "app=client,version=v1",
             extraArgs: ["--join-token", await bed.Silo.JoinTokenAsync("client")]);
@@ -92,27 +92,6 @@ public sealed class TlsOriginationEndToEndTests(ITestOutputHelper log)
     {
         await bed.ApplyAsync(IstioResources.DestinationRule("api", new { host = Host, trafficPolicy = new { tls } }));
         await bed.SyncAsync(client);
-    }
-
-    private static async Task<HttpsServer> StartHttpsAsync(X509Certificate2 certificate, X509Certificate2 clientCa)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
-        {
-            ServerCertificate = certificate,
-            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-            ClientCertificateValidation = (presented, _, _) => presented.Issuer == clientCa.Subject,
-        })));
-        var app = builder.Build();
-        app.MapGet("/", (HttpContext context) => $"tls client={context.Connection.ClientCertificate?.Subject ?? "none"}");
-        await app.StartAsync();
-        var port = new Uri(app.Urls.First()).Port;
-        return new HttpsServer(app, port);
-    }
-
-    private sealed record HttpsServer(WebApplication App, int Port) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync() => await App.DisposeAsync();
     }
 
     private static string WritePem(string directory, string file, X509Certificate2 certificate)
