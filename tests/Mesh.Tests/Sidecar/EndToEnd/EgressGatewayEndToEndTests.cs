@@ -100,43 +100,11 @@ public sealed class EgressGatewayEndToEndTests(ITestOutputHelper log)
     public async Task EgressGateway_MutualTlsFromSidecar_OriginatesMutualTlsWithStoredCredential_AuthorizesCallers()
     {
         await using var bed = await MeshTestBed.StartAsync(log);
-        using var serverCa = new TestCa("api-server-ca");
-        using var clientCa = new TestCa("api-client-ca");
-        using var serverCertificate = serverCa.IssueForHost(Host);
-        using var clientCertificate = clientCa.IssueForHost("egress.mesh.test");
-        await using var api = await ExternalHttpsServer.StartAsync(serverCertificate, clientCa.Root);
-        // The gateway's credential lives in the gateway's namespace, as Istio's secrets for credentialName do.
-        await bed.Silo.PutCredentialAsync("client-credential", clientCertificate, serverCa.CertificatePem, ns: "istio-system");
-        await bed.Silo.Admin.PutServiceAsync(new MeshResource
-        {
-            ApiVersion = ResourceKinds.MeshApiVersion,
-            Kind = ResourceKinds.Service,
-            Metadata = new ResourceMetadata { Name = "istio-egressgateway", Namespace = "istio-system" },
-            Spec = MeshJson.ToElement(new ServiceSpec
-            {
-                ServiceAccount = "istio-egressgateway-service-account",
-                // One port: the gateway registers the port it listens on, which a single-port service maps to any port.
-                Ports = [new ServicePort { Name = "https", Port = 443 }],
-            }),
-        });
-        var gateway = await bed.StartSidecarAsync("egressgateway", service: "istio-egressgateway", labels: "istio=egressgateway",
-            extraArgs: ["--mode", "gateway", "--namespace", "istio-system",
-                "--join-token", await bed.Silo.JoinTokenAsync("istio-egressgateway-service-account", "istio-system")]);
-        var sleep = await bed.StartSidecarAsync("sleep", labels: "app=sleep", extraArgs: ["--join-token", await bed.Silo.JoinTokenAsync("sleep")]);
-        foreach (var resource in ResourceDocumentReader.Read(Resources.Replace("SERVER_PORT", api.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)))
-        {
-            await bed.ApplyAsync(resource);
-        }
-
-        await bed.SyncAsync(gateway, sleep);
+        await using var egress = await EgressMesh.StartAsync(bed, gatewayReplicas: 1);
+        var (api, gateway, sleep) = (egress.Api, egress.Gateways[0], egress.Sleep);
 
         // The server sees the gateway's client certificate: the call left through the gateway, which originated TLS.
-        var body = await Poll.UntilAsync(async () =>
-        {
-            using var response = await sleep.Proxy.GetAsync($"http://{Host}/");
-            return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync() : null;
-        }, TimeSpan.FromSeconds(20), () => $"no 200 through the egress gateway\n--- gateway ---\n{gateway.Process.Output}\n--- sleep ---\n{sleep.Process.Output}");
-        Assert.Equal("tls client=CN=egress.mesh.test", body);
+        Assert.Equal("tls client=CN=egress.mesh.test", await sleep.GetThroughAsync($"http://{Host}/", HttpStatusCode.OK));
         // Access log lines are written once the response completes, so they are awaited, not read at once.
         await sleep.Process.WaitForOutputAsync("\"upstream_cluster\":\"outbound|443|api|istio-egressgateway.istio-system.svc.cluster.local\"", TimeSpan.FromSeconds(10));
         await gateway.Process.WaitForOutputAsync("\"upstream_cluster\":\"outbound|443||api.example.test\"", TimeSpan.FromSeconds(10));
@@ -155,5 +123,93 @@ public sealed class EgressGatewayEndToEndTests(ITestOutputHelper log)
         await other.GetThroughAsync($"http://{Host}/", HttpStatusCode.Forbidden);
         Assert.Equal(served, api.Requests);
         Assert.DoesNotContain("PRIVATE KEY", gateway.Process.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// One of two egress gateway replicas killed (SIGKILL) under steady traffic: callers keep getting answers. Only a
+    /// request in flight on the killed replica may fail (a reset after it was sent is not retried, as in Istio's
+    /// default retry policy); the connect failures that follow are retried on the other replica.
+    /// </summary>
+    [Fact]
+    public async Task EgressGateway_OneOfTwoReplicasKilledUnderTraffic_OnlyInFlightRequestsMayFail()
+    {
+        await using var bed = await MeshTestBed.StartAsync(log);
+        await using var egress = await EgressMesh.StartAsync(bed, gatewayReplicas: 2);
+        const int Concurrency = 2;
+        await using var load = new LoadLoop(egress.Sleep.Proxy, $"http://{Host}/", Concurrency);
+        await load.WaitForMoreAsync(100);
+
+        egress.Gateways[0].Process.Kill();
+        await load.WaitForMoreAsync(300);
+        await load.StopAsync();
+        log.WriteLine($"gateway replica killed: {load.Failures.Count} failed of {load.Succeeded + load.Failures.Count} requests");
+
+        Assert.True(load.Failures.Count <= Concurrency, $"{load.Failures.Count} failed requests: {string.Join("; ", load.Failures.Take(5))}");
+        Assert.True(egress.Api.Requests >= 400, $"the external server saw {egress.Api.Requests} requests");
+    }
+
+    /// <summary>The external HTTPS server, the stored client credential, the egress gateway replicas and the sleep workload, with Istio's task resources applied.</summary>
+    private sealed class EgressMesh : IAsyncDisposable
+    {
+        private readonly List<IDisposable> _certificates = [];
+
+        public required ExternalHttpsServer Api { get; init; }
+        public required IReadOnlyList<SidecarProcess> Gateways { get; init; }
+        public required SidecarProcess Sleep { get; init; }
+
+        public static async Task<EgressMesh> StartAsync(MeshTestBed bed, int gatewayReplicas)
+        {
+            var serverCa = new TestCa("api-server-ca");
+            var clientCa = new TestCa("api-client-ca");
+            var serverCertificate = serverCa.IssueForHost(Host);
+            var clientCertificate = clientCa.IssueForHost("egress.mesh.test");
+            var api = await ExternalHttpsServer.StartAsync(serverCertificate, clientCa.Root);
+            // The gateway's credential lives in the gateway's namespace, as Istio's secrets for credentialName do.
+            await bed.Silo.PutCredentialAsync("client-credential", clientCertificate, serverCa.CertificatePem, ns: "istio-system");
+            await bed.Silo.Admin.PutServiceAsync(new MeshResource
+            {
+                ApiVersion = ResourceKinds.MeshApiVersion,
+                Kind = ResourceKinds.Service,
+                Metadata = new ResourceMetadata { Name = "istio-egressgateway", Namespace = "istio-system" },
+                Spec = MeshJson.ToElement(new ServiceSpec
+                {
+                    ServiceAccount = "istio-egressgateway-service-account",
+                    // One port: each replica registers the port it listens on, which a single-port service maps any port to.
+                    Ports = [new ServicePort { Name = "https", Port = 443 }],
+                }),
+            });
+            var gateways = new List<SidecarProcess>();
+            for (var i = 0; i < gatewayReplicas; i++)
+            {
+                gateways.Add(await bed.StartSidecarAsync($"egressgateway-{i}", service: "istio-egressgateway", labels: "istio=egressgateway",
+                    extraArgs: ["--mode", "gateway", "--namespace", "istio-system",
+                        "--join-token", await bed.Silo.JoinTokenAsync("istio-egressgateway-service-account", "istio-system")]));
+            }
+
+            var sleep = await bed.StartSidecarAsync("sleep", labels: "app=sleep", extraArgs: ["--join-token", await bed.Silo.JoinTokenAsync("sleep")]);
+            foreach (var resource in ResourceDocumentReader.Read(Resources.Replace("SERVER_PORT", api.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)))
+            {
+                await bed.ApplyAsync(resource);
+            }
+
+            await bed.SyncAsync([.. gateways, sleep]);
+            await Poll.UntilTrueAsync(async () =>
+            {
+                using var response = await sleep.Proxy.GetAsync($"http://{Host}/");
+                return response.StatusCode == HttpStatusCode.OK;
+            }, TimeSpan.FromSeconds(20), () => $"no 200 through the egress gateway\n--- gateway ---\n{gateways[0].Process.Output}\n--- sleep ---\n{sleep.Process.Output}");
+            var mesh = new EgressMesh { Api = api, Gateways = gateways, Sleep = sleep };
+            mesh._certificates.AddRange([serverCa, clientCa, serverCertificate, clientCertificate]);
+            return mesh;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Api.DisposeAsync();
+            foreach (var certificate in _certificates)
+            {
+                certificate.Dispose();
+            }
+        }
     }
 }
