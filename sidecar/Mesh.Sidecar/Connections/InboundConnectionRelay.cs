@@ -18,10 +18,13 @@ namespace Mesh.Sidecar.Connections;
 /// The destination side of a TCP connection between sidecars: a mutual-TLS connection on the inbound listener that
 /// negotiated ALPN <see cref="MeshTlsConnector.MeshTcp"/>. It reads the caller's one-line peer metadata, applies
 /// AuthorizationPolicy over what TCP has (principal, namespace, addresses, port; a rule that needs HTTP attributes
-/// does not match), and relays the rest of the bytes to the app.
+/// does not match), and relays the rest of the bytes to the app. On a gateway there is no app: the connection goes to
+/// the gateway's own TCP/TLS listener for the service port the caller named, which routes it (by SNI for TLS
+/// passthrough), as Istio's egress gateway does with a sidecar's mutual-TLS connection for a PASSTHROUGH server.
 /// </summary>
 internal sealed partial class InboundConnectionRelay(
-    SidecarOptions options, SecurityConfig security, InboundTls tls, IstioMetrics metrics, LocalWorkload local, ILogger<InboundConnectionRelay> logger)
+    SidecarOptions options, SecurityConfig security, InboundTls tls, IstioMetrics metrics, LocalWorkload local, OutboundConnectionProxy gatewayListeners,
+    ILogger<InboundConnectionRelay> logger)
 {
     private const int MaxPeerLine = 1024;
     private readonly string _destinationService = options.Service is null ? "unknown" : $"{options.Service}.{options.Namespace}.svc.cluster.local";
@@ -32,10 +35,11 @@ internal sealed partial class InboundConnectionRelay(
     public async Task HandleAsync(ConnectionContext connection)
     {
         var peer = tls.PeerOf(connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate);
-        var source = await ReadPeerLineAsync(connection.Transport.Input, connection.ConnectionClosed);
-        var workload = source ?? (peer is not null ? PeerWorkload.InNamespace(peer.Namespace ?? "unknown") : PeerWorkload.Unknown);
+        var line = await ReadPeerLineAsync(connection.Transport.Input, connection.ConnectionClosed);
+        var workload = PeerMetadata.Parse(line) ?? (peer is not null ? PeerWorkload.InNamespace(peer.Namespace ?? "unknown") : PeerWorkload.Unknown);
         var key = Key(workload, peer?.ToString(), ResponseFlags.None, peer is not null);
-        if (options.AppPort is not { } appPort)
+        var gatewayPort = options.Mode == SidecarMode.Gateway ? PeerMetadata.PortOf(line) : null;
+        if ((gatewayPort ?? options.AppPort) is not { } appPort)
         {
             Refuse(connection, key with { ResponseFlags = ResponseFlags.NoRoute }, "no local app port configured");
             return;
@@ -60,6 +64,12 @@ internal sealed partial class InboundConnectionRelay(
         }).Allowed)
         {
             Refuse(connection, key with { ResponseFlags = "-" }, "RBAC: access denied");
+            return;
+        }
+
+        if (gatewayPort is { } listenerPort)
+        {
+            await gatewayListeners.HandleAsync(connection, listenerPort, gateway: true);
             return;
         }
 
@@ -97,8 +107,8 @@ internal sealed partial class InboundConnectionRelay(
         connection.Abort(new ConnectionAbortedException(reason));
     }
 
-    /// <summary>The caller's <see cref="PeerMetadata"/> line, consumed from the stream; null when it is missing or malformed.</summary>
-    private static async Task<PeerWorkload?> ReadPeerLineAsync(PipeReader input, CancellationToken cancellationToken)
+    /// <summary>The caller's <see cref="PeerMetadata"/> line, consumed from the stream; null when it is missing or too long.</summary>
+    private static async Task<string?> ReadPeerLineAsync(PipeReader input, CancellationToken cancellationToken)
     {
         try
         {
@@ -111,7 +121,7 @@ internal sealed partial class InboundConnectionRelay(
                     var line = buffer.Slice(0, end);
                     var text = line.Length <= MaxPeerLine ? Encoding.ASCII.GetString(line.ToArray()) : null;
                     input.AdvanceTo(buffer.GetPosition(1, end));
-                    return PeerMetadata.Parse(text);
+                    return text;
                 }
 
                 if (result.IsCompleted || buffer.Length > MaxPeerLine)

@@ -77,7 +77,7 @@ internal sealed partial class OutboundConnectionProxy(
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
                 timeout.CancelAfter(ConnectTimeout);
-                upstream = await ConnectAsync(endpoint, mutualTls, passthrough, timeout.Token);
+                upstream = await ConnectAsync(endpoint, cluster.Config.Port, mutualTls, passthrough, timeout.Token);
             }
             catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
             {
@@ -111,14 +111,15 @@ internal sealed partial class OutboundConnectionProxy(
         }
     }
 
-    private async Task<Stream> ConnectAsync(EndpointRuntime endpoint, bool mutualTls, bool passthrough, CancellationToken cancellationToken)
+    private async Task<Stream> ConnectAsync(EndpointRuntime endpoint, int servicePort, bool mutualTls, bool passthrough, CancellationToken cancellationToken)
     {
         var config = endpoint.Config;
         if (mutualTls)
         {
             var ssl = await mtls.ConnectTcpAsync(new DnsEndPoint(config.Address, config.SidecarPort ?? config.Port), config.Identity, cancellationToken);
-            // In-band metadata exchange (a header has nowhere to go on TCP): one line naming this workload.
-            await ssl.WriteAsync(Encoding.ASCII.GetBytes(local.PeerHeaderValue + "\n"), cancellationToken);
+            // In-band metadata exchange (a header has nowhere to go on TCP): one line naming this workload and the
+            // service port it connects to, which a gateway needs to pick its listener (Istio's captured port).
+            await ssl.WriteAsync(Encoding.ASCII.GetBytes($"{local.PeerHeaderValue};{PeerMetadata.PortField}={servicePort}\n"), cancellationToken);
             return ssl;
         }
 

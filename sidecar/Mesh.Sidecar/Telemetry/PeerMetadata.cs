@@ -24,10 +24,29 @@ internal sealed record PeerWorkload(string Namespace, string Name, string App, s
 internal static class PeerMetadata
 {
     public const string HeaderName = "x-mesh-peer";
+
+    /// <summary>On a TCP connection's peer line only: the service port the caller connected to.</summary>
+    public const string PortField = "port";
     private const int MaxLength = 512;
 
     public static string Format(PeerWorkload workload) =>
         $"ns={workload.Namespace};workload={workload.Name};app={workload.App};version={workload.Version}{(workload.Gateway ? ";gateway=true" : "")}";
+
+    /// <summary>The service port a TCP peer line names; null when it names none.</summary>
+    public static int? PortOf(string? value)
+    {
+        foreach (var part in (value ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.StartsWith(PortField + "=", StringComparison.Ordinal)
+                && int.TryParse(part.AsSpan(PortField.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+                && port is > 0 and <= 65535)
+            {
+                return port;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Reads a header value; null when it is absent, too long or not of the expected shape.</summary>
     public static PeerWorkload? Parse(string? value)

@@ -84,6 +84,64 @@ public sealed class EgressGatewayEndToEndTests(ITestOutputHelper log)
               tls: { mode: MUTUAL, credentialName: client-credential, sni: api.example.test }
         """;
 
+    /// <summary>
+    /// Istio's "Egress Gateways" task for HTTPS traffic: the workload speaks TLS itself, its sidecar routes the
+    /// connection by SNI to the gateway over mutual TLS, and the gateway passes it through by SNI unopened. The
+    /// workload reaches its sidecar's egress TLS listener on 8443 (no traffic capture); the gateway's server is 443.
+    /// </summary>
+    private const string PassthroughResources = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: { name: api, namespace: default }
+        spec:
+          hosts: [api.example.test]
+          ports:
+          - { number: 443, name: tls, protocol: TLS, targetPort: SERVER_PORT }
+          resolution: STATIC
+          location: MESH_EXTERNAL
+          endpoints: [ { address: 127.0.0.1 } ]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: { name: istio-egressgateway, namespace: default }
+        spec:
+          selector: { istio: egressgateway }
+          servers:
+          - port: { number: 443, name: tls, protocol: TLS }
+            hosts: [api.example.test]
+            tls: { mode: PASSTHROUGH }
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: egressgateway-for-api, namespace: default }
+        spec:
+          host: istio-egressgateway.istio-system.svc.cluster.local
+          subsets:
+          - name: api
+            trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: direct-api-through-egress-gateway, namespace: default }
+        spec:
+          hosts: [api.example.test]
+          gateways: [mesh, istio-egressgateway]
+          tls:
+          - match: [ { gateways: [mesh], port: 8443, sniHosts: [api.example.test] } ]
+            route: [ { destination: { host: istio-egressgateway.istio-system.svc.cluster.local, subset: api, port: { number: 443 } } } ]
+          - match: [ { gateways: [istio-egressgateway], port: 443, sniHosts: [api.example.test] } ]
+            route: [ { destination: { host: api.example.test, port: { number: 443 } } } ]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: { name: sleep, namespace: default }
+        spec:
+          workloadSelector: { labels: { app: sleep } }
+          egress:
+          - port: { number: 8443, protocol: TLS, name: tls }
+            hosts: ['*/api.example.test']
+        """;
+
     private const string GatewayPolicy = """
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
@@ -148,6 +206,42 @@ public sealed class EgressGatewayEndToEndTests(ITestOutputHelper log)
         Assert.True(egress.Api.Requests >= 400, $"the external server saw {egress.Api.Requests} requests");
     }
 
+    [Fact]
+    public async Task EgressGateway_TlsPassthrough_WorkloadsOwnTlsReachesTheServerThroughTheGateway()
+    {
+        await using var bed = await MeshTestBed.StartAsync(log);
+        await using var egress = await EgressMesh.StartAsync(bed, gatewayReplicas: 1, PassthroughResources, throughHttp: false);
+        string? presented = null;
+        using var https = new HttpClient(new SocketsHttpHandler
+        {
+            // The workload's own TLS, to its sidecar's egress listener: the name it verifies is the external host's.
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 8443), cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => (presented = certificate?.GetCertHashString()) == egress.ServerThumbprint },
+        });
+
+        var body = await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return await https.GetStringAsync($"https://{Host}/");
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }, TimeSpan.FromSeconds(20), () => $"no answer through the passthrough\n--- gateway ---\n{egress.Gateways[0].Process.Output}\n--- sleep ---\n{egress.Sleep.Process.Output}");
+
+        Assert.Equal("tls client=none", body);
+        Assert.Equal(egress.ServerThumbprint, presented);
+        await egress.Gateways[0].WaitForMetricAsync("istio_tcp_connections_opened_total{");
+        Assert.Contains("destination_service=\"api.example.test\"", await egress.Gateways[0].Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
     /// <summary>The external HTTPS server, the stored client credential, the egress gateway replicas and the sleep workload, with Istio's task resources applied.</summary>
     private sealed class EgressMesh : IAsyncDisposable
     {
@@ -157,7 +251,10 @@ public sealed class EgressGatewayEndToEndTests(ITestOutputHelper log)
         public required IReadOnlyList<SidecarProcess> Gateways { get; init; }
         public required SidecarProcess Sleep { get; init; }
 
-        public static async Task<EgressMesh> StartAsync(MeshTestBed bed, int gatewayReplicas)
+        /// <summary>The external server's certificate, which a workload speaking TLS itself must see.</summary>
+        public required string ServerThumbprint { get; init; }
+
+        public static async Task<EgressMesh> StartAsync(MeshTestBed bed, int gatewayReplicas, string resources = Resources, bool throughHttp = true)
         {
             var serverCa = new TestCa("api-server-ca");
             var clientCa = new TestCa("api-client-ca");
@@ -187,20 +284,23 @@ public sealed class EgressGatewayEndToEndTests(ITestOutputHelper log)
             }
 
             var sleep = await bed.StartSidecarAsync("sleep", labels: "app=sleep", extraArgs: ["--join-token", await bed.Silo.JoinTokenAsync("sleep")]);
-            foreach (var resource in ResourceDocumentReader.Read(Resources.Replace("SERVER_PORT", api.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)))
+            foreach (var resource in ResourceDocumentReader.Read(resources.Replace("SERVER_PORT", api.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)))
             {
                 await bed.ApplyAsync(resource);
             }
 
             await bed.SyncAsync([.. gateways, sleep]);
-            await Poll.UntilTrueAsync(async () =>
-            {
-                using var response = await sleep.Proxy.GetAsync($"http://{Host}/");
-                return response.StatusCode == HttpStatusCode.OK;
-            }, TimeSpan.FromSeconds(20), () => $"no 200 through the egress gateway\n--- gateway ---\n{gateways[0].Process.Output}\n--- sleep ---\n{sleep.Process.Output}");
-            var mesh = new EgressMesh { Api = api, Gateways = gateways, Sleep = sleep };
+            await Poll.UntilTrueAsync(async () => !throughHttp || await OkAsync(sleep), TimeSpan.FromSeconds(20),
+                () => $"no 200 through the egress gateway\n--- gateway ---\n{gateways[0].Process.Output}\n--- sleep ---\n{sleep.Process.Output}");
+            var mesh = new EgressMesh { Api = api, Gateways = gateways, Sleep = sleep, ServerThumbprint = serverCertificate.Thumbprint };
             mesh._certificates.AddRange([serverCa, clientCa, serverCertificate, clientCertificate]);
             return mesh;
+        }
+
+        private static async Task<bool> OkAsync(SidecarProcess sleep)
+        {
+            using var response = await sleep.Proxy.GetAsync($"http://{Host}/");
+            return response.StatusCode == HttpStatusCode.OK;
         }
 
         public async ValueTask DisposeAsync()
