@@ -158,6 +158,8 @@ internal static class DestinationRuleValidator
             context.Error(path, "only one of simple or consistentHash may be set");
         }
 
+        LocalityLbValidator.Validate(lb.LocalityLbSetting, $"{path}.localityLbSetting", context);
+
         if (lb.ConsistentHash is { } hash)
         {
             var keys = (hash.HttpHeaderName is not null ? 1 : 0) + (hash.HttpCookie is not null ? 1 : 0) +

@@ -1,3 +1,5 @@
+using Mesh.Routing.Model;
+
 namespace Mesh.Routing.Compilation;
 
 internal static class Labels
@@ -30,6 +32,15 @@ internal static class Labels
 
     public static string? Zone(IReadOnlyDictionary<string, string>? labels) =>
         labels is null ? null :
-        labels.TryGetValue("topology.kubernetes.io/zone", out var zone) ? zone :
-        labels.TryGetValue("zone", out zone) ? zone : null;
+        labels.TryGetValue(LocalityLabels.Zone, out var zone) ? zone :
+        labels.TryGetValue(LocalityLabels.ShortZone, out zone) ? zone : null;
+
+    public static string? Region(IReadOnlyDictionary<string, string>? labels) =>
+        labels is not null && labels.TryGetValue(LocalityLabels.Region, out var region) ? region : null;
+
+    public static string? Network(IReadOnlyDictionary<string, string>? labels) =>
+        labels is not null && labels.TryGetValue(LocalityLabels.Network, out var network) ? network : null;
+
+    public static string? Subzone(IReadOnlyDictionary<string, string>? labels) =>
+        labels is not null && labels.TryGetValue(LocalityLabels.Subzone, out var subzone) ? subzone : null;
 }

@@ -92,15 +92,18 @@ internal static class ServiceEntryCatalog
             Port = endpointPort,
             Weight = workload.Weight is > 0 ? workload.Weight.Value : 1,
             Labels = labels,
-            Zone = Labels.Zone(labels) ?? LocalityZone(workload.Locality),
+            Region = Labels.Region(labels) ?? LocalityPart(workload.Locality, 0),
+            Zone = Labels.Zone(labels) ?? LocalityPart(workload.Locality, 1),
+            Subzone = Labels.Subzone(labels) ?? LocalityPart(workload.Locality, 2),
+            Network = Labels.Network(labels) ?? (string.IsNullOrEmpty(workload.Network) ? null : workload.Network),
             Identity = external ? null : $"spiffe://{options.TrustDomain}/ns/{ns}/sa/{workload.ServiceAccount ?? "default"}",
         };
     }
 
-    /// <summary>Istio locality is <c>region/zone/subzone</c>.</summary>
-    private static string? LocalityZone(string? locality)
+    /// <summary>Istio locality is <c>region/zone/subzone</c>; a topology label of the endpoint wins over its part.</summary>
+    private static string? LocalityPart(string? locality, int index)
     {
         var parts = locality?.Split('/');
-        return parts is { Length: >= 2 } && parts[1].Length > 0 ? parts[1] : null;
+        return parts is not null && parts.Length > index && parts[index].Length > 0 ? parts[index] : null;
     }
 }

@@ -50,7 +50,10 @@ internal static class TrafficPolicyTranslator
     /// UNSPECIFIED keeps round robin (Istio would pick least-request); PASSTHROUGH has no meaning without a cluster IP and
     /// is treated as round robin.
     /// </summary>
-    public static LoadBalancerConfig LoadBalancer(LoadBalancerSettings? lb)
+    public static LoadBalancerConfig LoadBalancer(LoadBalancerSettings? lb) =>
+        LocalityPolicyTranslator.Apply(Algorithm(lb), lb?.LocalityLbSetting);
+
+    private static LoadBalancerConfig Algorithm(LoadBalancerSettings? lb)
     {
         var locality = lb?.LocalityLbSetting?.Enabled ?? true;
         if (lb?.ConsistentHash is { } hash)

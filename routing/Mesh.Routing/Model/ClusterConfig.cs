@@ -35,8 +35,17 @@ public sealed record EndpointConfig
     public EndpointHealth Health { get; init; } = EndpointHealth.Healthy;
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>From the <c>topology.kubernetes.io/region</c> label, else the ServiceEntry/WorkloadEntry <c>locality</c>.</summary>
+    public string? Region { get; init; }
+
     /// <summary>From the <c>topology.kubernetes.io/zone</c> or <c>zone</c> label.</summary>
     public string? Zone { get; init; }
+
+    /// <summary>From the <c>topology.istio.io/subzone</c> label, else the ServiceEntry/WorkloadEntry <c>locality</c>.</summary>
+    public string? Subzone { get; init; }
+
+    /// <summary>From the <c>topology.istio.io/network</c> label, else the WorkloadEntry <c>network</c>; read by <c>failoverPriority</c>.</summary>
+    public string? Network { get; init; }
 
     /// <summary>When set, mesh traffic goes to the endpoint's sidecar inbound port instead of <see cref="Port"/>.</summary>
     public int? SidecarPort { get; init; }
@@ -69,8 +78,20 @@ public sealed record LoadBalancerConfig
     public HashKeyConfig? HashKey { get; init; }
     public long MinimumRingSize { get; init; } = 1024;
 
-    /// <summary>Prefer endpoints in the sidecar's own zone while any of them is healthy.</summary>
+    /// <summary>
+    /// Prefer endpoints closest to the sidecar's own locality (same region/zone/subzone, then region/zone, then region)
+    /// while any of them is available; false is Istio's <c>localityLbSetting.enabled: false</c> and ignores the lists below.
+    /// </summary>
     public bool LocalityAware { get; init; } = true;
+
+    /// <summary>Istio <c>localityLbSetting.distribute</c>; when non-empty, it replaces the priority order.</summary>
+    public IReadOnlyList<LocalityDistributeConfig> Distribute { get; init; } = [];
+
+    /// <summary>Istio <c>localityLbSetting.failover</c> (region to region).</summary>
+    public IReadOnlyList<LocalityFailoverConfig> Failover { get; init; } = [];
+
+    /// <summary>Istio <c>localityLbSetting.failoverPriority</c>, most significant label first.</summary>
+    public IReadOnlyList<FailoverPriorityLabel> FailoverPriority { get; init; } = [];
 
     /// <summary>Settings of <see cref="LoadBalancerAlgorithm.InferencePicker"/>; null for the other algorithms.</summary>
     public InferencePickerConfig? Inference { get; init; }

@@ -1,6 +1,7 @@
 using Mesh.Routing.Model;
 using Mesh.Sidecar.Hosting;
 using Mesh.Sidecar.LoadBalancing;
+using Mesh.Sidecar.LoadBalancing.Locality;
 using Mesh.Sidecar.Resilience;
 
 namespace Mesh.Sidecar.Configuration;
@@ -39,15 +40,18 @@ internal sealed class RuntimeConfigBuilder(SidecarOptions options, SharedStateRe
         return runtime;
     }
 
+    private readonly CallerLocality _locality = new(options.Region, options.Zone, options.Subzone, options.Labels);
+
     private ClusterRuntime BuildCluster(ClusterConfig config, HashSet<string> endpointKeys)
     {
+        var plan = LocalityPlanner.Plan(config.LoadBalancer, config.Endpoints, _locality);
         var endpoints = new EndpointRuntime[config.Endpoints.Count];
         for (var i = 0; i < endpoints.Length; i++)
         {
             var endpoint = config.Endpoints[i];
             var key = EndpointRuntime.StateKey(config.Name, endpoint);
             endpointKeys.Add(key);
-            endpoints[i] = new EndpointRuntime(endpoint, shared.Endpoint(key), options.Zone, viaSidecar: !config.External, config.ServiceName);
+            endpoints[i] = new EndpointRuntime(endpoint, shared.Endpoint(key), options.Zone, viaSidecar: !config.External, config.ServiceName, plan.Weights?[i]);
         }
 
         var state = shared.Cluster(config.Name);
@@ -65,7 +69,7 @@ internal sealed class RuntimeConfigBuilder(SidecarOptions options, SharedStateRe
             state.RateLimiter = new TokenBucket(config.RateLimit, time);
         }
 
-        return new ClusterRuntime(config, endpoints, LoadBalancerFactory.Create(config.LoadBalancer, endpoints, Random.Shared), state);
+        return new ClusterRuntime(config, endpoints, LoadBalancerFactory.Create(config.LoadBalancer, endpoints, Random.Shared), state, plan.Priorities);
     }
 
     private static RouteRuntime BuildRoute(VirtualHostConfig host, RouteConfig route, Dictionary<string, ClusterRuntime> clusters)

@@ -28,7 +28,10 @@ internal sealed record SidecarOptions
     public int InboundPort { get; init; } = 15006;
     public int AdminPort { get; init; } = 15000;
     public string StateFile { get; init; } = "mesh-sidecar-state.json";
+    /// <summary>The workload's locality (<c>--locality region/zone/subzone</c>, <c>--zone</c>, or the topology labels).</summary>
+    public string? Region { get; init; }
     public string? Zone { get; init; }
+    public string? Subzone { get; init; }
     public string Id { get; init; } = "";
     public string Address { get; init; } = "127.0.0.1";
     public SidecarMode Mode { get; init; } = SidecarMode.Sidecar;

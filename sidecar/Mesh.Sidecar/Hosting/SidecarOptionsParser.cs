@@ -15,7 +15,7 @@ internal static class SidecarOptionsParser
     private static readonly string[] Flags =
     [
         "silo", "token", "namespace", "service", "labels", "app-port", "outbound-port", "inbound-port", "admin-port",
-        "state-file", "zone", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
+        "state-file", "zone", "locality", "id", "address", "mode", "upstream-http", "lease-ttl", "access-log", "drain-timeout",
         "dependencies", "gateway-https-port", "silo-ca", "silo-identity",
         "join-token", "cert-ttl", "credential-refresh-seconds", "inference-body-limit", "traffic-report-interval", "otlp-endpoint",
     ];
@@ -62,15 +62,7 @@ internal static class SidecarOptionsParser
 
         var service = Get(values, "service");
         var labels = ParseLabels(Get(values, "labels"));
-        var zone = Get(values, "zone");
-        if (zone is not null)
-        {
-            labels.TryAdd("zone", zone);
-        }
-        else if (labels.TryGetValue("zone", out var labelZone))
-        {
-            zone = labelZone;
-        }
+        var (region, zone, subzone) = SidecarLocalityParser.Parse(Get(values, "locality"), Get(values, "zone"), labels);
 
         var joinToken = Get(values, "join-token");
         if (joinToken is not null)
@@ -92,7 +84,9 @@ internal static class SidecarOptionsParser
             InboundPort = Port("inbound-port", Get(values, "inbound-port") ?? "15006", allowZero: true),
             AdminPort = Port("admin-port", Get(values, "admin-port") ?? "15000", allowZero: true),
             StateFile = Get(values, "state-file") ?? "mesh-sidecar-state.json",
+            Region = region,
             Zone = zone,
+            Subzone = subzone,
             Id = Get(values, "id") ?? $"{service ?? "sidecar"}-{Environment.ProcessId}",
             Address = Get(values, "address") is { } address
                 ? IPAddress.TryParse(address, out _) || Uri.CheckHostName(address) != UriHostNameType.Unknown

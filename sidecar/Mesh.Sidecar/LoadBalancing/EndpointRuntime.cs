@@ -10,14 +10,15 @@ namespace Mesh.Sidecar.LoadBalancing;
 internal sealed class EndpointRuntime
 {
     /// <param name="serviceName">The app name telemetry uses when the endpoint has no <c>app</c> label.</param>
-    public EndpointRuntime(EndpointConfig config, EndpointState state, string? localZone, bool viaSidecar, string serviceName = "unknown")
+    /// <param name="weight">Replaces the configured weight (locality <c>distribute</c> shares); null keeps it.</param>
+    public EndpointRuntime(EndpointConfig config, EndpointState state, string? localZone, bool viaSidecar, string serviceName = "unknown", int? weight = null)
     {
         Config = config;
         State = state;
         var port = viaSidecar && config.SidecarPort is { } sidecarPort ? sidecarPort : config.Port;
         var host = config.Address.Contains(':', StringComparison.Ordinal) ? $"[{config.Address}]" : config.Address;
         DestinationPrefix = $"http://{host}:{port}";
-        Weight = Math.Max(1, config.Weight);
+        Weight = Math.Max(1, weight ?? config.Weight);
         InLocalZone = localZone is not null && string.Equals(config.Zone, localZone, StringComparison.Ordinal);
         RegistryHealthy = config.Health != EndpointHealth.Unhealthy;
         Version = config.Labels.TryGetValue("version", out var version) ? version : "unknown";

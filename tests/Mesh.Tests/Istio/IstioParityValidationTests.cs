@@ -12,6 +12,9 @@ public sealed class IstioParityValidationTests
     private static string Doc(string kind, string spec, string name = "r") =>
         $"apiVersion: {(kind is "PeerAuthentication" or "AuthorizationPolicy" or "RequestAuthentication" ? "security" : "networking")}.istio.io/v1\nkind: {kind}\nmetadata: {{ name: {name}, namespace: default }}\nspec:\n{spec}";
 
+    private static string Locality(string setting) =>
+        Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        " + setting);
+
     /// <summary>Valid Istio, with the warnings (code, path) the mesh must add, in order.</summary>
     public static TheoryData<string, string> Accepted => new()
     {
@@ -33,7 +36,15 @@ public sealed class IstioParityValidationTests
           "" },
         { Doc("DestinationRule", "  host: db-mtls\n  trafficPolicy:\n    tls: { mode: MUTUAL, credentialName: client-credential }"), "" },
         { Doc("DestinationRule", "  host: reviews\n  exportTo: ['.']\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        enabled: true\n        failover: [ { from: us-east, to: eu-west } ]"),
-          "MESH101 spec.trafficPolicy.loadBalancer.localityLbSetting.failover" },
+          "" },
+        // Istio's locality load balancing reference: distribute with wildcards, and failoverPriority with key=value.
+        { Doc("DestinationRule", "  host: reviews\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        distribute:\n        - from: us-west/zone1/*\n          to: { 'us-west/zone1/*': 80, 'us-west/zone2/*': 20 }\n        - from: us-west/zone2/*\n          to: { 'us-west/zone1/*': 20, 'us-west/zone2/*': 80 }"),
+          "" },
+        { Doc("DestinationRule", "  host: reviews\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        failoverPriority: [topology.istio.io/network, 'version=v1', topology.kubernetes.io/region]\n    outlierDetection: { consecutive5xxErrors: 1 }"),
+          "" },
+        // Istio drops the whole setting when it is disabled: the lists do nothing, and the mesh says so.
+        { Doc("DestinationRule", "  host: reviews\n  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        enabled: false\n        failover: [ { from: us-east, to: eu-west } ]"),
+          "MESH101 spec.trafficPolicy.loadBalancer.localityLbSetting" },
         // Istio API reference: Sidecar with ingress and outboundTrafficPolicy.
         { Doc("Sidecar", "  workloadSelector: { labels: { app: productpage } }\n  ingress:\n  - port: { number: 9080, protocol: HTTP, name: somename }\n    defaultEndpoint: unix:///var/run/someuds.sock\n  egress:\n  - hosts: ['prod-us1/*']\n  outboundTrafficPolicy: { mode: REGISTRY_ONLY }"),
           "" },
@@ -103,6 +114,20 @@ public sealed class IstioParityValidationTests
         { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    loadBalancer:\n      warmup: { minimumPercent: 5.0 }"), "spec.trafficPolicy.loadBalancer.warmup.duration", "is required" },
         { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    loadBalancer:\n      warmup: { duration: 300s, aggression: -0.1 }"), "spec.trafficPolicy.loadBalancer.warmup.aggression", "must not be negative" },
         { Doc("DestinationRule", "  host: a\n  trafficPolicy:\n    proxyProtocol: { version: V3 }"), "spec.trafficPolicy.proxyProtocol.version", "\"V3\" is not valid" },
+        // istio/istio pkg/config/validation: ValidateLocalityLbSetting's rules and words.
+        { Locality("distribute: [ { from: a/*, to: { a/*: 100 } } ]\n        failover: [ { from: a, to: b } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting", "can not simultaneously specify 'distribute' and 'failover'" },
+        { Locality("distribute: [ { from: a/*, to: { a/*: 60, b/*: 30 } } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to", "total locality weight 90 != 100" },
+        { Locality("distribute: [ { from: a/*, to: { a/*: 0, b/*: 100 } } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to.a/*", "locality weight must be in range [1, 100]" },
+        { Locality("distribute: [ { from: a/*/z, to: { a/*: 100 } } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute", "wildcard '*' number can not exceed 1 and must be in the end" },
+        { Locality("distribute: [ { from: a/*, to: { a: 50, a/z1: 50 } } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to", "locality a/z1 overlap with previous specified ones" },
+        { Locality("distribute: [ { from: a//z, to: { a/*: 100 } } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute", "must not contain empty region/zone/subzone info" },
+        { Locality("failover: [ { from: a, to: a } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0]", "locality lb failover settings must specify different regions" },
+        { Locality("failover: [ { from: a/z1, to: b } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0]", "locality lb failover only specify region" },
+        { Locality("failover: [ { from: a, to: '*' } ]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0]", "locality lb failover region should not contain '*' wildcard" },
+        { Locality("failover: [ { from: a, to: b } ]\n        failoverPriority: [topology.kubernetes.io/region]"), "spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority",
+            "can not simultaneously set 'failover' and topology label 'topology.kubernetes.io/region' in 'failover_priority'" },
+        { Doc("DestinationRule", "  host: a\n  subsets:\n  - name: v1\n    trafficPolicy:\n      loadBalancer:\n        localityLbSetting:\n          failover: [ { from: a, to: a } ]"),
+            "spec.subsets[0].trafficPolicy.loadBalancer.localityLbSetting.failover[0]", "must specify different regions" },
         { Doc("Sidecar", "  ingress:\n  - defaultEndpoint: 127.0.0.1:8080"), "spec.ingress[0].port", "is required" },
         { Doc("Sidecar", "  ingress:\n  - port: { number: 9080, protocol: SMTP }"), "spec.ingress[0].port.protocol", "\"SMTP\" is not valid" },
         { Doc("Sidecar", "  outboundTrafficPolicy: { mode: REGISTRY_ONLY, egressProxy: { host: foo.bar, port: { number: 80 } } }"), "spec.outboundTrafficPolicy.egressProxy", "egress_proxy must be set only with ALLOW_ANY" },

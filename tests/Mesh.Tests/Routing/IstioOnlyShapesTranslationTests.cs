@@ -6,8 +6,8 @@ namespace Mesh.Tests.Routing;
 
 /// <summary>
 /// Istio shapes beyond plain http routes must compile beside them: the ones still MESH101 (Sidecar
-/// ingress/outboundTrafficPolicy, locality distribute) are ignored, and the enforced ones (delegates, portLevelSettings,
-/// exportTo, TLS origination files, tcp/tls routes, which open no listener without a Sidecar egress port) take effect.
+/// ingress/outboundTrafficPolicy) are ignored, and the enforced ones (delegates, portLevelSettings, exportTo, locality
+/// distribute, TLS origination files, tcp/tls routes, which open no listener without a Sidecar egress port) take effect.
 /// </summary>
 public sealed class IstioOnlyShapesTranslationTests
 {
