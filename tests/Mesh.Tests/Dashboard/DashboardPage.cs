@@ -22,8 +22,9 @@ internal sealed class DashboardPage : IAsyncDisposable
 
     public ILocator NodeRow(string nodeId) => Page.Locator($"[data-testid='node-row'][data-node-id='{nodeId}']");
 
-    public ILocator EdgeRow(string source, string target) =>
-        Page.Locator($"[data-testid='edge-row'][data-source='{source}'][data-target='{target}']");
+    /// <summary>The Connections row of an edge; <paramref name="protocol"/> (http, tcp) tells apart two edges between the same pair.</summary>
+    public ILocator EdgeRow(string source, string target, string? protocol = null) =>
+        Page.Locator($"[data-testid='edge-row'][data-source='{source}'][data-target='{target}']{(protocol is null ? "" : $"[data-protocol='{protocol}']")}");
 
     /// <summary>
     /// Waits until the side panel's row for sidecar <paramref name="nodeId"/> reads <paramref name="sync"/>, checking
