@@ -1,6 +1,8 @@
 using Mesh.Contracts.Traffic;
 using Mesh.Tests.Infrastructure;
+using Mesh.Tests.Sidecar;
 using Mesh.Tests.Sidecar.EndToEnd;
+using Mesh.Tests.Sidecar.Security;
 using Xunit.Abstractions;
 
 namespace Mesh.Tests.Observability;
@@ -76,6 +78,53 @@ public sealed class TrafficGraphEndToEndTests(ITestOutputHelper output)
         var table = await meshctl.RunAsync("top", "--window", Window.ToString(System.Globalization.CultureInfo.InvariantCulture));
         output.WriteLine(table.Stdout);
         Assert.Contains("split/v2", table.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Graph_TcpThroughAGateway_ATcpEdgeWithConnectionsBytesAndMtls()
+    {
+        await using var bed = await MeshTestBed.StartAsync(output);
+        await using var echo = LineServer.Start("v1");
+        var servicePort = ManagedProcess.FreePort();
+        var tcpPort = ManagedProcess.FreePort();
+        await bed.Silo.Admin.PutServiceAsync(TcpRoutingEndToEndTests.TcpService("tcp-echo", servicePort));
+        await bed.ApplyAsync(SecureMesh.PeerAuthentication("STRICT"));
+        await bed.ApplyAsync(IstioResources.Gateway("tcp-gateway", new
+        {
+            selector = new { istio = "ingressgateway" },
+            servers = new[] { new { port = new { number = tcpPort, name = "tcp", protocol = "TCP" }, hosts = new[] { "*" } } },
+        }));
+        await bed.ApplyAsync(IstioResources.VirtualService("tcp-echo", new
+        {
+            hosts = new[] { "*" },
+            gateways = new[] { "tcp-gateway" },
+            tcp = new[] { new { match = new[] { new { port = tcpPort } }, route = new[] { new { destination = new { host = "tcp-echo", port = new { number = servicePort } } } } } },
+        }));
+        var echoSidecar = await bed.StartSidecarAsync("tcp-echo-v1", "tcp-echo", echo.Port, "app=tcp-echo,version=v1",
+            extraArgs: ["--join-token", await bed.Silo.JoinTokenAsync("tcp-echo")]);
+        var gateway = await bed.StartSidecarAsync("edge", labels: "istio=ingressgateway,app=edge,version=v1",
+            extraArgs: ["--mode", "gateway", "--join-token", await bed.Silo.JoinTokenAsync("edge")]);
+        await gateway.WaitForEndpointAsync(echoSidecar);
+        await bed.SyncAsync(gateway, echoSidecar);
+        await TcpRoutingEndToEndTests.WaitForListenerAsync(gateway, tcpPort);
+
+        const int Connections = 20;
+        for (var i = 0; i < Connections; i++)
+        {
+            Assert.Equal("v1 ping", await LineServer.AskAsync(tcpPort, "ping"));
+        }
+
+        // Each connection carried "ping\n" (5 bytes) to the destination and "v1 ping\n" (8 bytes) back.
+        var graph = await ObservedMesh.WaitForGraphAsync(bed.Silo, Window, g => g.Edges.Any(e => e.Protocol == "tcp"
+            && Math.Round(e.ConnectionsPerSecond * Window) == Connections
+            && Math.Round(e.ReceivedBytesPerSecond * Window) == 5 * Connections
+            && Math.Round(e.SentBytesPerSecond * Window) == 8 * Connections
+            && e.MtlsShare == 1), "the graph never showed the 20 TCP connections with their bytes, over mutual TLS");
+
+        var edge = graph.Edges.Single(e => e.Protocol == "tcp");
+        Assert.Equal(("default/edge-v1", "default/tcp-echo-v1", 0.0, 0.0, "healthy"), (edge.Source, edge.Target, edge.RequestsPerSecond, edge.ErrorRate, edge.Health));
+        Assert.Equal("gateway", graph.Nodes.Single(n => n.Id == "default/edge-v1").Kind);
+        Assert.Equal(Connections, (int)Math.Round(graph.Nodes.Single(n => n.Id == "default/tcp-echo-v1").ConnectionsPerSecond * Window));
     }
 
     [Fact]
