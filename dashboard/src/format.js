@@ -4,6 +4,23 @@ export function rate(requestsPerSecond) {
   return `${number(requestsPerSecond).toFixed(1)} rps`;
 }
 
+/** TCP connections opened per second. */
+export function connectionRate(connectionsPerSecond) {
+  return `${number(connectionsPerSecond).toFixed(1)} conn/s`;
+}
+
+/** Bytes per second in B, KB, MB or GB (powers of 1000, as network rates are read). */
+export function bytesPerSecond(value) {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let scaled = number(value);
+  let unit = 0;
+  while (scaled >= 1000 && unit < units.length - 1) {
+    scaled /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? Math.round(scaled) : scaled.toFixed(1)} ${units[unit]}/s`;
+}
+
 export function perSecond(value) {
   return `${number(value).toFixed(1)}/s`;
 }

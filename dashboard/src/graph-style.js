@@ -31,6 +31,8 @@ export const graphStyle = [
   },
   { selector: 'node.kind-gateway', style: { shape: 'cut-rectangle', 'background-color': '#eef3fb' } },
   { selector: 'node.kind-unknown', style: { shape: 'ellipse', 'border-style': 'dashed' } },
+  // A host outside the mesh (a MESH_EXTERNAL ServiceEntry): a barrel with a double border, so it never reads as a workload.
+  { selector: 'node.kind-external', style: { shape: 'barrel', 'border-style': 'double', 'border-width': 5, padding: '12px' } },
   ...Object.entries(colours).map(([health, colour]) => ({
     selector: `node.health-${health}`,
     style: { 'border-color': colour, 'background-color': health === 'idle' ? '#f5f5f5' : tint(colour) },
@@ -64,6 +66,8 @@ export const graphStyle = [
   // Traffic without mTLS is drawn dashed, so plaintext stands out without reading the labels.
   { selector: 'edge.mtls-none', style: { 'line-style': 'dashed' } },
   { selector: 'edge.mtls-partial', style: { 'line-style': 'dashed', 'line-dash-pattern': [8, 3] } },
+  // Connections rather than requests: a thicker line with a square-ended arrow.
+  { selector: 'edge.protocol-tcp', style: { width: 4, 'target-arrow-shape': 'square', 'arrow-scale': 0.8 } },
   { selector: '.selected', style: { 'overlay-color': '#1565c0', 'overlay-opacity': 0.15, 'overlay-padding': 6 } },
 ];
 

@@ -4,8 +4,8 @@
 
 import cytoscape from './vendor/cytoscape.esm.min.mjs';
 import cytoscapeDagre from './vendor/cytoscape-dagre.min.mjs';
-import { edgeHealthClass, edgeKey } from './model.js';
-import { millis, mtlsClass, percent, rate } from './format.js';
+import { edgeHealthClass, edgeKey, isTcp } from './model.js';
+import { bytesPerSecond, connectionRate, millis, mtlsClass, percent, rate } from './format.js';
 import { graphStyle } from './graph-style.js';
 
 cytoscape.use(cytoscapeDagre);
@@ -29,7 +29,7 @@ export class GraphView {
       hideEdgesOnViewport: false,
     });
     this.#cy.on('tap', 'node', event => onSelectNode(event.target.id()));
-    this.#cy.on('tap', 'edge', event => onSelectEdge(event.target.data('source'), event.target.data('target')));
+    this.#cy.on('tap', 'edge', event => onSelectEdge(event.target.data('source'), event.target.data('target'), event.target.data('protocol')));
     this.#cy.on('zoom', () => this.#showEdgeLabelsByZoom());
   }
 
@@ -88,13 +88,19 @@ export class GraphView {
     return node.nonempty() ? node.renderedPosition() : null;
   }
 
+  /** The classes a node or edge is drawn with (kind, health, protocol), space-separated; '' when absent. */
+  classesOf(id) {
+    const element = this.#cy.getElementById(id);
+    return element.nonempty() ? element.classes().join(' ') : '';
+  }
+
   /** Marks the selected node or edge (null clears). */
   select(selection) {
     this.#cy.elements().removeClass('selected');
     if (selection?.type === 'node') {
       this.#cy.getElementById(selection.id).addClass('selected');
     } else if (selection?.type === 'edge') {
-      this.#cy.getElementById(`${selection.source}->${selection.target}`).addClass('selected');
+      this.#cy.getElementById(edgeKey(selection)).addClass('selected');
     }
   }
 
@@ -143,7 +149,10 @@ export class GraphView {
 }
 
 function nodeData(node, showNamespace) {
-  const detail = [node.app && node.app !== node.workload ? node.app : '', node.version].filter(Boolean).join(' ');
+  // An external host has no app or version; the second line says what it is.
+  const detail = node.kind === 'external'
+    ? 'external'
+    : [node.app && node.app !== node.workload ? node.app : '', node.version].filter(Boolean).join(' ');
   const where = showNamespace && node.namespace ? node.namespace : '';
   const second = [detail, where].filter(Boolean).join(' · ');
   return {
@@ -158,14 +167,12 @@ function nodeClasses(node) {
 
 function edgeData(edge) {
   const mtls = edge.mtlsShare === null || edge.mtlsShare === undefined ? 'mTLS ?' : `mTLS ${percent(edge.mtlsShare)}`;
-  return {
-    id: edgeKey(edge),
-    source: edge.source,
-    target: edge.target,
-    label: `${rate(edge.requestsPerSecond)} · ${percent(edge.errorRate)} 5xx\np99 ${millis(edge.p99Ms)} · ${mtls}`,
-  };
+  const label = isTcp(edge)
+    ? `TCP ${connectionRate(edge.connectionsPerSecond)} · ${bytesPerSecond(edge.receivedBytesPerSecond + edge.sentBytesPerSecond)}\n${mtls}`
+    : `${rate(edge.requestsPerSecond)} · ${percent(edge.errorRate)} 5xx\np99 ${millis(edge.p99Ms)} · ${mtls}`;
+  return { id: edgeKey(edge), source: edge.source, target: edge.target, protocol: edge.protocol, label };
 }
 
 function edgeClasses(edge) {
-  return [`health-${edgeHealthClass(edge)}`, mtlsClass(edge.mtlsShare)];
+  return [`health-${edgeHealthClass(edge)}`, mtlsClass(edge.mtlsShare), `protocol-${edge.protocol ?? 'http'}`];
 }

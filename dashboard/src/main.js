@@ -3,7 +3,7 @@
 
 import { AuthRequiredError, NotFoundError, getJson, storeToken, storedToken } from './api.js';
 import { GraphView } from './graph.js';
-import { graphFromRegistry, graphFromTraffic, namespacesOf, withIdleServices } from './model.js';
+import { edgeKey, graphFromRegistry, graphFromTraffic, namespacesOf, withIdleServices } from './model.js';
 import { renderEdgePanel, renderGone, renderNodePanel } from './panel.js';
 import { renderEdgeTable, renderNodeTable, renderValidationTable } from './tables.js';
 
@@ -35,13 +35,14 @@ const state = {
 
 const graph = new GraphView($('graph'), {
   onSelectNode: id => select({ type: 'node', id }),
-  onSelectEdge: (source, target) => select({ type: 'edge', source, target }),
+  onSelectEdge: (source, target, protocol) => select({ type: 'edge', source, target, protocol }),
 });
 // Read by the browser tests (and handy in the console): how many refreshes completed, where the nodes are laid
-// out, and where one is drawn on screen.
+// out, where one is drawn on screen and with which classes (kind, health, protocol).
 window.meshDashboardRefreshes = 0;
 window.meshDashboardNodePositions = () => graph.positions();
 window.meshDashboardNodeOnScreen = id => graph.renderedPosition(id);
+window.meshDashboardElementClasses = id => graph.classesOf(id);
 
 function select(selection) {
   state.selection = selection;
@@ -128,7 +129,7 @@ function renderPanel() {
       renderGone(panel, selection.id);
     }
   } else {
-    const edge = model.edges.find(e => e.source === selection.source && e.target === selection.target);
+    const edge = model.edges.find(e => edgeKey(e) === edgeKey(selection));
     if (edge) {
       renderEdgePanel(panel, edge);
     } else {
@@ -219,6 +220,6 @@ function rowClicks(tableId, toSelection) {
 }
 
 rowClicks('node-table', data => ({ type: 'node', id: data.nodeId }));
-rowClicks('edge-table', data => ({ type: 'edge', source: data.source, target: data.target }));
+rowClicks('edge-table', data => ({ type: 'edge', source: data.source, target: data.target, protocol: data.protocol }));
 
 loop();

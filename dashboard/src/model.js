@@ -6,7 +6,7 @@ export function graphFromTraffic(traffic) {
   return {
     fromTraffic: true,
     nodes: (traffic.nodes ?? []).map(node => ({ ...node, kind: node.kind ?? 'workload' })),
-    edges: (traffic.edges ?? []).map(edge => ({ ...edge, routes: edge.routes ?? [] })),
+    edges: (traffic.edges ?? []).map(edge => ({ ...edge, protocol: edge.protocol ?? 'http', routes: edge.routes ?? [] })),
   };
 }
 
@@ -122,11 +122,17 @@ export function namespacesOf(services, graph) {
 /** An edge whose health is fine but that carried nothing in the window is drawn grey, not green. */
 export function edgeHealthClass(edge) {
   const health = edge.health ?? 'healthy';
-  return health === 'healthy' && !(edge.requestsPerSecond > 0) ? 'idle' : health;
+  return health === 'healthy' && !(edge.requestsPerSecond > 0) && !(edge.connectionsPerSecond > 0) ? 'idle' : health;
 }
 
+/** True for an edge of proxied TCP connections (counted in connections and bytes, not requests). */
+export function isTcp(edge) {
+  return edge.protocol === 'tcp';
+}
+
+/** One id per caller → callee pair and protocol: HTTP and TCP between the same two nodes are two arrows. */
 export function edgeKey(edge) {
-  return `${edge.source}->${edge.target}`;
+  return isTcp(edge) ? `${edge.source}->${edge.target}#tcp` : `${edge.source}->${edge.target}`;
 }
 
 function escapeRegExp(text) {

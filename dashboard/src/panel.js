@@ -2,8 +2,8 @@
 // and the per-route split).
 
 import { el } from './dom.js';
-import { millis, percent, perSecond, rate } from './format.js';
-import { endpointsOf, findingsOf, subscribersOf, syncState } from './model.js';
+import { bytesPerSecond, connectionRate, millis, percent, perSecond, rate } from './format.js';
+import { endpointsOf, findingsOf, isTcp, subscribersOf, syncState } from './model.js';
 import { mtlsBadge } from './tables.js';
 
 export function renderNodePanel(panel, node, { endpoints, subscribers, messages, subscribersError }) {
@@ -49,6 +49,10 @@ function findingItem(message) {
 }
 
 export function renderEdgePanel(panel, edge) {
+  if (isTcp(edge)) {
+    renderTcpEdgePanel(panel, edge);
+    return;
+  }
   panel.replaceChildren(
     el('h3', { 'data-testid': 'panel-title' }, `${edge.source} → ${edge.target}`),
     el('p', { class: 'subtitle' }, edge.destinationService ?? '', ' ', el('span', { class: `pill health-${edge.health}` }, edge.health)),
@@ -66,6 +70,20 @@ export function renderEdgePanel(panel, edge) {
       el('tr', { 'data-testid': 'route-row' },
         el('td', {}, r.route ?? ''), el('td', {}, r.subset ?? ''), el('td', { class: 'num' }, rate(r.requestsPerSecond)))),
     'No per-route data.'),
+  );
+}
+
+function renderTcpEdgePanel(panel, edge) {
+  panel.replaceChildren(
+    el('h3', { 'data-testid': 'panel-title' }, `${edge.source} → ${edge.target} (TCP)`),
+    el('p', { class: 'subtitle' }, edge.destinationService ?? '', ' ', el('span', { class: `pill health-${edge.health}` }, edge.health)),
+    el('dl', { class: 'details', 'data-testid': 'edge-details' },
+      detail('connections', 'Connections opened', connectionRate(edge.connectionsPerSecond)),
+      // A failed connection found no upstream (no healthy endpoint, connect failure, no route, refused).
+      detail('failed', 'Failed connections', percent(edge.errorRate)),
+      detail('bytes-out', 'Bytes to the destination', bytesPerSecond(edge.receivedBytesPerSecond)),
+      detail('bytes-back', 'Bytes back to the caller', bytesPerSecond(edge.sentBytesPerSecond)),
+      detail('mtls', 'Mutual TLS', mtlsBadge(edge.mtlsShare))),
   );
 }
 

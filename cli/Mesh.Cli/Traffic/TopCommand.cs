@@ -28,7 +28,8 @@ internal static class TopCommand
             do
             {
                 var graph = await TrafficQuery.GraphAsync(client, parse.GetValue(options.Namespace), parse.GetValue(window), ct);
-                var edges = graph.Edges.OrderByDescending(e => e.RequestsPerSecond).ThenBy(e => e.Source, StringComparer.Ordinal)
+                // Requests only: a TCP edge has connections and bytes, which these columns do not measure (the API and the dashboard show them).
+                var edges = graph.Edges.Where(e => e.Protocol != "tcp").OrderByDescending(e => e.RequestsPerSecond).ThenBy(e => e.Source, StringComparer.Ordinal)
                     .Take(Math.Max(1, parse.GetValue(limit))).ToList();
                 if (parse.GetValue(watch) && format == OutputFormat.Table)
                 {

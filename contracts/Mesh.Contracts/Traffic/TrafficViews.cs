@@ -17,7 +17,7 @@ public abstract record TrafficRates
 {
     public double RequestsPerSecond { get; init; }
 
-    /// <summary>Share of 5xx, 0..1.</summary>
+    /// <summary>Share of 5xx, 0..1; for TCP alone, the share of connections that no upstream took.</summary>
     public double ErrorRate { get; init; }
 
     /// <summary>Share of 4xx other than denials, 0..1.</summary>
@@ -30,8 +30,17 @@ public abstract record TrafficRates
     public double? P95Ms { get; init; }
     public double? P99Ms { get; init; }
 
-    /// <summary>Share of requests that travelled over mutual TLS, 0..1; null when no side could tell.</summary>
+    /// <summary>Share of requests (or TCP connections) that travelled over mutual TLS, 0..1; null when no side could tell.</summary>
     public double? MtlsShare { get; init; }
+
+    /// <summary>Proxied TCP connections opened per second.</summary>
+    public double ConnectionsPerSecond { get; init; }
+
+    /// <summary>TCP bytes per second towards the caller (Istio's istio_tcp_sent_bytes_total).</summary>
+    public double SentBytesPerSecond { get; init; }
+
+    /// <summary>TCP bytes per second from the caller (Istio's istio_tcp_received_bytes_total).</summary>
+    public double ReceivedBytesPerSecond { get; init; }
 
     /// <summary><c>healthy</c>, <c>degraded</c>, <c>failing</c> or <c>idle</c> (Kiali's thresholds).</summary>
     public string Health { get; init; } = "idle";
@@ -40,7 +49,7 @@ public abstract record TrafficRates
 /// <summary>A workload (or gateway, or service, or the "unknown" caller outside the mesh), with the requests it received.</summary>
 public sealed record TrafficNode : TrafficRates
 {
-    /// <summary><c>namespace/workload</c>, <c>service:FQDN</c> or <c>unknown</c>.</summary>
+    /// <summary><c>namespace/workload</c>, <c>service:FQDN</c>, <c>external:HOST</c> or <c>unknown</c>.</summary>
     public string Id { get; init; } = "";
     public string Namespace { get; init; } = "";
     public string Workload { get; init; } = "";
@@ -49,17 +58,21 @@ public sealed record TrafficNode : TrafficRates
 
     /// <summary>
     /// <c>workload</c>, <c>gateway</c>, <c>service</c> (a destination whose workload is not known: the request failed
-    /// before an endpoint was picked) or <c>unknown</c> (callers outside the mesh).
+    /// before an endpoint was picked), <c>external</c> (a host of a MESH_EXTERNAL ServiceEntry, named by the host) or
+    /// <c>unknown</c> (callers outside the mesh).
     /// </summary>
     public string Kind { get; init; } = "workload";
 }
 
-/// <summary>Traffic from one workload to another through one service.</summary>
+/// <summary>Traffic from one workload to another through one service, in one protocol.</summary>
 public sealed record TrafficEdgeView : TrafficRates
 {
     public string Source { get; init; } = "";
     public string Target { get; init; } = "";
     public string DestinationService { get; init; } = "";
+
+    /// <summary><c>http</c> (requests: rates, errors, latency) or <c>tcp</c> (connections and bytes).</summary>
+    public string Protocol { get; init; } = "http";
     public IReadOnlyList<TrafficRouteView> Routes { get; init; } = [];
 }
 

@@ -36,6 +36,22 @@ public sealed record TrafficSample
     [Id(5)] public double LatencySumMs { get; set; }
     [Id(6)] public long[] LatencyBuckets { get; set; } = [];
 
+    /// <summary>TCP connections opened (a TCP edge's <see cref="TrafficEdgeKey.Protocol"/> is <c>tcp</c>; its request counts stay 0).</summary>
+    [Id(7)] public long TcpOpened { get; set; }
+    [Id(8)] public long TcpClosed { get; set; }
+
+    /// <summary>Connections that no upstream took (a response flag such as UF, UH or NR).</summary>
+    [Id(9)] public long TcpFailed { get; set; }
+
+    /// <summary>Bytes to the downstream.</summary>
+    [Id(10)] public long TcpSentBytes { get; set; }
+
+    /// <summary>Bytes from the downstream.</summary>
+    [Id(11)] public long TcpReceivedBytes { get; set; }
+
+    /// <summary>What the edge carried, in its protocol's unit: requests, or TCP connections.</summary>
+    public long Units => Requests + TcpOpened;
+
     /// <summary>Adds another sample of the same edge into this one.</summary>
     public void Add(TrafficSample other)
     {
@@ -44,6 +60,11 @@ public sealed record TrafficSample
         ClientErrors += other.ClientErrors;
         Denied += other.Denied;
         LatencySumMs += other.LatencySumMs;
+        TcpOpened += other.TcpOpened;
+        TcpClosed += other.TcpClosed;
+        TcpFailed += other.TcpFailed;
+        TcpSentBytes += other.TcpSentBytes;
+        TcpReceivedBytes += other.TcpReceivedBytes;
         if (other.LatencyBuckets.Length > LatencyBuckets.Length)
         {
             var grown = new long[other.LatencyBuckets.Length];
@@ -74,7 +95,10 @@ public sealed record TrafficSample
     }
 }
 
-/// <summary>Which edge: reporter side, both workloads, the service, and the route, subset and transport security.</summary>
+/// <summary>
+/// Which edge: reporter side, both workloads, the service, the route, subset and transport security, and the
+/// protocol (<c>http</c> for requests, <c>tcp</c> for proxied connections: their counters do not add up).
+/// </summary>
 [GenerateSerializer]
 [Alias("mesh.traffic.edge-key.v1")]
 public sealed record TrafficEdgeKey(
@@ -84,7 +108,15 @@ public sealed record TrafficEdgeKey(
     [property: Id(3)] string DestinationService,
     [property: Id(4)] string Route,
     [property: Id(5)] string Subset,
-    [property: Id(6)] bool MutualTls);
+    [property: Id(6)] bool MutualTls,
+    [property: Id(7)] string Protocol = TrafficProtocols.Http);
+
+/// <summary>The protocols of <see cref="TrafficEdgeKey.Protocol"/>.</summary>
+public static class TrafficProtocols
+{
+    public const string Http = "http";
+    public const string Tcp = "tcp";
+}
 
 /// <summary>A workload as telemetry names it.</summary>
 [GenerateSerializer]

@@ -71,6 +71,7 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSidecarTracing(options);
         services.AddSingleton<IstioMetrics>();
         services.AddSingleton<TrafficAggregator>();
+        services.AddSingleton<TcpTrafficReader>();
         services.AddSingleton<LocalWorkload>();
         services.AddSingleton<AccessLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AccessLog>());

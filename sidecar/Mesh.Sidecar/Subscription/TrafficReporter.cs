@@ -6,9 +6,10 @@ namespace Mesh.Sidecar.Subscription;
 
 /// <summary>
 /// Sends the silo a <see cref="TrafficReport"/> every <see cref="SidecarOptions.TrafficReportInterval"/> on the
-/// subscription stream, empty ones included: the silo reads a silence as a stalled stream.
+/// subscription stream, empty ones included: the silo reads a silence as a stalled stream. HTTP requests and TCP
+/// connections travel in the same report.
 /// </summary>
-internal sealed class TrafficReporter(SidecarOptions options, TrafficAggregator traffic, TimeProvider time)
+internal sealed class TrafficReporter(SidecarOptions options, TrafficAggregator traffic, TcpTrafficReader tcp, TimeProvider time)
 {
     /// <summary>Reports stay well under the silo's request limit (Mesh:MaxClientFrameBytes, 64 KiB by default).</summary>
     internal const int MaxReportBytes = 48 * 1024;
@@ -22,7 +23,9 @@ internal sealed class TrafficReporter(SidecarOptions options, TrafficAggregator 
         using var timer = new PeriodicTimer(interval, time);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            foreach (var report in Split(traffic.TakeReport(interval)))
+            var taken = traffic.TakeReport(interval);
+            tcp.AddTo(taken);
+            foreach (var report in Split(taken))
             {
                 await send(new SubscribeRequest { Traffic = report }, cancellationToken);
             }

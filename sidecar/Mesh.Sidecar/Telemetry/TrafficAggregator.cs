@@ -62,7 +62,7 @@ internal sealed class TrafficAggregator
         var edge = new TrafficEdge
         {
             Inbound = key.Inbound,
-            Source = new Contracts.Protocol.V1.Workload { Namespace = key.Source.Namespace, Name = key.Source.Name, App = key.Source.App, Version = key.Source.Version, Gateway = key.Source.Gateway },
+            Source = WireWorkload(key.Source),
             Destination = new Contracts.Protocol.V1.Workload { Namespace = key.DestinationNamespace, Name = key.DestinationWorkload, App = key.DestinationApp, Version = key.DestinationVersion },
             DestinationService = key.DestinationService,
             Route = key.Route,
@@ -89,6 +89,10 @@ internal sealed class TrafficAggregator
 
         return edge;
     }
+
+    /// <summary>A workload as the traffic report names it.</summary>
+    internal static Contracts.Protocol.V1.Workload WireWorkload(PeerWorkload workload) =>
+        new() { Namespace = workload.Namespace, Name = workload.Name, App = workload.App, Version = workload.Version, Gateway = workload.Gateway };
 
     private readonly record struct EdgeKey(
         bool Inbound, PeerWorkload Source, string DestinationNamespace, string DestinationWorkload, string DestinationApp, string DestinationVersion,

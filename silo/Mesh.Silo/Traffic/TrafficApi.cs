@@ -15,13 +15,13 @@ internal static class TrafficApi
 
     public static void MapTrafficApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/traffic/graph", async (string? @namespace, int? window, IGrainFactory grains, TimeProvider time) =>
+        api.MapGet("/traffic/graph", async (string? @namespace, int? window, IGrainFactory grains, ExternalHostsSource external, TimeProvider time) =>
         {
             var (ns, seconds) = Check(@namespace, window);
-            return await ReadAsync(grains, ns, seconds, time);
+            return await ReadAsync(grains, external, ns, seconds, time);
         });
 
-        api.MapGet("/traffic/graph/watch", async (string? @namespace, int? window, IGrainFactory grains, TimeProvider time,
+        api.MapGet("/traffic/graph/watch", async (string? @namespace, int? window, IGrainFactory grains, ExternalHostsSource external, TimeProvider time,
             Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> jsonOptions, HttpContext context) =>
         {
             var (ns, seconds) = Check(@namespace, window);
@@ -36,7 +36,7 @@ internal static class TrafficApi
                 TrafficGraph graph;
                 try
                 {
-                    graph = await ReadAsync(grains, ns, seconds, time);
+                    graph = await ReadAsync(grains, external, ns, seconds, time);
                 }
                 catch (Exception ex) when (ex is TimeoutException or Orleans.Runtime.OrleansException)
                 {
@@ -53,10 +53,10 @@ internal static class TrafficApi
         });
     }
 
-    private static async Task<TrafficGraph> ReadAsync(IGrainFactory grains, string? ns, int seconds, TimeProvider time)
+    private static async Task<TrafficGraph> ReadAsync(IGrainFactory grains, ExternalHostsSource external, string? ns, int seconds, TimeProvider time)
     {
         var samples = await grains.GetGrain<ITrafficGraphGrain>(0).WindowAsync(seconds);
-        return TrafficGraphBuilder.Build(samples, seconds, ns, time.GetUtcNow());
+        return TrafficGraphBuilder.Build(samples, seconds, ns, time.GetUtcNow(), external.Current);
     }
 
     private static (string? Namespace, int Seconds) Check(string? ns, int? window)

@@ -12,18 +12,21 @@ namespace Mesh.Silo.Traffic;
 internal static class TrafficGraphBuilder
 {
     public const string UnknownNode = "unknown";
+    private const string ExternalPrefix = "external:";
 
-    public static TrafficGraph Build(IReadOnlyList<TrafficSample> samples, int windowSeconds, string? ns, DateTimeOffset now)
+    /// <param name="external">Hosts of MESH_EXTERNAL ServiceEntries: calls to them end at an <c>external</c> node named by the host.</param>
+    public static TrafficGraph Build(IReadOnlyList<TrafficSample> samples, int windowSeconds, string? ns, DateTimeOffset now, ExternalHosts? external = null)
     {
+        external ??= ExternalHosts.None;
         var nodes = new Dictionary<string, NodeInfo>(StringComparer.Ordinal);
         var edges = new List<TrafficEdgeView>();
         var incoming = new Dictionary<string, List<Received>>(StringComparer.Ordinal);
-        foreach (var hop in samples.GroupBy(s => (Source: SourceId(s.Key), Target: TargetId(s.Key), s.Key.DestinationService)))
+        foreach (var hop in samples.GroupBy(s => (Source: SourceId(s.Key), Target: TargetId(s.Key, external), s.Key.DestinationService, s.Key.Protocol)))
         {
             var sourceSide = Side.Of(hop.Where(s => !s.Key.Inbound));
             var destinationSide = Side.Of(hop.Where(s => s.Key.Inbound));
-            var primary = sourceSide.Sum.Requests > 0 ? sourceSide : destinationSide;
-            if (primary.Sum.Requests == 0)
+            var primary = sourceSide.Sum.Units > 0 ? sourceSide : destinationSide;
+            if (primary.Sum.Units == 0)
             {
                 continue;
             }
@@ -35,17 +38,19 @@ internal static class TrafficGraphBuilder
             }
 
             AddNode(nodes, hop.Key.Source, first.Source, SourceKind(first.Source));
-            AddNode(nodes, hop.Key.Target, first.Destination, TargetKind(first), first.DestinationService);
+            AddNode(nodes, hop.Key.Target, first.Destination, TargetKind(first, hop.Key.Target), first.DestinationService);
             var denied = destinationSide.Sum.Requests > 0 ? destinationSide.Sum.Denied : primary.Sum.Denied;
             // The caller saw the destination's denials as 403s: they are denials, not client errors.
             var received = new Received(primary.Sum, denied, primary == sourceSide ? denied : 0,
-                destinationSide.Sum.Requests > 0 ? destinationSide.MtlsShare : primary.MtlsShare);
+                destinationSide.Sum.Units > 0 ? destinationSide.MtlsShare : primary.MtlsShare);
             var edge = new TrafficEdgeView
             {
                 Source = hop.Key.Source,
                 Target = hop.Key.Target,
                 DestinationService = hop.Key.DestinationService,
-                Routes = sourceSide.Samples
+                Protocol = hop.Key.Protocol,
+                // A TCP route carries connections, not requests: its split is not a request rate.
+                Routes = hop.Key.Protocol == TrafficProtocols.Tcp ? [] : sourceSide.Samples
                     .GroupBy(s => (s.Key.Route, s.Key.Subset))
                     .Select(g => new TrafficRouteView { Route = g.Key.Route, Subset = g.Key.Subset, RequestsPerSecond = Round((double)g.Sum(s => s.Requests) / windowSeconds) })
                     .OrderByDescending(r => r.RequestsPerSecond).ThenBy(r => r.Route, StringComparer.Ordinal).ToList(),
@@ -64,7 +69,7 @@ internal static class TrafficGraphBuilder
             WindowSeconds = windowSeconds,
             GeneratedAt = now,
             Nodes = nodes.Values.Select(n => NodeView(n, incoming.GetValueOrDefault(n.Id), windowSeconds)).OrderBy(n => n.Id, StringComparer.Ordinal).ToList(),
-            Edges = edges.OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Target, StringComparer.Ordinal).ToList(),
+            Edges = edges.OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Target, StringComparer.Ordinal).ThenBy(e => e.Protocol, StringComparer.Ordinal).ToList(),
         };
     }
 
@@ -92,17 +97,17 @@ internal static class TrafficGraphBuilder
         }
 
         var total = new TrafficSample { Key = received[0].Sum.Key };
-        double mtlsRequests = 0;
+        double mtlsUnits = 0;
         long denied = 0, deniedAsClientErrors = 0;
         foreach (var edge in received)
         {
             total.Add(edge.Sum);
-            mtlsRequests += (edge.MtlsShare ?? 0) * edge.Sum.Requests;
+            mtlsUnits += (edge.MtlsShare ?? 0) * edge.Sum.Units;
             denied += edge.Denied;
             deniedAsClientErrors += edge.DeniedInClientErrors;
         }
 
-        return WithRates(view, new Received(total, denied, deniedAsClientErrors, mtlsRequests / total.Requests), windowSeconds);
+        return WithRates(view, new Received(total, denied, deniedAsClientErrors, mtlsUnits / total.Units), windowSeconds);
     }
 
     /// <summary>Fills in the rates of a node or edge from the requests it received.</summary>
@@ -111,7 +116,9 @@ internal static class TrafficGraphBuilder
     {
         var (sum, denied, deniedInClientErrors, mtlsShare) = received;
         double requests = sum.Requests;
-        var errorRate = Round(sum.ServerErrors / requests);
+        // Requests decide the error rates and health when there are any; connections only for TCP alone.
+        var httpErrors = sum.Requests > 0;
+        var errorRate = Round(httpErrors ? sum.ServerErrors / requests : (double)sum.TcpFailed / sum.TcpOpened);
         var clientErrorRate = Round(Math.Max(0, sum.ClientErrors - deniedInClientErrors) / requests);
         var counts = sum.LatencyBuckets;
         return (T)(view with
@@ -124,22 +131,31 @@ internal static class TrafficGraphBuilder
             P95Ms = Round(TrafficLatency.Quantile(counts, 0.95)),
             P99Ms = Round(TrafficLatency.Quantile(counts, 0.99)),
             MtlsShare = Round(mtlsShare),
-            Health = Health(sum.Requests, errorRate, clientErrorRate),
+            ConnectionsPerSecond = Round((double)sum.TcpOpened / windowSeconds),
+            SentBytesPerSecond = Round((double)sum.TcpSentBytes / windowSeconds),
+            ReceivedBytesPerSecond = Round((double)sum.TcpReceivedBytes / windowSeconds),
+            Health = httpErrors ? Health(sum.Requests, errorRate, clientErrorRate) : Health(sum.TcpOpened, errorRate, 0),
         });
     }
 
     private static string SourceId(TrafficEdgeKey key) =>
         key.Source.Name == UnknownNode ? UnknownNode : $"{key.Source.Namespace}/{key.Source.Name}";
 
-    /// <summary>A destination without a known workload is drawn as its service, so failed calls still have a target.</summary>
-    private static string TargetId(TrafficEdgeKey key) =>
-        key.Destination.Name == UnknownNode ? $"service:{key.DestinationService}" : $"{key.Destination.Namespace}/{key.Destination.Name}";
+    /// <summary>
+    /// An external ServiceEntry host is drawn as itself (whatever the endpoint's labels made of its workload name); a
+    /// destination without a known workload is drawn as its service, so failed calls still have a target.
+    /// </summary>
+    private static string TargetId(TrafficEdgeKey key, ExternalHosts external) =>
+        external.Contains(key.DestinationService) ? $"{ExternalPrefix}{key.DestinationService}"
+        : key.Destination.Name == UnknownNode ? $"service:{key.DestinationService}"
+        : $"{key.Destination.Namespace}/{key.Destination.Name}";
 
     private static string SourceKind(TrafficWorkload source) =>
         source.Name == UnknownNode ? "unknown" : source.Gateway ? "gateway" : "workload";
 
-    private static string TargetKind(TrafficEdgeKey key) =>
-        key.Destination.Name == UnknownNode ? "service" : key.Destination.Gateway ? "gateway" : "workload";
+    private static string TargetKind(TrafficEdgeKey key, string targetId) =>
+        targetId.StartsWith(ExternalPrefix, StringComparison.Ordinal) ? "external"
+        : key.Destination.Name == UnknownNode ? "service" : key.Destination.Gateway ? "gateway" : "workload";
 
     private static void AddNode(Dictionary<string, NodeInfo> nodes, string id, TrafficWorkload workload, string kind, string? service = null)
     {
@@ -154,9 +170,13 @@ internal static class TrafficGraphBuilder
             return;
         }
 
-        nodes[id] = kind == "service"
-            ? new NodeInfo(id, new TrafficWorkload(workload.Namespace, service ?? id, "unknown", "unknown", false), kind)
-            : new NodeInfo(id, workload, kind);
+        nodes[id] = kind switch
+        {
+            "service" => new NodeInfo(id, new TrafficWorkload(workload.Namespace, service ?? id, "unknown", "unknown", false), kind),
+            // Labelled by its host alone: the app and version a sidecar derived for it name nothing real.
+            "external" => new NodeInfo(id, new TrafficWorkload(workload.Namespace, service ?? id, "", "", false), kind),
+            _ => new NodeInfo(id, workload, kind),
+        };
     }
 
     private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 4) : 0;
@@ -181,7 +201,7 @@ internal static class TrafficGraphBuilder
         public List<TrafficSample> Samples { get; }
         public TrafficSample Sum { get; }
 
-        /// <summary>Share of this side's requests over mutual TLS; null when it has none.</summary>
+        /// <summary>Share of this side's requests (or connections) over mutual TLS; null when it has none.</summary>
         public double? MtlsShare { get; }
 
         public static Side Of(IEnumerable<TrafficSample> samples)
@@ -192,10 +212,10 @@ internal static class TrafficGraphBuilder
             foreach (var sample in list)
             {
                 sum.Add(sample);
-                mtls += sample.Key.MutualTls ? sample.Requests : 0;
+                mtls += sample.Key.MutualTls ? sample.Units : 0;
             }
 
-            return new Side(list, sum, sum.Requests > 0 ? (double)mtls / sum.Requests : null);
+            return new Side(list, sum, sum.Units > 0 ? (double)mtls / sum.Units : null);
         }
 
         private static readonly TrafficEdgeKey Empty = new(false, new("", "", "", "", false), new("", "", "", "", false), "", "", "", false);

@@ -40,6 +40,11 @@ internal static class TrafficReports
             {
                 return $"traffic.edges[{i}] counts more errors than requests";
             }
+
+            if (edge.Tcp is { } tcp && tcp.ConnectionsFailed > tcp.ConnectionsOpened)
+            {
+                return $"traffic.edges[{i}].tcp counts more failed connections than opened ones";
+            }
         }
 
         return null;
@@ -53,17 +58,26 @@ internal static class TrafficReports
             buckets[i] = (long)Math.Min(edge.LatencyBuckets[i], long.MaxValue);
         }
 
+        var tcp = edge.Tcp;
         return new TrafficSample
         {
-            Key = new TrafficEdgeKey(edge.Inbound, Workload(edge.Source), Workload(edge.Destination), edge.DestinationService, edge.Route, edge.Subset, edge.MutualTls),
-            Requests = (long)Math.Min(edge.Requests, long.MaxValue),
-            ServerErrors = (long)Math.Min(edge.ServerErrors, long.MaxValue),
-            ClientErrors = (long)Math.Min(edge.ClientErrors, long.MaxValue),
-            Denied = (long)Math.Min(edge.Denied, long.MaxValue),
+            Key = new TrafficEdgeKey(edge.Inbound, Workload(edge.Source), Workload(edge.Destination), edge.DestinationService, edge.Route, edge.Subset, edge.MutualTls,
+                tcp is null ? TrafficProtocols.Http : TrafficProtocols.Tcp),
+            Requests = Count(edge.Requests),
+            ServerErrors = Count(edge.ServerErrors),
+            ClientErrors = Count(edge.ClientErrors),
+            Denied = Count(edge.Denied),
             LatencySumMs = double.IsFinite(edge.LatencySumMs) && edge.LatencySumMs >= 0 ? edge.LatencySumMs : 0,
             LatencyBuckets = buckets,
+            TcpOpened = Count(tcp?.ConnectionsOpened),
+            TcpClosed = Count(tcp?.ConnectionsClosed),
+            TcpFailed = Count(tcp?.ConnectionsFailed),
+            TcpSentBytes = Count(tcp?.SentBytes),
+            TcpReceivedBytes = Count(tcp?.ReceivedBytes),
         };
     }
+
+    private static long Count(ulong? value) => (long)Math.Min(value ?? 0, long.MaxValue);
 
     private static TrafficWorkload Workload(Contracts.Protocol.V1.Workload? workload) => workload is null
         ? new TrafficWorkload("unknown", "unknown", "unknown", "unknown", false)

@@ -6,6 +6,7 @@ internal static class TrafficServiceCollectionExtensions
     public static IServiceCollection AddMeshTraffic(this IServiceCollection services)
     {
         services.AddSingleton<TrafficCollector>();
+        services.AddSingleton<ExternalHostsSource>();
         services.AddHostedService<TrafficForwarder>();
         return services;
     }

@@ -88,6 +88,43 @@ public sealed class DashboardRenderingTests(DashboardFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Graph_ExternalHostAndTcpConnections_DrawnApartFromWorkloadsAndRequests()
+    {
+        await using var dashboard = await fixture.OpenAsync(page => FulfillTrafficAsync(page, ExternalAndTcpGraph));
+
+        // The external host: its own kind, named by the host.
+        var external = dashboard.NodeRow("external:api.payments.example");
+        await Expect(external).ToHaveAttributeAsync("data-kind", "external", new() { Timeout = 5000 });
+        await Expect(external.GetByTestId("node-workload")).ToContainTextAsync("api.payments.example");
+        await Expect(external.GetByTestId("node-kind")).ToHaveTextAsync("external");
+        var toExternal = dashboard.EdgeRow("shop/frontend-v1", "external:api.payments.example");
+        await Expect(toExternal.GetByTestId("edge-rate")).ToHaveTextAsync("3.0 rps");
+        await Expect(toExternal.GetByTestId("mtls-badge")).ToHaveTextAsync("0 %");
+        Assert.Contains("kind-external", await ElementClassesAsync(dashboard.Page, "external:api.payments.example"), StringComparison.Ordinal);
+
+        // HTTP and TCP between the same two workloads are two rows (and two arrows); the TCP one counts connections and bytes.
+        var tcp = dashboard.EdgeRow("shop/frontend-v1", "shop/db-v1", "tcp");
+        await Expect(tcp.GetByTestId("edge-protocol")).ToHaveTextAsync("TCP");
+        await Expect(tcp.GetByTestId("edge-rate")).ToHaveTextAsync("2.5 conn/s");
+        await Expect(tcp.GetByTestId("edge-bytes-out")).ToHaveTextAsync("→ 1.5 KB/s");
+        await Expect(tcp.GetByTestId("edge-bytes-back")).ToHaveTextAsync("← 2.4 MB/s");
+        await Expect(tcp.GetByTestId("edge-5xx")).ToHaveTextAsync("–");
+        await Expect(tcp.GetByTestId("mtls-badge")).ToHaveTextAsync("100 %");
+        await Expect(tcp).ToHaveClassAsync(Class("health-healthy"));
+        await Expect(dashboard.EdgeRow("shop/frontend-v1", "shop/db-v1", "http").GetByTestId("edge-rate")).ToHaveTextAsync("1.0 rps");
+        Assert.Contains("protocol-tcp", await ElementClassesAsync(dashboard.Page, "shop/frontend-v1->shop/db-v1#tcp"), StringComparison.Ordinal);
+
+        await tcp.ClickAsync();
+        var details = dashboard.ByTestId("side-panel").GetByTestId("edge-details");
+        await Expect(details.GetByTestId("detail-connections")).ToHaveTextAsync("2.5 conn/s", new() { Timeout = 5000 });
+        await Expect(details.GetByTestId("detail-failed")).ToHaveTextAsync("0 %");
+        await Expect(details.GetByTestId("detail-bytes-back")).ToHaveTextAsync("2.4 MB/s");
+        await Expect(dashboard.EdgeRow("shop/frontend-v1", "shop/db-v1", "tcp")).ToHaveClassAsync(Class("selected"));
+        await Expect(dashboard.EdgeRow("shop/frontend-v1", "shop/db-v1", "http")).Not.ToHaveClassAsync(Class("selected"));
+        await dashboard.ScreenshotAndCheckScriptsAsync("dashboard-external-and-tcp");
+    }
+
+    [Fact]
     public async Task Graph_HundredServices_LaysOutOnceAndKeepsPositionsAcrossRefreshes()
     {
         var large = LargeGraph(100);
@@ -106,6 +143,10 @@ public sealed class DashboardRenderingTests(DashboardFixture fixture) : IClassFi
     /// <summary>Matches a class attribute that holds <paramref name="name"/> among others.</summary>
     /// <remarks>No RegexOptions: Playwright sends the pattern to the browser as a JavaScript RegExp.</remarks>
     private static Regex Class(string name) => new($@"(^|\s){Regex.Escape(name)}(\s|$)");
+
+    /// <summary>The classes of a graph element on the canvas (there is no DOM element to read them from).</summary>
+    private static Task<string> ElementClassesAsync(IPage page, string id) =>
+        page.EvaluateAsync<string>("id => window.meshDashboardElementClasses(id)", id);
 
     private static Task<string> NodePositionsAsync(IPage page) =>
         page.EvaluateAsync<string>("() => window.meshDashboardNodePositions()");
@@ -134,6 +175,29 @@ public sealed class DashboardRenderingTests(DashboardFixture fixture) : IClassFi
                 [new { route = "backend", subset = "v2", requestsPerSecond = 4.1 }, new { route = "backend-canary", subset = "v3", requestsPerSecond = 1.0 }]),
             Edge("shop/frontend-v1", "shop/ratings-v1", "ratings.shop.svc.cluster.local", 2.0, 0.25, 0, 0, 30, 120, 0.5, "failing", []),
             Edge("shop/backend-v2", "shop/db-v1", "db.shop.svc.cluster.local", 0, 0, 0, 0, null, null, null, "healthy", []),
+        },
+    });
+
+    private static readonly string ExternalAndTcpGraph = JsonSerializer.Serialize(new
+    {
+        windowSeconds = 10,
+        generatedAt = "2026-12-02T16:00:00+00:00",
+        nodes = new object[]
+        {
+            Node("shop/frontend-v1", "shop", "frontend-v1", "frontend", "v1", "workload", 0, 0, "idle"),
+            Node("shop/db-v1", "shop", "db-v1", "db", "v1", "workload", 1.0, 0, "healthy"),
+            Node("external:api.payments.example", "shop", "api.payments.example", "", "", "external", 3.0, 0, "healthy"),
+        },
+        edges = new object[]
+        {
+            Edge("shop/frontend-v1", "external:api.payments.example", "api.payments.example", 3.0, 0, 0, 0, 80, 120, 0.0, "healthy", []),
+            Edge("shop/frontend-v1", "shop/db-v1", "db.shop.svc.cluster.local", 1.0, 0, 0, 0, 2, 4, 1.0, "healthy", []),
+            new
+            {
+                source = "shop/frontend-v1", target = "shop/db-v1", destinationService = "db.shop.svc.cluster.local", protocol = "tcp",
+                requestsPerSecond = 0.0, errorRate = 0.0, clientErrorRate = 0.0, deniedPerSecond = 0.0, mtlsShare = 1.0, health = "healthy",
+                connectionsPerSecond = 2.5, receivedBytesPerSecond = 1500.0, sentBytesPerSecond = 2_400_000.0, routes = Array.Empty<object>(),
+            },
         },
     });
 

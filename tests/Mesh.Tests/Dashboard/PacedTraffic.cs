@@ -7,6 +7,12 @@ internal sealed record TrafficTally(string Url, int Sent, IReadOnlyDictionary<in
 
     public int Count(int status) => Statuses.GetValueOrDefault(status);
 
+    /// <summary>Runs to the same URL taken together.</summary>
+    public static TrafficTally Sum(IReadOnlyList<TrafficTally> tallies) => new(
+        tallies[0].Url,
+        tallies.Sum(t => t.Sent),
+        tallies.SelectMany(t => t.Statuses).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Sum(s => s.Value)));
+
     public override string ToString() =>
         $"{Url}: {Sent} sent, {Answered} answered ({string.Join(", ", Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))})";
 }

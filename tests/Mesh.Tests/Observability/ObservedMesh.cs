@@ -43,6 +43,29 @@ internal sealed class ObservedMesh
 
     public static async Task<ObservedMesh> StartAsync(MeshTestBed mesh)
     {
+        var (v1, v2, legacyApp) = await StartBackendAndLegacyAppsAsync(mesh);
+        await mesh.ApplyAsync(SecureMesh.Policy("AuthorizationPolicy", "deny-admin", new
+        {
+            selector = new { matchLabels = new Dictionary<string, string> { ["app"] = "backend" } },
+            action = "DENY",
+            rules = new[] { new { to = new[] { new { operation = new { paths = new[] { "/admin" } } } } } },
+        }));
+
+        var (backendV1, backendV2, legacy) = await StartBackendAndLegacySidecarsAsync(mesh, v1, v2, legacyApp);
+        var frontend = await mesh.StartSecureSidecarAsync("frontend", "frontend");
+        await frontend.WaitForEndpointAsync(backendV1);
+        await frontend.WaitForEndpointAsync(backendV2);
+        await frontend.WaitForEndpointAsync(legacy);
+        await mesh.SyncAsync(frontend, backendV1, backendV2, legacy);
+        return new ObservedMesh(mesh, frontend, backendV1, backendV2, legacy, v1, v2, legacyApp);
+    }
+
+    /// <summary>
+    /// The callees of the topology: apps for backend v1, v2 (every tenth request 503 after 50 ms) and legacy, their
+    /// services, STRICT mTLS, backend's subsets and its 50/50 split without retries.
+    /// </summary>
+    internal static async Task<(UpstreamServer V1, UpstreamServer V2, UpstreamServer Legacy)> StartBackendAndLegacyAppsAsync(MeshTestBed mesh)
+    {
         var v1 = await mesh.StartUpstreamAsync("v1");
         var v2 = await mesh.StartUpstreamAsync("v2");
         v2.Delay = TimeSpan.FromMilliseconds(50);
@@ -70,23 +93,15 @@ internal sealed class ObservedMesh
                 },
             },
         }));
-        await mesh.ApplyAsync(SecureMesh.Policy("AuthorizationPolicy", "deny-admin", new
-        {
-            selector = new { matchLabels = new Dictionary<string, string> { ["app"] = "backend" } },
-            action = "DENY",
-            rules = new[] { new { to = new[] { new { operation = new { paths = new[] { "/admin" } } } } } },
-        }));
-
-        var backendV1 = await mesh.StartSecureSidecarAsync("backend-v1", "backend", "backend", v1);
-        var backendV2 = await mesh.StartSecureSidecarAsync("backend-v2", "backend", "backend", v2);
-        var legacy = await mesh.StartSidecarAsync("legacy-v1", "legacy", legacyApp.Port, "app=legacy,version=v1");
-        var frontend = await mesh.StartSecureSidecarAsync("frontend", "frontend");
-        await frontend.WaitForEndpointAsync(backendV1);
-        await frontend.WaitForEndpointAsync(backendV2);
-        await frontend.WaitForEndpointAsync(legacy);
-        await mesh.SyncAsync(frontend, backendV1, backendV2, legacy);
-        return new ObservedMesh(mesh, frontend, backendV1, backendV2, legacy, v1, v2, legacyApp);
+        return (v1, v2, legacyApp);
     }
+
+    /// <summary>Sidecars for backend v1 and v2 (SVIDs) and for legacy (no certificate: plaintext).</summary>
+    internal static async Task<(SidecarProcess V1, SidecarProcess V2, SidecarProcess Legacy)> StartBackendAndLegacySidecarsAsync(MeshTestBed mesh,
+        UpstreamServer v1, UpstreamServer v2, UpstreamServer legacyApp) =>
+        (await mesh.StartSecureSidecarAsync("backend-v1", "backend", "backend", v1),
+            await mesh.StartSecureSidecarAsync("backend-v2", "backend", "backend", v2),
+            await mesh.StartSidecarAsync("legacy-v1", "legacy", legacyApp.Port, "app=legacy,version=v1"));
 
     /// <summary>Sends <paramref name="count"/> GETs through the frontend's outbound port; returns their status codes.</summary>
     public async Task<List<int>> SendAsync(string url, int count)
@@ -101,18 +116,23 @@ internal sealed class ObservedMesh
         return statuses;
     }
 
-    public async Task<TrafficGraph> GraphAsync(int window, string? ns = null) =>
-        (await Mesh.Silo.Admin.GetFromJsonAsync<TrafficGraph>($"/api/v1/traffic/graph?window={window}{(ns is null ? "" : "&namespace=" + ns)}", MeshJson.Options))!;
+    public Task<TrafficGraph> GraphAsync(int window, string? ns = null) => GraphAsync(Mesh.Silo, window, ns);
+
+    public static async Task<TrafficGraph> GraphAsync(SiloProcess silo, int window, string? ns = null) =>
+        (await silo.Admin.GetFromJsonAsync<TrafficGraph>($"/api/v1/traffic/graph?window={window}{(ns is null ? "" : "&namespace=" + ns)}", MeshJson.Options))!;
 
     /// <summary>Requests an edge carried over the graph's window (the API gives a rate).</summary>
     public static double Total(TrafficGraph graph, string source, string target) =>
         graph.Edges.Where(e => e.Source == source && e.Target == target).Sum(e => e.RequestsPerSecond * graph.WindowSeconds);
 
     /// <summary>Polls the graph until <paramref name="ready"/> holds for it; fails with the last graph.</summary>
-    public async Task<TrafficGraph> WaitForGraphAsync(int window, Func<TrafficGraph, bool> ready, string what)
+    public Task<TrafficGraph> WaitForGraphAsync(int window, Func<TrafficGraph, bool> ready, string what) => WaitForGraphAsync(Mesh.Silo, window, ready, what);
+
+    /// <summary>Polls <paramref name="silo"/>'s graph until <paramref name="ready"/> holds for it; fails with the last graph.</summary>
+    public static async Task<TrafficGraph> WaitForGraphAsync(SiloProcess silo, int window, Func<TrafficGraph, bool> ready, string what)
     {
         TrafficGraph? last = null;
-        await Poll.UntilTrueAsync(async () => ready(last = await GraphAsync(window)), TimeSpan.FromSeconds(20),
+        await Poll.UntilTrueAsync(async () => ready(last = await GraphAsync(silo, window)), TimeSpan.FromSeconds(20),
             () => $"{what}; last graph: {System.Text.Json.JsonSerializer.Serialize(last, MeshJson.Options)}");
         return last!;
     }

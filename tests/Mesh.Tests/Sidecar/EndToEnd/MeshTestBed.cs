@@ -70,6 +70,14 @@ internal sealed class MeshTestBed : IAsyncDisposable
         return sidecar;
     }
 
+    /// <summary>Takes <paramref name="owned"/> to dispose with the bed (in reverse order of arrival, like everything it started).</summary>
+    public T Own<T>(T owned)
+        where T : IAsyncDisposable
+    {
+        _owned.Add(owned);
+        return owned;
+    }
+
     /// <summary>Creates the service and registers each upstream directly (no sidecar in front of it).</summary>
     public async Task AddServiceAsync(string name, int port, params UpstreamServer[] instances)
     {

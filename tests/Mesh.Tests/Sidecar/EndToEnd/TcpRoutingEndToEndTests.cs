@@ -206,7 +206,7 @@ public sealed class TcpRoutingEndToEndTests(ITestOutputHelper log)
         Assert.Equal("v2 ping", await reader.ReadLineAsync());
     }
 
-    private static MeshResource TcpService(string name, int port) => new()
+    internal static MeshResource TcpService(string name, int port) => new()
     {
         ApiVersion = ResourceKinds.MeshApiVersion,
         Kind = ResourceKinds.Service,
@@ -234,7 +234,7 @@ public sealed class TcpRoutingEndToEndTests(ITestOutputHelper log)
     private static async Task<SidecarProcess> StartSecureAsync(MeshTestBed bed, string id, string? service, int? appPort, string labels) =>
         await bed.StartSidecarAsync(id, service, appPort, labels, extraArgs: ["--join-token", await bed.Silo.JoinTokenAsync(labels.Split(',')[0]["app=".Length..])]);
 
-    private static Task WaitForListenerAsync(SidecarProcess sidecar, int port) =>
+    internal static Task WaitForListenerAsync(SidecarProcess sidecar, int port) =>
         Poll.UntilTrueAsync(async () => (await sidecar.Admin.GetStringAsync("/listeners")).Contains($"\"port\":{port},\"state\":\"listening\"", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), () => $"the sidecar never listened on {port}");
 
