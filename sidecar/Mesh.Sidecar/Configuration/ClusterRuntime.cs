@@ -8,6 +8,7 @@ namespace Mesh.Sidecar.Configuration;
 /// <summary>A compiled cluster: endpoints, balancer and the long-lived state shared with earlier configurations.</summary>
 internal sealed class ClusterRuntime
 {
+    /// <summary>Endpoint groups in the order they are tried (locality priorities); one group when locality does not matter.</summary>
     private readonly PriorityTier[] _tiers;
 
     /// <param name="priorities">Per endpoint, from <see cref="LoadBalancing.Locality.LocalityPlanner"/>; null ranks by <see cref="EndpointRuntime.InLocalZone"/> alone.</param>
@@ -30,9 +31,6 @@ internal sealed class ClusterRuntime
     public ClusterState State { get; }
     public int PoolLimit { get; }
     public string DestinationService { get; }
-
-    /// <summary>Endpoint groups in the order they are tried (locality priorities); one group when locality does not matter.</summary>
-    public IReadOnlyList<PriorityTier> Tiers => _tiers;
 
     /// <summary>
     /// Picks an endpoint: from the best priority while any endpoint there is available, then the next, then (so a
