@@ -91,9 +91,8 @@ internal sealed partial class CredentialCache(
         X509Certificate2? certificate = null;
         if (material.Certificate is { } chain && material.PrivateKey is { } privateKey)
         {
-            // Exported and re-imported so the key is usable for TLS on every platform.
-            using var pem = X509Certificate2.CreateFromPem(chain, privateKey);
-            certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+                using var pem = X509Certificate2.CreateFromPem(chain, privateKey);
+            certificate = TlsKeyMaterial.UsableForTls(pem);
         }
 
         var authorities = new X509Certificate2Collection();

@@ -35,8 +35,8 @@ internal sealed class SvidClient(SiloApiClient silos, SidecarOptions options)
         }
 
         using var leaf = chain[0];
-        // Ephemeral key material cannot back an SslStream on every platform; a PFX round trip in memory makes it usable.
-        var withKey = X509CertificateLoader.LoadPkcs12(leaf.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+        using var copied = leaf.CopyWithPrivateKey(key);
+        var withKey = TlsKeyMaterial.UsableForTls(copied);
         chain.RemoveAt(0);
         return new WorkloadIdentity(withKey, chain, id, response.SerialNumber, response.CertificateChain);
     }

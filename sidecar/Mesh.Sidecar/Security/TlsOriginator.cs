@@ -156,9 +156,8 @@ internal sealed partial class TlsOriginator(CredentialCache credentials, ILogger
             return cached.Certificate;
         }
 
-        // Exported and re-imported so the key is usable for TLS on every platform.
         using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
-        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        var certificate = TlsKeyMaterial.UsableForTls(pem);
         _clients[(certPath, keyPath)] = (certWritten, keyWritten, certificate);
         return certificate;
     }
