@@ -19,5 +19,19 @@ if [ "$status" -ne 0 ]; then
   echo
   echo "==== failed tests (repeated from above; full log: $log) ===="
   grep -E -A 12 '^\s+Failed [A-Za-z]' "$log" | cut -c1-400 || true
+  # A few failures among ~1,400 tests that start real processes on a loaded 2-core machine are most often timing:
+  # those tests (and only those) run once more on their own. Each one is still named here as FLAKY, so it gets
+  # fixed; more than a few failures, or a failure that repeats, fails the run.
+  failed=$(grep -E '^\s+Failed Mesh\.' "$log" | sed -E 's/^\s+Failed ([^ (]+).*/\1/' | sort -u)
+  count=$(printf '%s\n' "$failed" | grep -c . || true)
+  if [ "$count" -ge 1 ] && [ "$count" -le "${MESH_TEST_RERUN_LIMIT:-5}" ]; then
+    filter=$(printf '%s\n' "$failed" | sed 's/^/FullyQualifiedName=/' | paste -sd'|')
+    echo "==== running the $count failed test(s) once more, alone ===="
+    if dotnet test tests/Mesh.Tests/Mesh.Tests.csproj -c "$configuration" --no-build -nologo \
+        --logger "console;verbosity=normal" --blame-hang-timeout 5m --filter "$filter"; then
+      printf 'FLAKY (failed in the full run, passed alone): %s\n' $failed
+      status=0
+    fi
+  fi
 fi
 exit "$status"

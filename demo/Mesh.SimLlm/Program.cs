@@ -3,6 +3,9 @@
 using Mesh.SimLlm.Hosting;
 
 var builder = WebApplication.CreateSlimBuilder(args);
+// The slim builder leaves HTTPS out; with it, "--urls https://..." and Kestrel's certificate settings work, so that
+// SimLLM can stand in for an external provider that only speaks TLS (the local mesh's egress scenario).
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Mesh.SimLlm", LogLevel.Information);
 try
 {

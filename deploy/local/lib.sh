@@ -12,10 +12,10 @@ start() {
   echo "$name $!" >>"$state/pids"
 }
 
-# wait_http URL SECONDS WHAT: polls until the URL answers 2xx, or fails naming what never came up.
+# wait_http URL SECONDS WHAT [CURL OPTION...]: polls until the URL answers 2xx, or fails naming what never came up.
 wait_http() {
   local deadline=$((SECONDS + $2))
-  until curl -sf -o /dev/null --max-time 5 "$1"; do
+  until curl -sf -o /dev/null --max-time 5 "${@:4}" "$1"; do
     all_alive || return 1
     if [ $SECONDS -ge $deadline ]; then say "$3 did not come up within $2 s ($1); logs in $state/logs"; return 1; fi
     sleep 0.2
@@ -32,10 +32,26 @@ all_alive() {
 
 meshctl() { dotnet "$(bin cli/Mesh.Cli meshctl.dll)" "$@"; }
 
-# join_token SERVICE_ACCOUNT: a join token the sidecar trades for its workload certificate (SVID) at start.
+# join_token SERVICE_ACCOUNT [NAMESPACE]: a join token the sidecar trades for its workload certificate (SVID) at start.
 join_token() {
   curl -sf -X POST "$MESH_SERVER/api/v1/join-tokens" -H "Authorization: Bearer $MESH_TOKEN" -H 'Content-Type: application/json' \
-    -d "{\"namespace\":\"default\",\"serviceAccount\":\"$1\",\"ttlSeconds\":86400}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+    -d "{\"namespace\":\"${2:-default}\",\"serviceAccount\":\"$1\",\"ttlSeconds\":86400}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}
+
+# provider_certificates DIR HOST: the external provider's own CA (nothing to do with the mesh's) and a server
+# certificate for HOST signed by it, made once with openssl: ca.crt, server.crt, server.key.
+provider_certificates() {
+  local dir=$1 host=$2
+  [ -s "$dir/server.crt" ] && return 0
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=Demo Provider Root CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$host" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$host" >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 825 \
+    -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+  chmod 600 "$dir/ca.key" "$dir/server.key"
 }
 
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

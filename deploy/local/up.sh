@@ -63,9 +63,10 @@ else
 fi
 
 # Ports: silos base+1..3, PostgreSQL base+32; per workload (tokenizer +10, model v1 +20, v2 +40,
-# ranker +50) app +0, sidecar inbound +1, outbound +2, admin +3; ingress gateway +80 (admin +83).
+# ranker +50) app +0, sidecar inbound +1, outbound +2, admin +3; the external provider +60 (HTTPS);
+# egress gateway +70 (inbound +71, admin +73); ingress gateway +80 (admin +83).
 silo_ports=($((base + 1)) $((base + 2)) $((base + 3)))
-pg_port=$((base + 32)) ingress=$((base + 80))
+pg_port=$((base + 32)) provider=$((base + 60)) egress=$((base + 70)) ingress=$((base + 80))
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ "$embedded" != 1 ] && [ -n "$pgbin" ]; then
@@ -114,11 +115,29 @@ MESH_JOIN_TOKEN="$(join_token ingressgateway)" start "ingressgateway" "${sidecar
   --mode gateway --silo "$(rotated_silos 0)" --namespace default --labels istio=ingressgateway \
   --id ingressgateway --outbound-port "$ingress" --inbound-port $((ingress + 1)) --admin-port $((ingress + 3)) \
   --state-file "$state/ingressgateway.state.json" --drain-timeout 2 --access-log off
+# The egress gateway: the one exit to external hosts (scenarios/egress.sh routes the model's provider calls through it).
+MESH_JOIN_TOKEN="$(join_token istio-egressgateway istio-system)" start "egressgateway" "${sidecar[@]}" \
+  --mode gateway --silo "$(rotated_silos 1)" --namespace istio-system --service istio-egressgateway \
+  --labels istio=egressgateway --id egressgateway --outbound-port "$egress" --inbound-port $((egress + 1)) \
+  --admin-port $((egress + 3)) --state-file "$state/egressgateway.state.json" --drain-timeout 2
+# An "external" model provider: SimLLM speaking only HTTPS, for api.provider.example, with a certificate from its own
+# CA (not the mesh's); made with openssl, so without openssl the local mesh runs without it.
+if command -v openssl >/dev/null 2>&1; then
+  provider_certificates "$state/provider" api.provider.example
+  start "provider" dotnet "$(bin demo/Mesh.SimLlm Mesh.SimLlm.dll)" --urls "https://127.0.0.1:$provider" \
+    --Kestrel:Certificates:Default:Path="$state/provider/server.crt" \
+    --Kestrel:Certificates:Default:KeyPath="$state/provider/server.key" --models provider-large --time-scale 0.1 --seed 7
+  wait_http "https://api.provider.example:$provider/health" "$start_timeout" "the external provider" \
+    --cacert "$state/provider/ca.crt" --resolve "api.provider.example:$provider:127.0.0.1"
+else
+  say "no openssl: the external provider of scenarios/egress.sh is not started"
+fi
 for at in 10 20 40 50; do
   wait_http "http://127.0.0.1:$((base + at))/healthz" "$start_timeout" "demo app :$((base + at))"
   wait_http "http://127.0.0.1:$((base + at + 3))/ready" "$start_timeout" "sidecar admin :$((base + at + 3))"
 done
 wait_http "http://127.0.0.1:$((ingress + 3))/ready" "$start_timeout" "ingress gateway"
+wait_http "http://127.0.0.1:$((egress + 3))/ready" "$start_timeout" "egress gateway"
 
 meshctl apply -f deploy/local/mesh/model.yaml -f deploy/local/mesh/gateway.yaml >>"$state/logs/apply.log"
 # Ready when a request crosses the whole mesh: ingress -> ranker -> model (both sidecars' registrations have arrived).
@@ -134,15 +153,18 @@ else
 
 Local mesh is up. Store: $store. Silos: $silos.
 Demo AI app: tokenizer, model v1 + v2 (word n-gram models trained at start), ranker; every service behind its own
-sidecar with a workload certificate; ingress gateway on http://127.0.0.1:$ingress.
+sidecar with a workload certificate; ingress gateway on http://127.0.0.1:$ingress; an egress gateway, and an
+"external" model provider on https://127.0.0.1:$provider with its own CA (reached through the egress gateway once
+./deploy/local/scenarios/egress.sh has run).
 
   curl -N 'http://127.0.0.1:$ingress/generate?prompt=the+sidecar&maxTokens=20'     # tokens stream back as SSE
   curl 'http://127.0.0.1:$ingress/complete?prompt=the+model+streams&candidates=3'   # ranked by embedding similarity
   curl 'http://127.0.0.1:$ingress/tokenize?text=Hello+mesh'
   source $state/env; export MESH_TOKEN=\$(cat $state/admin-token)
   dotnet cli/Mesh.Cli/bin/$configuration/net10.0/meshctl.dll describe service model
-  ./deploy/local/scenarios/canary.sh    # also: ab-test.sh, fault-injection.sh, circuit-breaking.sh,
-                                        #       mtls-authz.sh, kill-silo.sh, reset.sh (docs/demo.md)
+  curl 'http://127.0.0.1:$ingress/ask?prompt=hello+provider'                        # the model asks an external provider
+  ./deploy/local/scenarios/canary.sh    # also: ab-test.sh, fault-injection.sh, circuit-breaking.sh, mtls-authz.sh,
+                                        #       egress.sh, kill-silo.sh, reset.sh (docs/demo.md)
   curl http://127.0.0.1:$((base + 53))/metrics                                        # the ranker sidecar's metrics
   dotnet cli/Mesh.Cli/bin/$configuration/net10.0/meshctl.dll stat                    # success, rps, latency, mTLS per workload
   open ${silos%%,*}/dashboard in a browser                                          # live service graph (docs/observability.md)

@@ -15,6 +15,11 @@ internal sealed record DemoOptions
 
     public string TokenizerUrl { get; init; } = "http://tokenizer";
 
+    /// <summary>The external model provider the model service may ask (<c>GET /ask</c>); plain HTTP, TLS is the mesh's job.</summary>
+    public string ProviderUrl { get; init; } = "http://api.provider.example";
+
+    public string ProviderModel { get; init; } = "provider-large";
+
     public static DemoOptions From(IConfiguration configuration)
     {
         var options = new DemoOptions
@@ -23,6 +28,8 @@ internal sealed record DemoOptions
             Version = configuration["version"] ?? configuration["DEMO_VERSION"] ?? "v1",
             ModelUrl = configuration["model-url"] ?? "http://model",
             TokenizerUrl = configuration["tokenizer-url"] ?? "http://tokenizer",
+            ProviderUrl = configuration["provider-url"] ?? "http://api.provider.example",
+            ProviderModel = configuration["provider-model"] ?? "provider-large",
         };
         var delay = configuration["token-delay-ms"] ?? configuration["DEMO_TOKEN_DELAY_MS"];
         if (delay is not null)

@@ -54,7 +54,7 @@ internal static class DemoServiceCollectionExtensions
         _ = options.Role switch
         {
             "tokenizer" => app.MapTokenizer(),
-            "model" => app.MapModel(),
+            "model" => app.MapModel().MapProvider(),
             _ => app.MapRanker(),
         };
         return app;

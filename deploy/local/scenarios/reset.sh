@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Back to the starting point: no policies from the scenarios, model v1 only, both models healthy.
+# Back to the starting point: no policies or egress configuration from the scenarios, model v1 only, both models healthy.
 source "$(dirname "$0")/common.sh"
 meshctl delete -f "$here/mtls-authz/peer-authentication.yaml" 2>/dev/null || true
+for file in registry-only authorization egress-gateway provider; do
+  if [ -f "$state/egress/$file.yaml" ]; then meshctl delete -f "$state/egress/$file.yaml" 2>/dev/null || true; fi
+done
 model_fail v1 false; model_fail v2 false
 apply "$root/deploy/local/mesh/model.yaml"

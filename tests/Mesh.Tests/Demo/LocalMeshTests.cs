@@ -10,7 +10,8 @@ namespace Mesh.Tests.Demo;
 /// <summary>
 /// The README's first command, run as a person would (headless): <c>deploy/local/up.sh</c> brings up PostgreSQL, three
 /// silos, the demo AI app behind sidecars and the ingress gateway; a token stream crosses ingress -> ranker -> model;
-/// the canary scenario's YAML splits the model traffic 90/10; SIGINT stops every process it started.
+/// the canary scenario's YAML splits the model traffic 90/10; the egress scenario sends the model's calls to an HTTPS
+/// provider through the egress gateway; SIGINT stops every process it started.
 /// </summary>
 public sealed class LocalMeshTests(ITestOutputHelper output)
 {
@@ -28,6 +29,7 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
 
             await AssertTokensStreamAsync(client);
             await AssertCanarySplitAsync(mesh, client);
+            await AssertEgressScenarioAsync(mesh, client);
             await AssertSigintStopsEverythingAsync(mesh);
         }
         catch
@@ -110,6 +112,43 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
         // canary) or 50% (no weights) are far outside.
         Assert.InRange(v2Share, 0.03, 0.18);
         Assert.Equal(CanaryRequests, versions.GetValueOrDefault("v1") + versions.GetValueOrDefault("v2"));
+    }
+
+    /// <summary>
+    /// deploy/local/scenarios/egress.sh, then what it set up: the model's question reaches the HTTPS provider only
+    /// through the egress gateway (which reports the external host), the ranker is refused at the gateway, and with
+    /// REGISTRY_ONLY a host without a ServiceEntry is refused at the model's own sidecar.
+    /// </summary>
+    private async Task AssertEgressScenarioAsync(LocalMeshProcess mesh, HttpClient client)
+    {
+        var (exitCode, text) = await mesh.RunScenarioAsync("egress.sh", TimeSpan.FromSeconds(120));
+        output.WriteLine(text);
+        Assert.True(exitCode == 0, $"egress.sh exited {exitCode}");
+
+        using var answer = await client.GetAsync("/ask?prompt=which+way+out&maxTokens=4");
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.IsSuccessStatusCode, $"/ask: {(int)answer.StatusCode} {body}");
+        var json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("provider-large", json.GetProperty("model").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("text").GetString()), body);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var gatewayMetrics = await http.GetStringAsync($"http://127.0.0.1:{mesh.EgressGatewayAdminPort}/metrics");
+        Assert.Contains(gatewayMetrics.Split('\n'), l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal)
+            && l.Contains("destination_service=\"api.provider.example\"", StringComparison.Ordinal)
+            && l.Contains("response_code=\"200\"", StringComparison.Ordinal));
+
+        Assert.Equal(403, await StatusThroughSidecarAsync(mesh.BasePort + 52, "http://api.provider.example/v1/models"));
+        Assert.Equal(502, await StatusThroughSidecarAsync(mesh.BasePort + 22, "http://api.unlisted.example/v1/models"));
+    }
+
+    /// <summary>A call as the workload makes it: through its sidecar's outbound port, used as the HTTP proxy.</summary>
+    private static async Task<int> StatusThroughSidecarAsync(int outboundPort, string url)
+    {
+        using var handler = new SocketsHttpHandler { Proxy = new System.Net.WebProxy($"http://127.0.0.1:{outboundPort}"), UseProxy = true };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(15) };
+        using var response = await http.GetAsync(url);
+        return (int)response.StatusCode;
     }
 
     private static async Task WaitUntilRankerRunsSiloRevisionAsync(LocalMeshProcess mesh)
