@@ -77,7 +77,7 @@ start_postgres() {
   if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$pgdata" "$pglog"; fi
   echo "$pgbin" >"$state/pgbin"
   as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pglog" -w -t 60 \
-    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
   echo "postgres $(head -1 "$pgdata/postmaster.pid")" >>"$state/pids"
 }
 

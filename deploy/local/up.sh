@@ -71,7 +71,8 @@ pg_port=$((base + 32)) provider=$((base + 60)) egress=$((base + 70)) ingress=$((
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ "$embedded" != 1 ] && [ -n "$pgbin" ]; then
   start_postgres "$pgbin" "$pg_port"
-  export MESH_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+  # Bounded pools: three silos with Npgsql's default of 100 each can exhaust the server's connections at start.
+  export MESH_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=24"
   store="PostgreSQL :$pg_port ($(cat "$state/pgdata"))"
 else
   silo_ports=("${silo_ports[0]}")
