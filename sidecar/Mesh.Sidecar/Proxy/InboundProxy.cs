@@ -20,6 +20,7 @@ internal sealed class InboundProxy(
     public async Task HandleAsync(HttpContext context)
     {
         var start = telemetry.Time.GetTimestamp();
+        BodyByteCounter.Attach(context);
         var trace = TraceContext.Start(context, "inbound", ActivityKind.Server);
         var flags = ResponseFlags.None;
         var peerId = guard.PeerOf(context);

@@ -18,6 +18,7 @@ internal sealed class OutboundProxy(
     {
         var time = telemetry.Time;
         var start = time.GetTimestamp();
+        BodyByteCounter.Attach(context);
         var config = holder.Current;
         var trace = TraceContext.Start(context, "outbound", ActivityKind.Client);
         var flags = ResponseFlags.None;

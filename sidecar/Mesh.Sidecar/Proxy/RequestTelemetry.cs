@@ -79,8 +79,8 @@ internal sealed class RequestTelemetry(IstioMetrics metrics, TrafficAggregator t
             StatusCode = context.Response.StatusCode,
             ResponseFlags = flags,
             DurationMs = elapsed.TotalMilliseconds,
-            RequestBytes = request.ContentLength ?? 0,
-            ResponseBytes = context.Response.ContentLength ?? 0,
+            RequestBytes = context.Features.Get<BodyByteCounter>()?.RequestBytes ?? request.ContentLength ?? 0,
+            ResponseBytes = context.Features.Get<BodyByteCounter>()?.ResponseBytes ?? context.Response.ContentLength ?? 0,
         };
     }
 

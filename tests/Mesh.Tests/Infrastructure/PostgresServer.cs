@@ -120,7 +120,9 @@ public sealed partial class PostgresServer : IAsyncDisposable
             }
 
             Running[this] = true;
-            var options = $"-p {Port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=300";
+            // Every test class shares this server, and each silo may open up to 100 + 16 connections (Npgsql's and
+            // Orleans' pools): with several multi-silo tests at once, PostgreSQL's default of 100 (or 300) runs out.
+            var options = $"-p {Port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=1000";
             var (exit, output) = await PostgresTools.RunAsync(_binDirectory!, "pg_ctl", ["-D", PostgresTools.DataDirectory(directory), "-l", LogFile(directory), "-w", "-t", "120", "-o", options, "start"], cancellationToken);
             if (exit != 0)
             {

@@ -29,6 +29,13 @@ public sealed class StreamingEndToEndTests(ITestOutputHelper output)
         llm.SseRelease.SetResult();
         Assert.Equal("", await reader.ReadLineAsync(deadline.Token));
         Assert.Equal("data: last", await reader.ReadLineAsync(deadline.Token));
+        Assert.Null(response.Content.Headers.ContentLength);
+        Assert.Equal("", await reader.ReadLineAsync(deadline.Token));
+        Assert.Null(await reader.ReadLineAsync(deadline.Token));
+
+        // A chunked answer has no Content-Length: the bytes are counted as they pass ("data: first\n\ndata: last\n\n").
+        await Poll.UntilTrueAsync(async () => BytesSum(await client.MetricsAsync(), "istio_response_bytes", "source") == 25,
+            TimeSpan.FromSeconds(10), () => $"istio_response_bytes_sum at the caller is {BytesSum(client.MetricsAsync().Result, "istio_response_bytes", "source")}, not 25");
     }
 
     [Fact]
@@ -49,5 +56,17 @@ public sealed class StreamingEndToEndTests(ITestOutputHelper output)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal($"v1 received {Size}", await response.Content.ReadAsStringAsync());
+
+        // The upload is chunked (no Content-Length): both sidecars count the bytes that passed through them.
+        Assert.Null(content.Headers.ContentLength);
+        await Poll.UntilTrueAsync(async () => BytesSum(await client.MetricsAsync(), "istio_request_bytes", "source") == Size
+                && BytesSum(await server.MetricsAsync(), "istio_request_bytes", "destination") == Size,
+            TimeSpan.FromSeconds(10), () => "istio_request_bytes_sum never reached the upload's size on both sidecars");
     }
+
+    /// <summary>The sum of one byte histogram over every series a reporter wrote.</summary>
+    private static double BytesSum(string metrics, string histogram, string reporter) =>
+        metrics.Split('\n')
+            .Where(l => l.StartsWith(histogram + "_sum{", StringComparison.Ordinal) && l.Contains($"reporter=\"{reporter}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 }
