@@ -17,7 +17,8 @@ internal sealed class RouteMatcher
 
     public RouteMatcher(RouteMatchConfig config)
     {
-        _path = config.Path is null ? null : new StringMatcher(config.Path, config.IgnoreUriCase);
+        // Istio: "the case will be ignored only in the case of exact and prefix URI matches"; a uri regex stays case-sensitive.
+        _path = config.Path is null ? null : new StringMatcher(config.Path, config.IgnoreUriCase && config.Path.Kind != StringMatchKind.Regex);
         _method = config.Method is null ? null : new StringMatcher(config.Method, ignoreCase: false);
         _authority = config.Authority is null ? null : new StringMatcher(config.Authority, ignoreCase: true);
         _scheme = config.Scheme is null ? null : new StringMatcher(config.Scheme, ignoreCase: true);

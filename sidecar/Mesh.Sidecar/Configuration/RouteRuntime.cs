@@ -65,4 +65,21 @@ internal sealed class RouteRuntime
 }
 
 /// <summary>Routes of one service host and port, in Istio's first-match order.</summary>
-internal sealed record VirtualHostRuntime(VirtualHostConfig Config, RouteRuntime[] Routes);
+internal sealed record VirtualHostRuntime(VirtualHostConfig Config, RouteRuntime[] Routes)
+{
+    /// <summary>The first route that matches (Istio order) and the match block that did; null when none matches.</summary>
+    public RouteRuntime? FirstMatch(HttpContext context, int port, out RouteMatcher? matcher)
+    {
+        foreach (var candidate in Routes)
+        {
+            matcher = candidate.Match(context, port, out var matched);
+            if (matched)
+            {
+                return candidate;
+            }
+        }
+
+        matcher = null;
+        return null;
+    }
+}

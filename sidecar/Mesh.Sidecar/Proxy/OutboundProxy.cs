@@ -43,15 +43,7 @@ internal sealed class OutboundProxy(
             if (host is not null)
             {
                 var port = config.Hosts.IgnoresPort ? host.Config.Port : context.Request.Host.Port ?? host.Config.Port;
-                foreach (var candidate in host.Routes)
-                {
-                    matcher = candidate.Match(context, port, out var matched);
-                    if (matched)
-                    {
-                        route = candidate;
-                        break;
-                    }
-                }
+                route = host.FirstMatch(context, port, out matcher);
             }
 
             if (route is null && config.OutboundMode == Routing.Model.OutboundTrafficMode.AllowAny)

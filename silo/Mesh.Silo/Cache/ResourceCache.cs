@@ -13,6 +13,10 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKey, MeshResource> _resources = [];
     private readonly List<ChangeEntry> _recent = [];
+
+    // Parallel to _recent: the resource each change replaced (null when the key did not exist), so a delta can tell
+    // whether a resource that now falls outside a subscriber's scope was inside it before.
+    private readonly List<MeshResource?> _replaced = [];
     private readonly Dictionary<long, long> _appliedAt = [];
     private TaskCompletionSource _changed = NewSignal();
     private long _revision;
@@ -50,6 +54,7 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
             }
 
             _recent.Clear();
+            _replaced.Clear();
             _appliedAt.Clear();
             _deltaBase = snapshot.Revision;
             _revision = snapshot.Revision;
@@ -76,6 +81,7 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
                     continue;
                 }
 
+                _replaced.Add(_resources.GetValueOrDefault(change.Key));
                 if (change.Resource is null)
                 {
                     _resources.Remove(change.Key);
@@ -117,10 +123,11 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
     }
 
     /// <summary>
-    /// The net change from <paramref name="fromRevision"/> to the current revision, one entry per key (latest wins),
-    /// or false when the recent log no longer reaches back that far and the caller needs a snapshot.
+    /// The net change from <paramref name="fromRevision"/> to the current revision, one entry per key (latest wins,
+    /// with the resource the key held at <paramref name="fromRevision"/>), or false when the recent log no longer
+    /// reaches back that far and the caller needs a snapshot.
     /// </summary>
-    public bool TryGetChangesSince(long fromRevision, out long toRevision, out IReadOnlyList<ChangeEntry> changes)
+    public bool TryGetChangesSince(long fromRevision, out long toRevision, out IReadOnlyList<NetChange> changes)
     {
         lock (_gate)
         {
@@ -131,10 +138,11 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
                 return false;
             }
 
-            var latest = new Dictionary<ResourceKey, ChangeEntry>();
+            var latest = new Dictionary<ResourceKey, NetChange>();
             for (var i = FirstAfter(fromRevision); i < _recent.Count; i++)
             {
-                latest[_recent[i].Key] = _recent[i];
+                var before = latest.TryGetValue(_recent[i].Key, out var earlier) ? earlier.Before : _replaced[i];
+                latest[_recent[i].Key] = new NetChange(_recent[i], before);
             }
 
             changes = latest.Values.ToList();
@@ -192,6 +200,7 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
         }
 
         _recent.RemoveRange(0, cut);
+        _replaced.RemoveRange(0, cut);
     }
 
     private void SignalLocked()
@@ -203,3 +212,6 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+
+/// <summary>A key's latest change since some revision, and what the key held at that revision (null: nothing).</summary>
+internal sealed record NetChange(ChangeEntry Latest, MeshResource? Before);

@@ -78,7 +78,7 @@ internal sealed class ResponseBuilder(ResourceCache cache)
         {
             var upserts = new List<MeshResource>();
             var removed = new List<ResourceKey>();
-            foreach (var change in changes)
+            foreach (var (change, before) in changes)
             {
                 if (change.Resource is null)
                 {
@@ -88,6 +88,11 @@ internal sealed class ResponseBuilder(ResourceCache cache)
                 else if (scope.Includes(change.Resource))
                 {
                     upserts.Add(change.Resource);
+                }
+                else if (before is not null && scope.Includes(before))
+                {
+                    // It left the scope (e.g. a VirtualService now names another host): the subscriber holds a stale copy.
+                    removed.Add(change.Key);
                 }
             }
 
