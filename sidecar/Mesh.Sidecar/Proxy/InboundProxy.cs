@@ -67,7 +67,11 @@ internal sealed class InboundProxy(
 
             var attempt = new ForwardAttempt { Trace = trace };
             var error = await forwarder.SendAsync(context, local.Prefix, local.Invoker, upstream.For(context), attempt);
-            if (error != ForwarderError.None)
+            if (error != ForwarderError.None && !context.RequestAborted.IsCancellationRequested && await LocalReply.RefusedBadBodyAsync(context, error))
+            {
+                flags = ResponseFlags.DownstreamProtocolError;
+            }
+            else if (error != ForwarderError.None)
             {
                 flags = context.Response.HasStarted ? ResponseFlags.UpstreamReset : ResponseFlags.UpstreamFailure;
                 if (!context.RequestAborted.IsCancellationRequested)

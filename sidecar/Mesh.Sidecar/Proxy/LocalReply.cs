@@ -40,6 +40,21 @@ internal static class LocalReply
         context.Response.ContentLength = 0;
     }
 
+    /// <summary>
+    /// Answers 400 when forwarding failed because the client's own body was malformed (bad chunk framing): the
+    /// client's fault, so not a 503, not retried and not held against the endpoint. False for any other error.
+    /// </summary>
+    public static async ValueTask<bool> RefusedBadBodyAsync(HttpContext context, Yarp.ReverseProxy.Forwarder.ForwarderError error)
+    {
+        if (error != Yarp.ReverseProxy.Forwarder.ForwarderError.RequestBodyClient)
+        {
+            return false;
+        }
+
+        await WriteAsync(context, StatusCodes.Status400BadRequest, "malformed request body");
+        return true;
+    }
+
     /// <summary>True when the request may carry a body that could not be replayed for a retry or copied for a mirror.</summary>
     public static bool CanHaveBody(HttpContext context) =>
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;

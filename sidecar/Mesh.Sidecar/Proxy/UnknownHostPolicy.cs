@@ -58,6 +58,11 @@ internal sealed partial class UnknownHostPolicy(IHttpForwarder forwarder, Upstre
             return ResponseFlags.DownstreamTerminated;
         }
 
+        if (await LocalReply.RefusedBadBodyAsync(context, error))
+        {
+            return ResponseFlags.DownstreamProtocolError;
+        }
+
         var failure = UpstreamForwarder.Classify(context, error);
         await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers");
         return failure == AttemptFailure.ConnectFailure ? ResponseFlags.UpstreamFailure : ResponseFlags.UpstreamReset;

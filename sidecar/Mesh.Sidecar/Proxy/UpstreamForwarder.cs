@@ -80,6 +80,11 @@ internal sealed class UpstreamForwarder(
                     return ResponseFlags.DownstreamTerminated;
                 }
 
+                if (await LocalReply.RefusedBadBodyAsync(context, error))
+                {
+                    return ResponseFlags.DownstreamProtocolError;
+                }
+
                 if (routeCts?.IsCancellationRequested == true)
                 {
                     RecordOutcome(cluster, endpoint, 0, localFailure: true, now);

@@ -72,4 +72,5 @@ internal static class ResponseFlags
     public const string NoHealthyUpstream = "UH";
     public const string UpstreamReset = "UR";
     public const string DownstreamTerminated = "DC";
+    public const string DownstreamProtocolError = "DPE";
 }

@@ -115,16 +115,4 @@ public sealed class BookinfoMesh : IAsyncLifetime
             await _bed.DisposeAsync();
         }
     }
-
-    /// <summary>Process output of a shared fixture outlives any one test's output helper; failures quote it instead.</summary>
-    private sealed class DiscardingOutput : ITestOutputHelper
-    {
-        public void WriteLine(string message)
-        {
-        }
-
-        public void WriteLine(string format, params object[] args)
-        {
-        }
-    }
 }

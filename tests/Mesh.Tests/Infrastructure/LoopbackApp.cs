@@ -11,12 +11,20 @@ namespace Mesh.Tests.Infrastructure;
 /// <summary>A real Kestrel app on 127.0.0.1 and a free port, for tests that need a server standing in for something.</summary>
 internal static class LoopbackApp
 {
-    /// <summary>Builds the app, lets <paramref name="configure"/> map it, starts it, and returns it with its port.</summary>
-    public static async Task<(WebApplication App, int Port)> StartAsync(Action<WebApplication> configure, HttpProtocols protocols = HttpProtocols.Http1)
+    /// <summary>
+    /// Builds the app, lets <paramref name="configure"/> map it, starts it, and returns it with its port;
+    /// <paramref name="listen"/> can add connection middleware to the endpoint.
+    /// </summary>
+    public static async Task<(WebApplication App, int Port)> StartAsync(Action<WebApplication> configure, HttpProtocols protocols = HttpProtocols.Http1,
+        Action<ListenOptions>? listen = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = protocols));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = protocols;
+            listen?.Invoke(l);
+        }));
         var app = builder.Build();
         configure(app);
         await app.StartAsync();
