@@ -3,6 +3,7 @@ using System.Text.Json;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Resources;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Istio.Yaml;
@@ -64,14 +65,23 @@ public static class ResourceDocumentReader
     private static List<ResourceDocument> ReadYaml(string text)
     {
         var stream = new YamlStream();
+        var parser = new LastEventParser(new Parser(new StringReader(text)));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             var index = CountDocumentSeparators(text, e.Start.Line);
             throw new ResourceReadException($"invalid YAML: {e.InnerException?.Message ?? e.Message}", index, e.Start.Line);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // Found by fuzzing (docs/reliability.md): on some malformed input YamlDotNet 16.3 throws these instead of a
+            // YamlException, e.g. "x: [a\n- <" (InvalidOperationException in the scanner) and " : <" (ArgumentException,
+            // "unsupported event"). They carry no position, so the error names where the last good node started.
+            var line = parser.LastLine;
+            throw new ResourceReadException($"invalid YAML after line {line}: the parser cannot continue ({e.Message})", CountDocumentSeparators(text, line), line);
         }
 
         var result = new List<ResourceDocument>();
@@ -182,5 +192,23 @@ public static class ResourceDocumentReader
         }
 
         return count;
+    }
+
+    /// <summary>Remembers where the last event it passed on started, for errors that do not say where they are.</summary>
+    private sealed class LastEventParser(IParser inner) : IParser
+    {
+        public long LastLine { get; private set; } = 1;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current)
+            {
+                LastLine = current.Start.Line;
+            }
+
+            return inner.MoveNext();
+        }
     }
 }

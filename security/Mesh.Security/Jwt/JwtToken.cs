@@ -88,7 +88,7 @@ internal sealed class JwtToken
         try
         {
             using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
-            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
+            return document.RootElement.ValueKind == JsonValueKind.Object && Readable(document.RootElement) ? document.RootElement.Clone() : null;
         }
         catch (JsonException)
         {
@@ -96,10 +96,59 @@ internal sealed class JwtToken
         }
     }
 
+    // The parser keeps strings raw until they are read, so invalid UTF-8 or an escaped lone surrogate ("\ud800")
+    // would throw InvalidOperationException later, from whatever reads the claim (found by fuzzing). Reading every
+    // string and name once here keeps "parsing never throws" true for every later reader.
+    private static bool Readable(JsonElement element)
+    {
+        try
+        {
+            return Walk(element);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static bool Walk(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = e.GetString();
+                    return true;
+                case JsonValueKind.Object:
+                    foreach (var property in e.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Walk(property.Value);
+                    }
+
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray())
+                    {
+                        Walk(item);
+                    }
+
+                    return true;
+                default:
+                    return true;
+            }
+        }
+    }
+
     private static byte[]? Decode(string segment)
     {
         // Base64Url accepts padding and whitespace; compact JWS allows neither.
         if (segment.Length == 0 || segment.AsSpan().IndexOfAnyExcept(Base64UrlAlphabet) >= 0)
+        {
+            return null;
+        }
+
+        // TryDecodeFromChars throws FormatException (rather than returning false) for a length that no base64 text
+        // has, such as one character (found by fuzzing); IsValid answers that without throwing.
+        if (!Base64Url.IsValid(segment))
         {
             return null;
         }

@@ -47,16 +47,22 @@ internal sealed class StateFile(string path)
             return null;
         }
 
+        await using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
+        return await ReadAsync(stream, Path, cancellationToken);
+    }
+
+    /// <summary>Reads a state document; throws <see cref="ResourceStateException"/> naming <paramref name="path"/> when it is not one.</summary>
+    internal static async Task<ResourceState> ReadAsync(Stream stream, string path, CancellationToken cancellationToken)
+    {
         try
         {
-            await using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
             var document = await JsonSerializer.DeserializeAsync<StateDocument>(stream, MeshJson.Options, cancellationToken)
-                ?? throw new ResourceStateException($"state file {Path} is empty");
+                ?? throw new ResourceStateException($"state file {path} is empty");
             return ResourceState.FromResources(document.Revision, document.Resources ?? []);
         }
         catch (JsonException ex)
         {
-            throw new ResourceStateException($"state file {Path} is not valid: {ex.Message}");
+            throw new ResourceStateException($"state file {path} is not valid: {ex.Message}");
         }
     }
 

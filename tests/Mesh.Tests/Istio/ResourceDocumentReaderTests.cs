@@ -112,4 +112,18 @@ public sealed class ResourceDocumentReaderTests
 
         Assert.Equal(5, documents[1].Line);
     }
+
+    // Found by coverage-guided fuzzing (fuzz/Mesh.Fuzz, target "resources"): YamlDotNet threw InvalidOperationException
+    // and ArgumentException for these, which escaped the reader, so meshctl apply -f crashed instead of naming the line.
+    [Theory]
+    [InlineData("x: [a\n- <", 1)]
+    [InlineData(" : <", 1)]
+    [InlineData("apiVersion: v1\nkind: Gateway\nmetadata: {name: a}\n---\nspec:\n  x: [a\n- <", 6)]
+    public void Read_YamlTheParserCannotContinue_ThrowsResourceReadExceptionWithLine(string text, long line)
+    {
+        var error = Assert.Throws<ResourceReadException>(() => ResourceDocumentReader.Read(text));
+
+        Assert.StartsWith("invalid YAML", error.Reason, StringComparison.Ordinal);
+        Assert.Equal(line, error.Line);
+    }
 }

@@ -122,6 +122,13 @@ public sealed class JwtVectorTests : IClassFixture<OpenSslJwtIssuer>
     [InlineData("bm90IGpzb24.eyJpc3MiOiJ4In0.c2ln")]
     [InlineData("W10.W10.c2ln")]
     [InlineData("eyJhbGciOiJSUzI1NiJ9==.eyJpc3MiOiJ4In0.c2ln")]
+    // Found by coverage-guided fuzzing (fuzz/Mesh.Fuzz, target "jwt"), each escaped AuthenticateAsync as an exception:
+    // a segment of a length no base64 has (FormatException from Base64Url.TryDecodeFromChars) ...
+    [InlineData("eyJhbGciOiJFUzI1NiJ9.e30.A")]
+    // ... and strings the JSON parser keeps raw until read: invalid UTF-8 and escaped lone surrogates (InvalidOperationException).
+    [InlineData("eyJhbGciOiL_In0.e30.c2ln")]
+    [InlineData("eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiLDKCJ9.c2ln")]
+    [InlineData("eyJhbGciOiJFUzI1NiIsImtpZCI6Ilx1ZDgwMCJ9.e30.c2ln")]
     public async Task Authenticate_MalformedToken_IsInvalidWithoutThrowing(string token)
     {
         var result = await Authenticate(token);
