@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the local mesh use beyond the .NET SDK: PostgreSQL server binaries, openssl
-# (independent JWT/CSR test vectors), Node.js and npm (the silo's build installs the dashboard's graph library with
+# (independent JWT/CSR test vectors), afl++ (coverage-guided fuzzing, scripts/fuzz.sh), Node.js and npm (the silo's build installs the dashboard's graph library with
 # npm ci), Chromium (the dashboard's browser tests) and Prometheus (a real server scrapes sidecars in the metrics
 # tests). Safe to run repeatedly; installs only what is missing.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
