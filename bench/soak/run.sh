@@ -6,8 +6,9 @@
 # and failures per kind (and when they happened), configuration convergence after each fault, and the memory, thread
 # and file-descriptor count of every process over the run (the slope after warm-up shows a leak).
 #
-#   bench/soak/run.sh [MINUTES=30] [BASE_PORT=17400]      (MESH_SKIP_BUILD=1: use what is built)
-# Results: a folder under /tmp (printed), with traffic.log, samples.tsv, faults.log and summary.txt.
+#   bench/soak/run.sh [MINUTES=30] [BASE_PORT=17400]      (MESH_SKIP_BUILD=1: use what is built;
+#                                                          MESH_SOAK_SCHEDULE="kill-sidecar rotate-root": other faults)
+# Results: a folder under /tmp (printed), with traffic.log, samples.tsv, gc.tsv, faults.log and summary.txt.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 minutes="${1:-30}" base="${2:-17400}"
@@ -69,9 +70,16 @@ sampler() {
     while read -r name pid; do
       [ -r "/proc/$pid/status" ] || continue
       rss=$(awk '/^VmRSS:/{print $2}' "/proc/$pid/status") threads=$(awk '/^Threads:/{print $2}' "/proc/$pid/status")
+      [ -n "$rss" ] || continue  # exited (a zombie has no VmRSS)
       fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
       echo "$SECONDS $name $pid $rss $threads $fds" >>"$state/samples.tsv"
     done <"$state_dir/pids"
+    # The proxies' managed heap and what the GC holds committed, so RSS growth can be told apart from heap growth.
+    for admin in 13 23 43 53 73 83; do
+      curl -sf --max-time 2 "http://127.0.0.1:$((base + admin))/metrics" \
+        | awk -v t=$SECONDS -v p=$((base + admin)) '/^dotnet_gc_heap_size_bytes /{h=$2} /^dotnet_gc_committed_bytes /{c=$2} /^process_resident_memory_bytes /{r=$2}
+            END {if (r) printf "%d %d %.1f %.1f %.1f\n", t, p, r/1048576, h/1048576, c/1048576}' >>"$state/gc.tsv"
+    done
     sleep 10
   done
 }
@@ -116,17 +124,38 @@ restart() {
   if [ "${GRACEFUL:-0}" = 1 ]; then kill -TERM "$pid"; else kill -KILL "$pid"; fi
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   sleep "${DOWN_SECONDS:-0}"
+  local started_ns new_pid
+  started_ns=$(date +%s%N)
   env -i "${envs[@]}" "${cmd[@]}" >>"$state_dir/logs/$name.log" 2>&1 &
-  sed -i "/^$name $pid\$/d" "$state_dir/pids"; echo "$name $!" >>"$state_dir/pids"
-  fault "  $name restarted as pid $!"
+  new_pid=$!
+  sed -i "/^$name $pid\$/d" "$state_dir/pids"; echo "$name $new_pid" >>"$state_dir/pids"
+  # Ready first, then converge: otherwise the convergence time after a restart is mostly the process's start-up.
+  if [ -n "${READY_URL:-}" ]; then
+    local deadline=$((SECONDS + 60))
+    until curl -sf -o /dev/null "$READY_URL"; do
+      [ $SECONDS -lt $deadline ] || { fault "  $name restarted as pid $new_pid, not ready after 60 s"; return 0; }
+      sleep 0.05
+    done
+    fault "  $name restarted as pid $new_pid, ready $(( ($(date +%s%N) - started_ns) / 1000000 )) ms after its start"
+  else
+    fault "  $name restarted as pid $new_pid"
+  fi
 }
 
 rotate_root() {
   local old new admin auth=(-H "Authorization: Bearer $MESH_TOKEN")
   old=$(curl -sf "${auth[@]}" "$MESH_SERVER/api/v1/ca/roots" | grep -o '{[^{}]*}' | grep '"state":"active"' \
     | grep -o '"thumbprint":"[^"]*"' | head -1 | cut -d'"' -f4 || true)
-  new=$(curl -sf -X POST "${auth[@]}" -H 'Content-Type: application/json' -d '{"activate":false}' "$MESH_SERVER/api/v1/ca/roots" \
-    | grep -o '"thumbprint":"[^"]*"' | head -1 | cut -d'"' -f4 || true)
+  # A write can meet a 503 while the cluster settles after an earlier fault; it is safe to repeat.
+  local attempt answer=""
+  for attempt in 1 2 3 4 5; do
+    answer=$(curl -s -w '\n%{http_code}' -X POST "${auth[@]}" -H 'Content-Type: application/json' -d '{"activate":false}' \
+      "$MESH_SERVER/api/v1/ca/roots" || true)
+    new=$(grep -o '"thumbprint":"[^"]*"' <<<"$answer" | head -1 | cut -d'"' -f4 || true)
+    [ -z "$new" ] || break
+    fault "  creating a root, attempt $attempt: HTTP $(tail -1 <<<"$answer") $(head -c 200 <<<"$answer" | head -1)"
+    sleep 2
+  done
   if [ -z "$old" ] || [ -z "$new" ]; then fault "  root rotation could not start (active root '$old', new root '$new')"; return 0; fi
   converge "new root ${new:0:12} in the trust bundle"
   curl -sf -X POST "${auth[@]}" "$MESH_SERVER/api/v1/ca/roots/$new/activate" >/dev/null || fault "  activate failed"
@@ -136,7 +165,7 @@ rotate_root() {
   converge "old root ${old:0:12} retired"
 }
 
-schedule=(kill-silo restart-postgres rotate-root churn-config kill-sidecar restart-sidecar)
+read -r -a schedule <<<"${MESH_SOAK_SCHEDULE:-kill-silo restart-postgres rotate-root churn-config kill-sidecar restart-sidecar}"
 warmup=$(( minutes * 60 / 10 )); [ $warmup -gt 120 ] && warmup=120
 interval=$(( (minutes * 60 - warmup - 60) / (2 * ${#schedule[@]}) ))   # the schedule runs twice
 sleep "$warmup"
@@ -146,7 +175,7 @@ while [ $((SECONDS + 30)) -lt $end ]; do
   what=${schedule[$((step_no % ${#schedule[@]}))]}; step_no=$((step_no + 1))
   fault "fault $step_no: $what"
   case $what in
-    kill-silo) DOWN_SECONDS=15 restart "silo-$((base + 2))"; converge "after the silo came back" ;;
+    kill-silo) DOWN_SECONDS=15 READY_URL="http://127.0.0.1:$((base + 2))/readyz" restart "silo-$((base + 2))"; converge "after the silo came back" ;;
     restart-postgres)
       runuser -u postgres -- "$(cat "$state_dir/pgbin")/pg_ctl" -D "$(cat "$state_dir/pgdata")" -m fast -w restart >/dev/null 2>&1 \
         || "$(cat "$state_dir/pgbin")/pg_ctl" -D "$(cat "$state_dir/pgdata")" -m fast -w restart >/dev/null
@@ -159,8 +188,8 @@ while [ $((SECONDS + 30)) -lt $end ]; do
         dotnet "$(bin cli/Mesh.Cli meshctl.dll)" apply -f "$root/deploy/local/mesh/model.yaml" >/dev/null
       done
       converge "after 20 configuration changes" ;;
-    kill-sidecar) restart "sidecar-model-v2" model; converge "after the model v2 sidecar came back" ;;
-    restart-sidecar) GRACEFUL=1 restart "sidecar-model-v2" model; converge "after the model v2 sidecar restarted gracefully" ;;
+    kill-sidecar) READY_URL="http://127.0.0.1:$((base + 43))/ready" restart "sidecar-model-v2" model; converge "after the model v2 sidecar came back" ;;
+    restart-sidecar) GRACEFUL=1 READY_URL="http://127.0.0.1:$((base + 43))/ready" restart "sidecar-model-v2" model; converge "after the model v2 sidecar restarted gracefully" ;;
   esac
   next=$((SECONDS + interval - (SECONDS % interval)))
   while [ $SECONDS -lt $next ] && [ $SECONDS -lt $((end - 30)) ]; do sleep 1; done
@@ -188,6 +217,13 @@ sleep 2
       l[k]=$4; lt[k]=$5; lf[k]=$6; if ($4 > m[k]) m[k]=$4
       n[k]++; sx[k]+=$1; sy[k]+=$4; sxx[k]+=$1*$1; sxy[k]+=$1*$4 }
     END { for (k in n) { d = n[k]*sxx[k] - sx[k]*sx[k]; s = d > 0 ? (n[k]*sxy[k] - sx[k]*sy[k]) / d : 0
-      printf "  %-24s %6.1f %6.1f %6.1f  %+6.2f   %4d %4d   %4d %4d\n", k, f[k]/1024, l[k]/1024, m[k]/1024, s*600/1024, ft[k], lt[k], ff[k], lf[k] } }' \
+      slope = n[k] >= 60 ? sprintf("%+6.2f", s*600/1024) : "     -"  # under 10 min of samples a slope is noise
+      printf "  %-26s %6.1f %6.1f %6.1f  %s   %4d %4d   %4d %4d\n", k, f[k]/1024, l[k]/1024, m[k]/1024, slope, ft[k], lt[k], ff[k], lf[k] } }' \
     "$state/samples.tsv" | sort
+  echo
+  echo "proxies by admin port (+13 tokenizer, +23 model v1, +43 model v2, +53 ranker, +73 egress, +83 ingress) after warm-up:"
+  echo "  RSS MB first/last, managed heap MB first/last, GC committed MB first/last"
+  awk -v w="$warmup" '$1 >= w { if (!($2 in r0)) {r0[$2]=$3; h0[$2]=$4; c0[$2]=$5} r1[$2]=$3; h1[$2]=$4; c1[$2]=$5 }
+    END { for (p in r0) printf "  :%-6s %6.1f %6.1f   %6.1f %6.1f   %6.1f %6.1f\n", p, r0[p], r1[p], h0[p], h1[p], c0[p], c1[p] }' \
+    "$state/gc.tsv" | sort
 } | tee "$state/summary.txt"

@@ -36,6 +36,7 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
                     ("process_cpu_seconds_total", "User and system CPU time spent in seconds.", Environment.CpuUsage.TotalTime.TotalSeconds),
                     ("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes()),
                     ("dotnet_gc_heap_size_bytes", "Managed heap size after the last collection.", GC.GetGCMemoryInfo().HeapSizeBytes),
+                    ("dotnet_gc_committed_bytes", "Memory the GC has committed (heap plus free space it keeps), after the last collection.", GC.GetGCMemoryInfo().TotalCommittedBytes),
                 ]), context.RequestAborted);
                 await response.WriteAsync(Inference.EndpointLoadGauges.Write(current), context.RequestAborted);
                 break;

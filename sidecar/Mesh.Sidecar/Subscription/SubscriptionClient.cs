@@ -50,7 +50,13 @@ internal sealed partial class SubscriptionClient(
                     failures = 0;
                 }
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                // Shutting down: gRPC surfaces the cancelled call as RpcException(Cancelled), which is not a failure
+                // (left unhandled it stopped the host with a critical log line on every graceful restart).
+                return;
+            }
+            catch (Exception ex)
             {
                 Log.SessionFailed(logger, silo, ex.Message);
             }
