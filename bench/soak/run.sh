@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Chaos soak: the local mesh (deploy/local/up.sh: PostgreSQL, three silos, the demo app behind sidecars, ingress and
-# egress gateways, the HTTPS provider) under steady mixed traffic for a bounded time, while a schedule of faults runs:
+# egress gateways, the HTTPS provider) under steady mixed traffic (plain HTTP, SSE token streams, a fan-out over mTLS,
+# egress through the gateway with TLS origination, and gRPC) for a bounded time, while a schedule of faults runs:
 # a silo killed with SIGKILL and restarted, PostgreSQL restarted, the CA root rotated, configuration churned, a
 # sidecar killed with SIGKILL and restarted, a sidecar restarted gracefully. It stops by itself and reports requests
 # and failures per kind (and when they happened), configuration convergence after each fault, and the memory, thread
@@ -59,10 +60,24 @@ traffic_loop() { # KIND URL CHECK: CHECK is a string the body must contain for a
     sleep 0.05
   done
 }
+# gRPC: grpc.health.v1 Check through the ingress (h2c) to the tokenizer's gRPC port over mutual TLS; a success is 200
+# with grpc-status 0 (curl reports the trailer with the headers).
+grpc_loop() {
+  local result code
+  while [ ! -f "$state/stop" ]; do
+    result=$(printf '\0\0\0\0\0' | curl -s --max-time 10 --http2-prior-knowledge -H 'content-type: application/grpc' \
+      -H 'te: trailers' --data-binary @- -o /dev/null -w '%{http_code} %header{grpc-status}' "$ingress/grpc.health.v1.Health/Check" || true)
+    code=${result%% *}
+    [ "$code" = 200 ] && [ "${result#* }" != 0 ] && code="200-grpc-status-${result#* }"
+    echo "$SECONDS grpc $code" >>"$state/traffic.log"
+    sleep 0.05
+  done
+}
 traffic_loop plain "$ingress/tokenize?text=soak+test" '"tokens"' & helpers+=($!)
 traffic_loop sse "$ingress/generate?prompt=soak&maxTokens=4" 'event: done' & helpers+=($!)
 traffic_loop fanout "$ingress/complete?prompt=soak&candidates=2&maxTokens=3" '"best"' & helpers+=($!)
 traffic_loop egress "$ingress/ask?prompt=soak&maxTokens=2" '"text"' & helpers+=($!)
+grpc_loop & helpers+=($!)
 
 # --- samples: memory (RSS), threads and open descriptors of every process, every 10 s ------------------------------
 sampler() {

@@ -63,7 +63,7 @@ else
 fi
 
 # Ports: silos base+1..3, PostgreSQL base+32; per workload (tokenizer +10, model v1 +20, v2 +40,
-# ranker +50) app +0, sidecar inbound +1, outbound +2, admin +3; the external provider +60 (HTTPS);
+# ranker +50) app +0, sidecar inbound +1, outbound +2, admin +3; the tokenizer's gRPC port +15; the external provider +60 (HTTPS);
 # egress gateway +70 (inbound +71, admin +73); ingress gateway +80 (admin +83).
 silo_ports=($((base + 1)) $((base + 2)) $((base + 3)))
 pg_port=$((base + 32)) provider=$((base + 60)) egress=$((base + 70)) ingress=$((base + 80))
@@ -97,18 +97,25 @@ for port in "${silo_ports[@]}"; do wait_http "http://127.0.0.1:$port/readyz" "$s
 export MESH_SERVER="http://127.0.0.1:${silo_ports[0]}" MESH_TOKEN="$Mesh__AdminToken"
 meshctl apply -f deploy/local/mesh/services.yaml >"$state/logs/apply.log"
 
-# workload: service version app-port-offset [role]; the model streams with a visible pause between tokens.
+# workload: service version app-port-offset [role [listen-arguments...]]; the app listens on app-port unless
+# listen-arguments say otherwise; the model streams with a visible pause between tokens.
 start_workload() {
-  local service=$1 version=$2 at=$((base + $3)) role=${4:-$1}
+  local service=$1 version=$2 offset=$3 at=$((base + $3)) role=${4:-$1}
+  shift $(($# < 4 ? $# : 4))
+  local listen=("$@")
+  [ ${#listen[@]} -gt 0 ] || listen=(--urls "http://127.0.0.1:$at")
   HTTP_PROXY="http://127.0.0.1:$((at + 2))" start "$service-$version" dotnet "$(bin demo/Mesh.Demo mesh-demo.dll)" \
-    --urls "http://127.0.0.1:$at" --role "$role" --version "$version" --token-delay-ms "${MESH_TOKEN_DELAY_MS:-40}"
+    "${listen[@]}" --role "$role" --version "$version" --token-delay-ms "${MESH_TOKEN_DELAY_MS:-40}"
   MESH_JOIN_TOKEN="$(join_token "$service")" start "sidecar-$service-$version" "${sidecar[@]}" \
-    --silo "$(rotated_silos $(($3 / 10)))" --namespace default --service "$service" \
+    --silo "$(rotated_silos $((offset / 10)))" --namespace default --service "$service" \
     --labels "app=$service,version=$version" --id "$service-$version" --app-port "$at" --inbound-port $((at + 1)) \
     --outbound-port $((at + 2)) --admin-port $((at + 3)) --state-file "$state/$service-$version.state.json" \
     --drain-timeout 2 --access-log off
 }
-start_workload tokenizer v1 10
+# The tokenizer also serves gRPC (grpc.health.v1) on an HTTP/2-only port, +15; its Sidecar resource
+# (mesh/tokenizer-sidecar.yaml) sends service port 9090 there and port 80 to the HTTP port.
+start_workload tokenizer v1 10 tokenizer --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$((base + 10))" \
+  --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$((base + 15))" --Kestrel:Endpoints:Grpc:Protocols=Http2
 start_workload model v1 20
 start_workload model v2 40
 start_workload ranker v1 50
@@ -140,7 +147,11 @@ done
 wait_http "http://127.0.0.1:$((ingress + 3))/ready" "$start_timeout" "ingress gateway"
 wait_http "http://127.0.0.1:$((egress + 3))/ready" "$start_timeout" "egress gateway"
 
-meshctl apply -f deploy/local/mesh/model.yaml -f deploy/local/mesh/gateway.yaml >>"$state/logs/apply.log"
+# The tokenizer's Sidecar names loopback ports; the file is written for the default base port.
+sed -e "s/127\.0\.0\.1:15410/127.0.0.1:$((base + 10))/" -e "s/127\.0\.0\.1:15415/127.0.0.1:$((base + 15))/" \
+  deploy/local/mesh/tokenizer-sidecar.yaml >"$state/tokenizer-sidecar.yaml"
+meshctl apply -f deploy/local/mesh/model.yaml -f deploy/local/mesh/gateway.yaml -f "$state/tokenizer-sidecar.yaml" \
+  >>"$state/logs/apply.log"
 # Ready when a request crosses the whole mesh: ingress -> ranker -> model (both sidecars' registrations have arrived).
 wait_http "http://127.0.0.1:$ingress/generate?prompt=ready&maxTokens=1" "$start_timeout" "a request through the ingress"
 
@@ -161,6 +172,8 @@ sidecar with a workload certificate; ingress gateway on http://127.0.0.1:$ingres
   curl -N 'http://127.0.0.1:$ingress/generate?prompt=the+sidecar&maxTokens=20'     # tokens stream back as SSE
   curl 'http://127.0.0.1:$ingress/complete?prompt=the+model+streams&candidates=3'   # ranked by embedding similarity
   curl 'http://127.0.0.1:$ingress/tokenize?text=Hello+mesh'
+  printf '\\0\\0\\0\\0\\0' | curl -s --http2-prior-knowledge -H 'content-type: application/grpc' --data-binary @- \\
+    -o /dev/null -w '%{http_code} grpc-status %header{grpc-status}\\n' http://127.0.0.1:$ingress/grpc.health.v1.Health/Check   # gRPC
   source $state/env; export MESH_TOKEN=\$(cat $state/admin-token)
   dotnet cli/Mesh.Cli/bin/$configuration/net10.0/meshctl.dll describe service model
   curl 'http://127.0.0.1:$ingress/ask?prompt=hello+provider'                        # the model asks an external provider

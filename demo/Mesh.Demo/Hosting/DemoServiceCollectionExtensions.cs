@@ -1,6 +1,7 @@
 using Mesh.Demo.Model;
 using Mesh.Demo.Ranker;
 using Mesh.Demo.Tokenizer;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Mesh.Demo.Hosting;
 
@@ -34,6 +35,13 @@ internal static class DemoServiceCollectionExtensions
         {
             services.AddSingleton<CandidateRanker>();
         }
+        else if (options.Role == "tokenizer")
+        {
+            // The tokenizer also speaks gRPC (the standard health service), so the local mesh carries gRPC traffic too.
+            services.AddGrpc();
+            // With no check registered the library answers UNKNOWN; a started tokenizer is serving.
+            services.AddGrpcHealthChecks().AddCheck("tokenizer", () => HealthCheckResult.Healthy());
+        }
 
         return services;
     }
@@ -53,7 +61,7 @@ internal static class DemoServiceCollectionExtensions
         app.MapGet("/healthz", () => Results.Json(new { role = options.Role, version = options.Version }));
         _ = options.Role switch
         {
-            "tokenizer" => app.MapTokenizer(),
+            "tokenizer" => app.MapTokenizer().MapTokenizerGrpc(),
             "model" => app.MapModel().MapProvider(),
             _ => app.MapRanker(),
         };

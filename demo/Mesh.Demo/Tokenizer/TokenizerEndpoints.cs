@@ -35,4 +35,14 @@ internal static class TokenizerEndpoints
         });
         return app;
     }
+
+    /// <summary>
+    /// grpc.health.v1.Health, answered from ASP.NET Core's health checks; served on whichever Kestrel endpoint speaks
+    /// HTTP/2 (up.sh gives the tokenizer a second, HTTP/2-only endpoint for it).
+    /// </summary>
+    public static WebApplication MapTokenizerGrpc(this WebApplication app)
+    {
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
 }

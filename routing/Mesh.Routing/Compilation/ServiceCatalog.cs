@@ -96,7 +96,9 @@ internal sealed class ServiceCatalog
     /// <summary>
     /// A port with a targetPort takes the endpoints registered on that port. Without one, a single-port service takes
     /// every endpoint (workloads on plain machines listen wherever they were started), and a multi-port service takes
-    /// the endpoints registered on the service port itself.
+    /// the endpoints registered on the service port itself and every endpoint behind a sidecar: callers reach those on
+    /// the sidecar's port, and the sidecar hands each request to the workload port the caller named (its Sidecar
+    /// ingress listeners), as an Istio pod serves every port of its Service.
     /// </summary>
     private static List<EndpointConfig> EndpointsForPort(ServiceSpec spec, ServicePort port, List<Typed<EndpointSpec>> endpoints, string identity)
     {
@@ -105,7 +107,9 @@ internal sealed class ServiceCatalog
         {
             var endpoint = typed.Spec;
             var labels = typed.Resource.Metadata.Labels ?? Labels.Empty;
-            var belongs = port.TargetPort is { } target ? endpoint.Port == target : spec.Ports.Count == 1 || endpoint.Port == port.Port;
+            var belongs = port.TargetPort is { } target
+                ? endpoint.Port == target
+                : spec.Ports.Count == 1 || endpoint.Port == port.Port || endpoint.SidecarPort is not null;
             if (!belongs)
             {
                 continue;

@@ -18,6 +18,9 @@ internal static class SidecarKestrel
         {
             var ports = kestrel.ApplicationServices.GetRequiredService<ListenerPorts>();
             kestrel.AddServerHeader = false;
+            // The mesh's mutual TLS is transport between sidecars: the request inside is the app's plain http request, so
+            // HTTP/2 over it carries :scheme http, which Kestrel would otherwise reset with PROTOCOL_ERROR (gRPC broke).
+            kestrel.AllowAlternateSchemes = true;
             var limits = kestrel.Limits;
             // A proxy streams bodies of any size at any pace (LLM token streams, uploads); the app enforces its own limits.
             limits.MaxRequestBodySize = null;

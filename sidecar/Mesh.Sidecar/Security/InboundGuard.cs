@@ -28,7 +28,10 @@ internal sealed class InboundGuard(SecurityConfig security, InboundTls tls, Side
         var refused = policy.Mode switch
         {
             Routing.Model.MtlsMode.Strict => peer is null ? "STRICT requires a verified client certificate" : null,
-            Routing.Model.MtlsMode.Disable => context.Request.IsHttps ? "TLS refused: PeerAuthentication DISABLE" : null,
+            // By the connection, not Request.IsHttps: an HTTP/2 request over the mesh's TLS says :scheme http.
+            Routing.Model.MtlsMode.Disable => context.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is not null
+                ? "TLS refused: PeerAuthentication DISABLE"
+                : null,
             _ => null,
         };
         if (refused is not null)

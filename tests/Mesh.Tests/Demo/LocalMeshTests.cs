@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Mesh.Tests.Cli;
 using Mesh.Tests.Infrastructure;
 using Xunit;
@@ -10,8 +12,9 @@ namespace Mesh.Tests.Demo;
 /// <summary>
 /// The README's first command, run as a person would (headless): <c>deploy/local/up.sh</c> brings up PostgreSQL, three
 /// silos, the demo AI app behind sidecars and the ingress gateway; a token stream crosses ingress -> ranker -> model;
-/// the canary scenario's YAML splits the model traffic 90/10; the egress scenario sends the model's calls to an HTTPS
-/// provider through the egress gateway; SIGINT stops every process it started.
+/// a gRPC call crosses ingress -> the tokenizer's gRPC port; the canary scenario's YAML splits the model traffic 90/10;
+/// the egress scenario sends the model's calls to an HTTPS provider through the egress gateway; SIGINT stops every
+/// process it started.
 /// </summary>
 public sealed class LocalMeshTests(ITestOutputHelper output)
 {
@@ -28,6 +31,7 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
             using var client = new HttpClient { BaseAddress = mesh.Ingress, Timeout = TimeSpan.FromSeconds(30) };
 
             await AssertTokensStreamAsync(client);
+            await AssertGrpcThroughIngressAsync(mesh);
             await AssertCanarySplitAsync(mesh, client);
             await AssertEgressScenarioAsync(mesh, client);
             await AssertSigintStopsEverythingAsync(mesh);
@@ -84,6 +88,26 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
         var seen = done.Value.GetProperty("traceparent").GetString()!;
         Assert.True(seen.Contains(traceId, StringComparison.Ordinal), $"the model saw traceparent '{seen}', not trace {traceId}");
         Assert.DoesNotContain("00f067aa0ba902b7", seen, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// gRPC as a client sends it (h2c with prior knowledge) to the ingress, routed by the gateway's tokenizer-grpc route
+    /// to the tokenizer's port 9090, whose Sidecar ingress listener hands it to the app's HTTP/2 port; the tokenizer's
+    /// sidecar counts it as a gRPC request.
+    /// </summary>
+    private static async Task AssertGrpcThroughIngressAsync(LocalMeshProcess mesh)
+    {
+        using var channel = GrpcChannel.ForAddress(mesh.Ingress);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(15));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{mesh.TokenizerAdminPort}/metrics");
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal)
+            && l.Contains("reporter=\"destination\"", StringComparison.Ordinal)
+            && l.Contains("request_protocol=\"grpc\"", StringComparison.Ordinal)
+            && l.Contains("response_code=\"200\"", StringComparison.Ordinal));
     }
 
     /// <summary>Applies the canary scenario's VirtualService with the real meshctl and counts versions through the ingress.</summary>

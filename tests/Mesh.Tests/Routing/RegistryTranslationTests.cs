@@ -38,6 +38,23 @@ public sealed class RegistryTranslationTests
         { "other namespace: unique short name is a domain", OtherNamespace, c => Host(c, Catalog, 8080).Domains[0], "catalog" },
         { "other namespace: colliding short name is not a domain", OtherNamespace, c => Host(c, "reviews.shop.svc.cluster.local").Domains[0], "reviews.shop" },
         { "one cluster per port", OtherNamespace, c => $"{Addresses(Cluster(c, null, Catalog, 8080))} {Addresses(Cluster(c, null, Catalog, 9090))}", "10.1.0.1:8080 10.1.0.1:19090" },
+        { "multi-port service: an endpoint behind a sidecar serves every port, a bare one only its own", """
+            apiVersion: mesh.dev/v1
+            kind: Service
+            metadata: { name: tokenizer, namespace: shop }
+            spec: { ports: [ { name: http, port: 80 }, { name: grpc, port: 9090, protocol: GRPC } ] }
+            ---
+            apiVersion: mesh.dev/v1
+            kind: Endpoint
+            metadata: { name: tokenizer-1, namespace: shop }
+            spec: { service: tokenizer, address: 10.1.0.2, port: 15410, sidecarPort: 15411 }
+            ---
+            apiVersion: mesh.dev/v1
+            kind: Endpoint
+            metadata: { name: tokenizer-bare, namespace: shop }
+            spec: { service: tokenizer, address: 10.1.0.3, port: 15420 }
+            """, c => $"{Addresses(Cluster(c, null, "tokenizer.shop.svc.cluster.local", 80))} {Addresses(Cluster(c, null, "tokenizer.shop.svc.cluster.local", 9090))}",
+            "10.1.0.2:15410 10.1.0.2:15410" },
         { "endpoint fields", "", c => Cluster(c).Endpoints[0] is var e ? $"{e.Address} {e.Port} {e.Weight} {e.Health} {e.Zone} {e.SidecarPort} {e.Labels["version"]}" : null,
             "10.0.0.1 9080 1 Healthy zone-a 15006 v1" },
         { "endpoint weight, health and topology zone label", "", c => Cluster(c).Endpoints[1] is var e ? $"{e.Weight} {e.Zone}" : null, "3 zone-b" },

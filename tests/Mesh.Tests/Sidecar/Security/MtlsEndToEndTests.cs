@@ -105,6 +105,49 @@ public sealed class MtlsEndToEndTests(ITestOutputHelper output)
         Assert.Equal(ReviewsPrincipal, (await server.CertsAsync()).GetProperty("spiffeId").GetString());
     }
 
+    /// <summary>
+    /// gRPC between sidecars: HTTP/2 inside the mesh's mutual TLS carries the app's :scheme http, which the inbound
+    /// sidecar must accept (it reset every such stream with PROTOCOL_ERROR before).
+    /// </summary>
+    [Fact]
+    public async Task Outbound_GrpcSidecarToSidecarUnderStrict_IsHttp2OverMtlsEndToEnd()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        var app = await mesh.StartUpstreamAsync("v1", Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        await mesh.Silo.AddServiceAsync("reviews", "reviews");
+        var server = await mesh.StartSecureSidecarAsync("reviews-v1", "reviews", "reviews", app);
+        var client = await mesh.StartSecureSidecarAsync("productpage", "productpage");
+        await mesh.ApplyAsync(SecureMesh.PeerAuthentication("STRICT"));
+        await client.WaitForEndpointAsync(server);
+        await mesh.SyncAsync(server, client);
+
+        using var http = new HttpClient();
+        for (var i = 0; i < 5; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{client.OutboundPort}/reviews.v1.Reviews/Get")
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+            };
+            request.Headers.Host = "reviews:9080";
+            request.Headers.TryAddWithoutValidation("te", "trailers");
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+            using var response = await http.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("HTTP/2", RoutingEndToEndTests.Header(response, "x-seen-protocol"));
+        }
+
+        Assert.Equal(5, app.Requests);
+        await Poll.UntilTrueAsync(
+            async () => (await server.MetricsAsync()).Split('\n').Any(l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal)
+                && l.Contains("reporter=\"destination\"", StringComparison.Ordinal)
+                && l.Contains("request_protocol=\"grpc\"", StringComparison.Ordinal)
+                && l.Contains("connection_security_policy=\"mutual_tls\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => "no destination-reported gRPC request over mutual TLS in the server sidecar's metrics");
+    }
+
     [Fact]
     public async Task Outbound_PeerPresentsWrongSpiffeId_Answers503WithUpstreamFailureFlag()
     {
