@@ -27,6 +27,7 @@ public static class ResourceValidator
         Metadata(resource.Metadata, context);
         if (kindKnown)
         {
+            MeshAnnotations.Check(resource, context);
             Spec(resource, strict, context);
         }
 

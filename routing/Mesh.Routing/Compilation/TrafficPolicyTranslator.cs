@@ -44,6 +44,7 @@ internal static class TrafficPolicyTranslator
         ConnectionPool = Pool(policy?.ConnectionPool),
         Tls = Tls(policy?.Tls),
         RateLimit = RateLimit(rule),
+        TokenLimit = TokenLimit(rule),
     };
 
     /// <summary>
@@ -179,4 +180,33 @@ internal static class TrafficPolicyTranslator
             int.TryParse(burstText, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : rps;
         return new RateLimitConfig(burst, rps, TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>
+    /// Token rate limits for model servers (Istio has none): two DestinationRule annotations give prompt and completion
+    /// tokens per minute, a third who the client is (<c>principal</c>, the default, or <c>header:NAME</c>). The
+    /// validator refuses malformed values, so anything unparsable here means "not set".
+    /// </summary>
+    public static TokenLimitConfig? TokenLimit(MeshResource? rule)
+    {
+        var annotations = rule?.Metadata.Annotations;
+        if (annotations is null)
+        {
+            return null;
+        }
+
+        var prompt = PerMinute(annotations, TokenLimitAnnotations.PromptTokensPerMinute);
+        var completion = PerMinute(annotations, TokenLimitAnnotations.CompletionTokensPerMinute);
+        if (prompt == 0 && completion == 0)
+        {
+            return null;
+        }
+
+        var header = annotations.TryGetValue(TokenLimitAnnotations.Key, out var key) && key.StartsWith(TokenLimitAnnotations.HeaderKeyPrefix, StringComparison.Ordinal)
+            ? key[TokenLimitAnnotations.HeaderKeyPrefix.Length..].ToLowerInvariant()
+            : null;
+        return new TokenLimitConfig($"{rule!.Metadata.Namespace ?? "default"}/{rule.Metadata.Name}", prompt, completion, header);
+    }
+
+    private static long PerMinute(IReadOnlyDictionary<string, string> annotations, string name) =>
+        annotations.TryGetValue(name, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : 0;
 }

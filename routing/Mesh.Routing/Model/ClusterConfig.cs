@@ -22,6 +22,9 @@ public sealed record ClusterConfig
     public ClusterTlsConfig Tls { get; init; } = new();
     public RateLimitConfig? RateLimit { get; init; }
 
+    /// <summary>Token rate limits for inference requests, shared by every sidecar through the silos' token budgets.</summary>
+    public TokenLimitConfig? TokenLimit { get; init; }
+
     /// <summary>True for ServiceEntry hosts outside the mesh (no sidecar on the far side).</summary>
     public bool External { get; init; }
     public IReadOnlyList<EndpointConfig> Endpoints { get; init; } = [];
@@ -177,3 +180,10 @@ public sealed record ClusterTlsConfig
 
 /// <summary>Local token bucket: <see cref="TokensPerFill"/> tokens every <see cref="FillInterval"/>, up to <see cref="MaxTokens"/>.</summary>
 public sealed record RateLimitConfig(int MaxTokens, int TokensPerFill, TimeSpan FillInterval);
+
+/// <summary>
+/// Prompt and completion tokens per minute (0: that kind is not limited) per client of the budget <see cref="Rule"/>
+/// (<c>namespace/DestinationRule name</c>). The client is the request header <see cref="KeyHeader"/>, or the calling
+/// workload's identity when it is null.
+/// </summary>
+public sealed record TokenLimitConfig(string Rule, long PromptPerMinute, long CompletionPerMinute, string? KeyHeader);

@@ -61,6 +61,9 @@ internal static class SidecarServiceCollectionExtensions
         services.AddSingleton<UnknownHostPolicy>();
         services.AddSingleton<Inference.InferenceBodyInspector>();
         services.AddHostedService<Inference.ModelServerScraper>();
+        services.AddSingleton<TokenBudgetClient>();
+        services.AddSingleton<Inference.TokenLimiter>();
+        services.AddHostedService<Inference.IdleSliceReturner>();
         services.AddSingleton<InboundProxy>();
         services.AddSingleton<InboundTargets>();
         services.AddSingleton<Connections.OutboundConnectionProxy>();

@@ -7,7 +7,8 @@ namespace Mesh.Sidecar.Proxy;
 /// <summary>Responses the sidecar produces itself (no route, overflow, rate limit, faults), Envoy-style plain text.</summary>
 internal static class LocalReply
 {
-    public static Task WriteAsync(HttpContext context, int status, string? body)
+    /// <param name="retryAfterSeconds">For a refusal the client may retry later: its <c>Retry-After</c>.</param>
+    public static Task WriteAsync(HttpContext context, int status, string? body, int? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted)
         {
@@ -16,6 +17,11 @@ internal static class LocalReply
 
         context.Response.Clear();
         context.Response.StatusCode = status;
+        if (retryAfterSeconds is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (string.IsNullOrEmpty(body))
         {
             context.Response.ContentLength = 0;

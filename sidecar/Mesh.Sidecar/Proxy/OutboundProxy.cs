@@ -12,7 +12,7 @@ namespace Mesh.Sidecar.Proxy;
 /// <see cref="UpstreamForwarder"/>. Runs against one <see cref="RuntimeConfig"/> read once at the start.
 /// </summary>
 internal sealed class OutboundProxy(
-    ProxyConfigHolder holder, UpstreamForwarder forwarder, MirrorSender mirror, RequestTelemetry telemetry, InferenceBodyInspector inference, UnknownHostPolicy unknownHosts)
+    ProxyConfigHolder holder, UpstreamForwarder forwarder, MirrorSender mirror, RequestTelemetry telemetry, InferenceBodyInspector inference, UnknownHostPolicy unknownHosts, TokenLimiter tokens)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -63,6 +63,7 @@ internal sealed class OutboundProxy(
         finally
         {
             await FinishInferenceResponseAsync(context);
+            TokenLimiter.Settle(context);
             telemetry.CompleteOutbound(context, start, trace, flags, route, attempt);
         }
     }
@@ -114,6 +115,14 @@ internal sealed class OutboundProxy(
         if (cluster.State.RateLimiter is { } bucket && !bucket.TryAcquire())
         {
             await LocalReply.WriteAsync(context, StatusCodes.Status429TooManyRequests, "local_rate_limited");
+            return ResponseFlags.RateLimited;
+        }
+
+        if (cluster.Config.TokenLimit is { } tokenLimit && context.Features.Get<InferenceRequest>() is { } inferenceRequest
+            && await tokens.AdmitAsync(context, tokenLimit, inferenceRequest, context.RequestAborted) is { } wait)
+        {
+            await LocalReply.WriteAsync(context, StatusCodes.Status429TooManyRequests, "token rate limit exceeded",
+                retryAfterSeconds: (int)Math.Min(int.MaxValue, Math.Ceiling(wait.TotalSeconds)));
             return ResponseFlags.RateLimited;
         }
 

@@ -32,6 +32,14 @@ internal sealed class SiloChannel : IDisposable
         System.Net.Security.SslStreamCertificateContext? clientCertificate,
         CancellationToken cancellationToken)
     {
+        _channel = Open(silo, validateSilo, clientCertificate);
+        _call = new MeshDiscovery.MeshDiscoveryClient(_channel).Subscribe(Headers(token), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A channel to <paramref name="silo"/> as every sidecar-to-silo call needs it: kept alive by PING, TLS checked against the silo's identity.</summary>
+    public static GrpcChannel Open(Uri silo, System.Net.Security.RemoteCertificateValidationCallback? validateSilo,
+        System.Net.Security.SslStreamCertificateContext? clientCertificate)
+    {
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = ConnectTimeout,
@@ -42,21 +50,25 @@ internal sealed class SiloChannel : IDisposable
         };
         handler.SslOptions.RemoteCertificateValidationCallback = validateSilo;
         handler.SslOptions.ClientCertificateContext = clientCertificate;
-        _channel = GrpcChannel.ForAddress(silo, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(silo, new GrpcChannelOptions
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
             MaxReceiveMessageSize = MaxResponseBytes,
         });
+    }
+
+    /// <summary>The bearer token, when the sidecar has one (a workload certificate authenticates it otherwise).</summary>
+    public static Metadata Headers(string? token)
+    {
         var headers = new Metadata();
         if (token is not null)
         {
             headers.Add("authorization", $"Bearer {token}");
         }
 
-        _call = new MeshDiscovery.MeshDiscoveryClient(_channel).Subscribe(headers, cancellationToken: cancellationToken);
+        return headers;
     }
-
     public async Task SendAsync(SubscribeRequest request, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken);

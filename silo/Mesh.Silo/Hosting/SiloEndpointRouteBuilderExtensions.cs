@@ -30,6 +30,7 @@ internal static class SiloEndpointRouteBuilderExtensions
         api.MapCertificatesApi(writes, open);
         api.MapCredentialsApi(writes, open);
         app.MapGrpcService<DiscoveryService>();
+        app.MapGrpcService<Budgets.TokenBudgetService>();
         app.MapGrpcReflectionService();
 
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();

@@ -37,6 +37,13 @@ public sealed class ResourceValidatorTests
         { Vs(Route + "  - route: [ { destination: { host: reviews } } ]", name: "Reviews_V1"), "metadata.name", "DNS-1123 subdomain" },
         { Vs(Route + "  - route: [ { destination: { host: reviews } } ]", name: new string('a', 254)), "metadata.name", "DNS-1123 subdomain" },
         { Vs(Route + "  - route: [ { destination: { host: reviews } } ]").Replace("namespace: default", "namespace: My.Ns", StringComparison.Ordinal), "metadata.namespace", "DNS-1123 label" },
+        // Mesh's token-limit annotations on a DestinationRule
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { ratelimit.mesh.dev/prompt-tokens-per-minute: \"10k\" } }\nspec: { host: llm }",
+            "metadata.annotations.ratelimit.mesh.dev/prompt-tokens-per-minute", "\"10k\" must be a whole number of tokens per minute" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { ratelimit.mesh.dev/completion-tokens-per-minute: \"0\" } }\nspec: { host: llm }",
+            "metadata.annotations.ratelimit.mesh.dev/completion-tokens-per-minute", "1 to" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { ratelimit.mesh.dev/token-limit-key: \"header:x user\" } }\nspec: { host: llm }",
+            "metadata.annotations.ratelimit.mesh.dev/token-limit-key", "must be \"principal\" or \"header:NAME\"" },
         // strict fields and types
         { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    retrys: { attempts: 3 }"), "spec.http[0].retrys", "unknown field" },
         { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    Timeout: 1s"), "spec.http[0].Timeout", "did you mean \"timeout\"" },

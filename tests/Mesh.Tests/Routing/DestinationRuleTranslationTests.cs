@@ -63,6 +63,11 @@ public sealed class DestinationRuleTranslationTests
         { "rate limit burst defaults to the rate", Dr("    tls: { mode: DISABLE }", annotations: ", annotations: { ratelimit.mesh.dev/requests-per-second: \"5\" }"),
             c => Cluster(c).RateLimit, new RateLimitConfig(5, 5, TimeSpan.FromSeconds(1)) },
         { "no rate limit without annotations", Dr("    tls: { mode: DISABLE }"), c => Cluster(c).RateLimit, null },
+        { "token limits per principal", Dr("    tls: { mode: DISABLE }", annotations: ", annotations: { ratelimit.mesh.dev/prompt-tokens-per-minute: \"6000\", ratelimit.mesh.dev/completion-tokens-per-minute: \"1200\" }"),
+            c => Cluster(c, "v1").TokenLimit, new TokenLimitConfig("default/reviews", 6000, 1200, null) },
+        { "token limit per header, completion only", Dr("    tls: { mode: DISABLE }", annotations: ", annotations: { ratelimit.mesh.dev/completion-tokens-per-minute: \"500\", ratelimit.mesh.dev/token-limit-key: \"header:X-User\" }"),
+            c => Cluster(c).TokenLimit, new TokenLimitConfig("default/reviews", 0, 500, "x-user") },
+        { "no token limit without annotations", Dr("    tls: { mode: DISABLE }"), c => Cluster(c).TokenLimit, null },
     };
 
     [Theory]

@@ -1,0 +1,17 @@
+namespace Mesh.Contracts.Resources;
+
+/// <summary>
+/// The DestinationRule annotations that set token rate limits for model servers (docs/ai-traffic.md, "Token limits"):
+/// read by the routing compiler, checked by the validator.
+/// </summary>
+public static class TokenLimitAnnotations
+{
+    public const string PromptTokensPerMinute = "ratelimit.mesh.dev/prompt-tokens-per-minute";
+    public const string CompletionTokensPerMinute = "ratelimit.mesh.dev/completion-tokens-per-minute";
+    public const string Key = "ratelimit.mesh.dev/token-limit-key";
+
+    /// <summary>The key value that names a request header: <c>header:NAME</c>. The other value is <c>principal</c>.</summary>
+    public const string HeaderKeyPrefix = "header:";
+    public const string PrincipalKey = "principal";
+    public const long MaxTokensPerMinute = 1L << 40;
+}

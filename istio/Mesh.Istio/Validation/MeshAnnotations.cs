@@ -1,0 +1,40 @@
+using System.Globalization;
+using Mesh.Contracts.Resources;
+
+namespace Mesh.Istio.Validation;
+
+/// <summary>
+/// Mesh's own DestinationRule annotations that change what is enforced (token rate limits): a typo there must be a
+/// 400 naming the annotation, not a limit silently switched off.
+/// </summary>
+internal static class MeshAnnotations
+{
+    public static void Check(MeshResource resource, ValidationContext context)
+    {
+        if (resource.Kind != ResourceKinds.DestinationRule || resource.Metadata?.Annotations is not { } annotations)
+        {
+            return;
+        }
+
+        PerMinute(annotations, TokenLimitAnnotations.PromptTokensPerMinute, context);
+        PerMinute(annotations, TokenLimitAnnotations.CompletionTokensPerMinute, context);
+        if (annotations.TryGetValue(TokenLimitAnnotations.Key, out var key) && key is not null && key != TokenLimitAnnotations.PrincipalKey &&
+            !(key.StartsWith(TokenLimitAnnotations.HeaderKeyPrefix, StringComparison.Ordinal) && IsHeaderName(key[TokenLimitAnnotations.HeaderKeyPrefix.Length..])))
+        {
+            context.Error($"metadata.annotations.{TokenLimitAnnotations.Key}", $"\"{key}\" must be \"principal\" or \"header:NAME\" with a valid HTTP header name");
+        }
+    }
+
+    private static void PerMinute(IReadOnlyDictionary<string, string> annotations, string name, ValidationContext context)
+    {
+        if (annotations.TryGetValue(name, out var text) && text is not null &&
+            !(long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is > 0 and <= TokenLimitAnnotations.MaxTokensPerMinute))
+        {
+            context.Error($"metadata.annotations.{name}", $"\"{text}\" must be a whole number of tokens per minute, 1 to {TokenLimitAnnotations.MaxTokensPerMinute}");
+        }
+    }
+
+    // RFC 9110 token characters.
+    private static bool IsHeaderName(string name) =>
+        name.Length is > 0 and <= 256 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
+}
