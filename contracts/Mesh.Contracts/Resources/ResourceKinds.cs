@@ -21,6 +21,9 @@ public static class ResourceKinds
     public const string AuthorizationPolicy = "AuthorizationPolicy";
     public const string RequestAuthentication = "RequestAuthentication";
 
+    /// <summary>The Gateway API Inference Extension's pool of model servers (inference.networking.k8s.io/v1 only).</summary>
+    public const string InferencePool = "InferencePool";
+
     /// <summary>Kinds written through the generic resource API, keyed by kind, valued by accepted API groups.</summary>
     public static readonly IReadOnlyDictionary<string, string> ConfigKindGroups = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -33,9 +36,15 @@ public static class ResourceKinds
         [PeerAuthentication] = "security.istio.io",
         [AuthorizationPolicy] = "security.istio.io",
         [RequestAuthentication] = "security.istio.io",
+        [InferencePool] = "inference.networking.k8s.io",
     };
 
     public static readonly IReadOnlyList<string> IstioVersions = ["v1", "v1beta1", "v1alpha3"];
+
+    private static readonly IReadOnlyList<string> InferenceVersions = ["v1"];
+
+    /// <summary>The versions of its group a config kind accepts.</summary>
+    public static IReadOnlyList<string> VersionsFor(string kind) => kind == InferencePool ? InferenceVersions : IstioVersions;
 
     public static bool IsConfigKind(string kind) => ConfigKindGroups.ContainsKey(kind);
 }

@@ -96,9 +96,10 @@ public static class ResourceValidator
         var slash = resource.ApiVersion.IndexOf('/', StringComparison.Ordinal);
         var apiGroup = slash < 0 ? "" : resource.ApiVersion[..slash];
         var version = slash < 0 ? resource.ApiVersion : resource.ApiVersion[(slash + 1)..];
-        if (apiGroup != group || !ResourceKinds.IstioVersions.Contains(version))
+        var versions = ResourceKinds.VersionsFor(resource.Kind);
+        if (apiGroup != group || !versions.Contains(version))
         {
-            context.Error("apiVersion", $"\"{resource.ApiVersion}\" is not valid for {resource.Kind}, must be {group}/{string.Join("|", ResourceKinds.IstioVersions)}");
+            context.Error("apiVersion", $"\"{resource.ApiVersion}\" is not valid for {resource.Kind}, must be {group}/{string.Join("|", versions)}");
         }
 
         return true;
@@ -172,6 +173,7 @@ public static class ResourceValidator
             case ResourceKinds.PeerAuthentication: SecurityValidator.PeerAuthentication(spec, strict, context); break;
             case ResourceKinds.AuthorizationPolicy: SecurityValidator.AuthorizationPolicy(spec, strict, context); break;
             case ResourceKinds.RequestAuthentication: SecurityValidator.RequestAuthentication(spec, strict, context); break;
+            case ResourceKinds.InferencePool: Typed<Contracts.Inference.InferencePoolSpec>(spec, strict, context, InferencePoolValidator.Validate); break;
             default: break;
         }
     }

@@ -20,7 +20,7 @@ internal sealed class ClusterBuilder(CompilationContext context)
             {
                 var cluster = Base(service, port.Number, null, port.Endpoints);
                 var portPolicy = TrafficPolicyTranslator.ForPort(rule?.Spec.TrafficPolicy, port.Number);
-                context.Clusters[cluster.Name] = TrafficPolicyTranslator.Apply(cluster, portPolicy, rule?.Resource);
+                context.Clusters[cluster.Name] = TrafficPolicyTranslator.Apply(cluster, portPolicy, rule?.Resource, service.InferencePool);
                 foreach (var subset in rule?.Spec.Subsets ?? [])
                 {
                     if (string.IsNullOrEmpty(subset.Name))
@@ -31,7 +31,7 @@ internal sealed class ClusterBuilder(CompilationContext context)
                     var endpoints = port.Endpoints.Where(e => Labels.IsSubset(subset.Labels, e.Labels)).ToList();
                     var subsetCluster = Base(service, port.Number, subset.Name, endpoints);
                     var policy = TrafficPolicyTranslator.Merge(portPolicy, TrafficPolicyTranslator.ForPort(subset.TrafficPolicy, port.Number));
-                    context.Clusters[subsetCluster.Name] = TrafficPolicyTranslator.Apply(subsetCluster, policy, rule!.Resource);
+                    context.Clusters[subsetCluster.Name] = TrafficPolicyTranslator.Apply(subsetCluster, policy, rule!.Resource, service.InferencePool);
                 }
             }
         }

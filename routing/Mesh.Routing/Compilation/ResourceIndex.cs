@@ -29,6 +29,7 @@ internal sealed class ResourceIndex
     public List<MeshResource> PeerAuthentications { get; } = [];
     public List<MeshResource> AuthorizationPolicies { get; } = [];
     public List<MeshResource> RequestAuthentications { get; } = [];
+    public List<Typed<Contracts.Inference.InferencePoolSpec>> InferencePools { get; } = [];
 
     /// <summary>
     /// Indexes what a node in <paramref name="nodeNamespace"/> may see: VirtualServices, DestinationRules and
@@ -52,6 +53,7 @@ internal sealed class ResourceIndex
                 case ResourceKinds.PeerAuthentication: index.PeerAuthentications.Add(resource); break;
                 case ResourceKinds.AuthorizationPolicy: index.AuthorizationPolicies.Add(resource); break;
                 case ResourceKinds.RequestAuthentication: index.RequestAuthentications.Add(resource); break;
+                case ResourceKinds.InferencePool: Add(index.InferencePools, resource, cache, warnings); break;
                 default: break;
             }
         }

@@ -14,6 +14,9 @@ internal sealed class ServiceModel
     public required string Namespace { get; init; }
     public bool External { get; init; }
     public bool FromServiceEntry { get; init; }
+
+    /// <summary>An InferencePool: its endpoints are picked by the inference endpoint picker unless a DestinationRule says otherwise.</summary>
+    public bool InferencePool { get; init; }
     public required IReadOnlyList<PortModel> Ports { get; init; }
 
     public PortModel? FindPort(int number)
@@ -72,6 +75,7 @@ internal sealed class ServiceCatalog
         }
 
         ServiceEntryCatalog.AddTo(catalog, index, names, options, warnings);
+        InferencePoolCatalog.AddTo(catalog, index, names, options, warnings);
         return catalog;
     }
 
@@ -106,7 +110,6 @@ internal sealed class ServiceCatalog
         foreach (var typed in endpoints)
         {
             var endpoint = typed.Spec;
-            var labels = typed.Resource.Metadata.Labels ?? Labels.Empty;
             var belongs = port.TargetPort is { } target
                 ? endpoint.Port == target
                 : spec.Ports.Count == 1 || endpoint.Port == port.Port || endpoint.SidecarPort is not null;
@@ -115,24 +118,32 @@ internal sealed class ServiceCatalog
                 continue;
             }
 
-            result.Add(new EndpointConfig
-            {
-                Address = endpoint.Address,
-                Port = endpoint.Port,
-                Weight = Math.Max(0, endpoint.Weight),
-                Health = endpoint.Health,
-                Labels = labels,
-                Region = Labels.Region(labels),
-                Zone = Labels.Zone(labels),
-                Subzone = Labels.Subzone(labels),
-                Network = Labels.Network(labels),
-                SidecarPort = endpoint.SidecarPort,
-                Identity = identity,
-                RegistryNamespace = typed.Resource.Key.Namespace,
-                RegistryName = typed.Resource.Metadata.Name,
-            });
+            result.Add(RegistryEndpoint(typed, identity));
         }
 
         return result;
+    }
+
+    /// <summary>A registry endpoint as a cluster member: its labels give the locality, the service account its identity.</summary>
+    internal static EndpointConfig RegistryEndpoint(Typed<EndpointSpec> typed, string identity)
+    {
+        var endpoint = typed.Spec;
+        var labels = typed.Resource.Metadata.Labels ?? Labels.Empty;
+        return new EndpointConfig
+        {
+            Address = endpoint.Address,
+            Port = endpoint.Port,
+            Weight = Math.Max(0, endpoint.Weight),
+            Health = endpoint.Health,
+            Labels = labels,
+            Region = Labels.Region(labels),
+            Zone = Labels.Zone(labels),
+            Subzone = Labels.Subzone(labels),
+            Network = Labels.Network(labels),
+            SidecarPort = endpoint.SidecarPort,
+            Identity = identity,
+            RegistryNamespace = typed.Resource.Key.Namespace,
+            RegistryName = typed.Resource.Metadata.Name,
+        };
     }
 }

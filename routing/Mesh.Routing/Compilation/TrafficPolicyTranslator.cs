@@ -37,9 +37,10 @@ internal static class TrafficPolicyTranslator
             Tls = level.Tls ?? policy.Tls,
         };
 
-    public static ClusterConfig Apply(ClusterConfig cluster, TrafficPolicy? policy, MeshResource? rule) => cluster with
+    /// <param name="inferencePool">The cluster is an InferencePool's: the endpoint picker unless the policy names a load balancer.</param>
+    public static ClusterConfig Apply(ClusterConfig cluster, TrafficPolicy? policy, MeshResource? rule, bool inferencePool = false) => cluster with
     {
-        LoadBalancer = InferencePicker(rule, LoadBalancer(policy?.LoadBalancer)),
+        LoadBalancer = InferencePicker(rule, LoadBalancer(policy?.LoadBalancer), inferencePool && policy?.LoadBalancer is null),
         OutlierDetection = Outlier(policy?.OutlierDetection),
         ConnectionPool = Pool(policy?.ConnectionPool),
         Tls = Tls(policy?.Tls),
@@ -87,10 +88,11 @@ internal static class TrafficPolicyTranslator
     /// <c>inference.mesh.dev/endpoint-picker: prefix-aware</c> selects Mesh's (the Gateway API Inference Extension's
     /// endpoint picker, east-west). Its locality setting is kept.
     /// </summary>
-    public static LoadBalancerConfig InferencePicker(MeshResource? rule, LoadBalancerConfig configured)
+    public static LoadBalancerConfig InferencePicker(MeshResource? rule, LoadBalancerConfig configured, bool byDefault = false)
     {
-        var annotations = rule?.Metadata.Annotations;
-        if (annotations is null || !annotations.TryGetValue(EndpointPickerAnnotation, out var picker) || picker != "prefix-aware")
+        var annotations = rule?.Metadata.Annotations ?? new Dictionary<string, string>();
+        var annotated = annotations.TryGetValue(EndpointPickerAnnotation, out var picker) && picker == "prefix-aware";
+        if (!annotated && !byDefault)
         {
             return configured;
         }

@@ -67,6 +67,8 @@ internal sealed class SubscriptionScope
                 return Matches(ns, StringProperty(resource.Spec, "service"));
             case ResourceKinds.DestinationRule:
                 return MatchesHost(ns, StringProperty(resource.Spec, "host"));
+            case ResourceKinds.InferencePool:
+                return Matches(ns, resource.Metadata.Name);
             case ResourceKinds.VirtualService:
             case ResourceKinds.ServiceEntry:
                 return resource.Spec.ValueKind == JsonValueKind.Object

@@ -44,6 +44,15 @@ public sealed class ResourceValidatorTests
             "metadata.annotations.ratelimit.mesh.dev/completion-tokens-per-minute", "1 to" },
         { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { ratelimit.mesh.dev/token-limit-key: \"header:x user\" } }\nspec: { host: llm }",
             "metadata.annotations.ratelimit.mesh.dev/token-limit-key", "must be \"principal\" or \"header:NAME\"" },
+        // InferencePool (Gateway API Inference Extension v1)
+        { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  targetPorts: [ { number: 8000 } ]\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.selector.matchLabels", "is required" },
+        { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { app: vllm } }\n  targetPorts: []\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.targetPorts", "1 to 8 ports" },
+        { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { app: vllm } }\n  targetPorts: [ { number: 8000 }, { number: 8000 } ]\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.targetPorts[1].number", "listed twice" },
+        { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { app: vllm } }\n  targetPorts: [ { number: 70000 } ]\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.targetPorts[0].number", "out of range" },
+        { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { app: vllm } }\n  targetPorts: [ { number: 8000 } ]\n  endpointPickerRef: { name: epp }", "spec.endpointPickerRef.port", "required when the picker is a Service" },
+        { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { app: vllm } }\n  targetPorts: [ { number: 8000 } ]\n  endpointPickerRef: { name: epp, port: { number: 9002 }, failureMode: Retry }", "spec.endpointPickerRef.failureMode", "must be one of FailOpen, FailClose" },
+        { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { 'bad key!': vllm } }\n  targetPorts: [ { number: 8000 } ]\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.selector.matchLabels.bad key!", "not a valid label key" },
+        { "apiVersion: inference.networking.k8s.io/v1alpha2\nkind: InferencePool\nmetadata: { name: llm }\nspec: {}", "apiVersion", "must be inference.networking.k8s.io/v1" },
         // strict fields and types
         { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    retrys: { attempts: 3 }"), "spec.http[0].retrys", "unknown field" },
         { Vs(Route + "  - route: [ { destination: { host: reviews } } ]\n    Timeout: 1s"), "spec.http[0].Timeout", "did you mean \"timeout\"" },
@@ -141,6 +150,26 @@ public sealed class ResourceValidatorTests
         { Kind("Endpoint", "mesh.dev/v1", "  service: reviews\n  address: 10.0.0.1\n  port: 65536"), "spec.port", "out of range" },
         { Kind("Endpoint", "mesh.dev/v1", "  service: reviews\n  address: 10.0.0.1\n  port: 80\n  health: Sick"), "spec.health", "must be one of Healthy, Unhealthy, Unknown" },
     };
+
+    [Fact]
+    public void Validate_InferencePoolFromTheInferenceExtensionDocs_IsValid_WithThePickerReferenceNoted()
+    {
+        var resource = ResourceDocumentReader.Read("""
+            apiVersion: inference.networking.k8s.io/v1
+            kind: InferencePool
+            metadata: { name: vllm-llama3-8b-instruct }
+            spec:
+              targetPorts: [ { number: 8000 } ]
+              appProtocol: http
+              selector: { matchLabels: { app: vllm-llama3-8b-instruct } }
+              endpointPickerRef: { name: vllm-llama3-8b-instruct-epp, port: { number: 9002 }, failureMode: FailClose }
+            """).Single();
+
+        var messages = ResourceValidator.Validate(resource);
+
+        Assert.DoesNotContain(messages, m => m.Severity == ValidationSeverity.Error);
+        Assert.Contains(messages, m => m.Code == "MESH102" && m.Path == "spec.endpointPickerRef");
+    }
 
     [Theory]
     [MemberData(nameof(BadResources))]

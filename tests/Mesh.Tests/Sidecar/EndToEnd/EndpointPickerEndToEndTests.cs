@@ -110,6 +110,57 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
         Assert.Equal(home, await replicas.WhichServedAsync(before));
     }
 
+    [Fact]
+    public async Task InferencePool_ItsLabelledServersArePickedByPrefix_AndAVirtualServiceRoutesAModelToIt()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var replicas = await Replicas.StartAsync(3);
+        // Three servers register as service "vllm"; the pool takes the two labelled for the model, not the third.
+        await mesh.AddServiceAsync("vllm", 8000, replicas.Take(2).Select(s => s.BaseAddress.Port));
+        await mesh.Silo.Admin.RegisterAsync(new Mesh.Contracts.Domains.EndpointRegistration
+        {
+            Service = "vllm",
+            Address = "127.0.0.1",
+            Port = replicas[2].BaseAddress.Port,
+            Labels = new Dictionary<string, string> { ["app"] = "other-model" },
+        });
+        await mesh.ApplyAsync(IstioResources.Resource("inference.networking.k8s.io/v1", "InferencePool", "llm-pool", new
+        {
+            selector = new { matchLabels = new Dictionary<string, string> { ["app"] = "vllm" } },
+            targetPorts = new[] { new { number = 8000 } },
+            endpointPickerRef = new { name = "llm-epp", port = new { number = 9002 } },
+        }));
+        await mesh.ApplyAsync(IstioResources.Resource("networking.istio.io/v1", "VirtualService", "vllm", new
+        {
+            hosts = new[] { "vllm" },
+            http = new object[]
+            {
+                new
+                {
+                    match = new[] { new { headers = new Dictionary<string, object> { ["x-mesh-model"] = new { exact = SimLlmServer.Model } } } },
+                    route = new[] { new { destination = new { host = "llm-pool", port = new { number = 8000 } } } },
+                },
+            },
+        }));
+        var client = await mesh.StartSidecarAsync("chat-app");
+        await mesh.SyncAsync(client);
+
+        var system = "You are the pool's assistant. " + string.Join(' ', Enumerable.Range(0, 150).Select(i => $"pool-rule-{i}"));
+        var homes = new HashSet<int>();
+        for (var question = 0; question < 4; question++)
+        {
+            var before = await replicas.RequestCountsAsync();
+            using var response = await ChatAsync(client, system, $"pool question {question}", "vllm");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            homes.Add(await replicas.WhichServedAsync(before));
+        }
+
+        Assert.Single(homes);
+        Assert.NotEqual(2, homes.Single());
+        await Poll.UntilTrueAsync(() => Task.FromResult(client.Process.Output.Contains("\"pick_reason\":\"prefix-affinity\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => "the access log never named the picker's reason for the pool");
+    }
+
     private static async Task<SidecarProcess> StartPickerMeshAsync(MeshTestBed mesh, Replicas replicas)
     {
         await mesh.AddServiceAsync(Host, 8000, replicas.Select(s => s.BaseAddress.Port));
@@ -121,8 +172,8 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
         return client;
     }
 
-    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, string system, string user) =>
-        client.Proxy.PostAsJsonAsync($"http://{Host}:8000/v1/chat/completions", new
+    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, string system, string user, string host = Host) =>
+        client.Proxy.PostAsJsonAsync($"http://{host}:8000/v1/chat/completions", new
         {
             model = SimLlmServer.Model,
             max_tokens = 4,

@@ -49,7 +49,7 @@ internal static class IstioResources
         },
     }, annotations);
 
-    private static MeshResource Resource(string apiVersion, string kind, string name, object spec, IReadOnlyDictionary<string, string>? annotations) => new()
+    public static MeshResource Resource(string apiVersion, string kind, string name, object spec, IReadOnlyDictionary<string, string>? annotations = null) => new()
     {
         ApiVersion = apiVersion,
         Kind = kind,
