@@ -15,3 +15,11 @@ public static class TokenLimitAnnotations
     public const string PrincipalKey = "principal";
     public const long MaxTokensPerMinute = 1L << 40;
 }
+
+/// <summary>The DestinationRule annotation naming where inference requests go when the host's servers refuse them.</summary>
+public static class FallbackAnnotation
+{
+    /// <summary><c>host</c> or <c>host:port</c>; without a port, the fallback host's first port.</summary>
+    public const string Name = "inference.mesh.dev/fallback";
+}
+

@@ -16,12 +16,29 @@ internal static class MeshAnnotations
             return;
         }
 
+        Fallback(annotations, context);
         PerMinute(annotations, TokenLimitAnnotations.PromptTokensPerMinute, context);
         PerMinute(annotations, TokenLimitAnnotations.CompletionTokensPerMinute, context);
         if (annotations.TryGetValue(TokenLimitAnnotations.Key, out var key) && key is not null && key != TokenLimitAnnotations.PrincipalKey &&
             !(key.StartsWith(TokenLimitAnnotations.HeaderKeyPrefix, StringComparison.Ordinal) && IsHeaderName(key[TokenLimitAnnotations.HeaderKeyPrefix.Length..])))
         {
             context.Error($"metadata.annotations.{TokenLimitAnnotations.Key}", $"\"{key}\" must be \"principal\" or \"header:NAME\" with a valid HTTP header name");
+        }
+    }
+
+    private static void Fallback(IReadOnlyDictionary<string, string> annotations, ValidationContext context)
+    {
+        if (!annotations.TryGetValue(FallbackAnnotation.Name, out var target) || target is null)
+        {
+            return;
+        }
+
+        var colon = target.LastIndexOf(':');
+        var host = colon > 0 ? target[..colon] : target;
+        var portValid = colon <= 0 || (int.TryParse(target[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535);
+        if (!Dns1123.IsSubdomain(host) || !portValid)
+        {
+            context.Error($"metadata.annotations.{FallbackAnnotation.Name}", $"\"{target}\" must be a host name, optionally with :port (1-65535)");
         }
     }
 

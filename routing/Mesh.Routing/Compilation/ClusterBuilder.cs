@@ -13,6 +13,45 @@ internal sealed class ClusterBuilder(CompilationContext context)
 
     public void BuildAll()
     {
+        BuildClusters();
+        LinkFallbacks();
+    }
+
+    /// <summary>
+    /// Resolves <c>inference.mesh.dev/fallback</c> once every cluster exists: a cluster and its subsets fall back to the
+    /// named host's port. An unknown host or port is a warning and no fallback, never a broken route.
+    /// </summary>
+    private void LinkFallbacks()
+    {
+        foreach (var service in context.Catalog.All)
+        {
+            var rule = context.DestinationRuleFor(service.Fqdn, service.Namespace);
+            if (rule?.Resource.Metadata.Annotations?.GetValueOrDefault(Contracts.Resources.FallbackAnnotation.Name) is not { Length: > 0 } target)
+            {
+                continue;
+            }
+
+            var colon = target.LastIndexOf(':');
+            var host = colon > 0 ? target[..colon] : target;
+            var fqdn = context.Resolve(host, rule.Namespace);
+            var fallback = context.Catalog.Find(fqdn);
+            int? port = colon > 0 && int.TryParse(target[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : fallback?.Ports is { Count: > 0 } ports ? ports[0].Number : null;
+            var name = port is { } number ? Name(number, null, fqdn) : null;
+            if (fallback is null || name is null || !context.Clusters.ContainsKey(name) || fqdn == service.Fqdn)
+            {
+                context.Warnings.Add($"{rule.Display}: fallback \"{target}\" is not a port of a known host other than {service.Fqdn}; no fallback");
+                continue;
+            }
+
+            foreach (var (clusterName, cluster) in context.Clusters.Where(c => c.Value.Host == service.Fqdn).ToList())
+            {
+                context.Clusters[clusterName] = cluster with { FallbackCluster = name };
+            }
+        }
+    }
+
+    private void BuildClusters()
+    {
         foreach (var service in context.Catalog.All)
         {
             var rule = context.DestinationRuleFor(service.Fqdn, service.Namespace);

@@ -79,6 +79,15 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
             }
         }
 
+        // A reachable cluster's fallback is reachable too.
+        foreach (var fallback in result.Values.Select(c => c.FallbackCluster).OfType<string>().ToList())
+        {
+            if (all.TryGetValue(fallback, out var cluster))
+            {
+                result[fallback] = cluster;
+            }
+        }
+
         return result;
     }
 }

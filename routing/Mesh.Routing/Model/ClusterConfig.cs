@@ -25,6 +25,13 @@ public sealed record ClusterConfig
     /// <summary>Token rate limits for inference requests, shared by every sidecar through the silos' token budgets.</summary>
     public TokenLimitConfig? TokenLimit { get; init; }
 
+    /// <summary>
+    /// The cluster an inference request goes to when this one's servers answer 429 or 503, or cannot be reached, before
+    /// the first byte (the DestinationRule annotation <c>inference.mesh.dev/fallback</c>): another pool, or an external
+    /// provider declared as a ServiceEntry.
+    /// </summary>
+    public string? FallbackCluster { get; init; }
+
     /// <summary>True for ServiceEntry hosts outside the mesh (no sidecar on the far side).</summary>
     public bool External { get; init; }
     public IReadOnlyList<EndpointConfig> Endpoints { get; init; } = [];

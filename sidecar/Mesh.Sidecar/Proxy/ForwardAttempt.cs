@@ -19,7 +19,28 @@ internal sealed class ForwardAttempt : HttpTransformer
     public RouteMatcher? Matcher { get; init; }
     public required TraceContext Trace { get; init; }
     public RouteTarget? Target { get; set; }
-    public ClusterRuntime? Cluster => Target?.Cluster;
+
+    /// <summary>The cluster of the current attempt: the route target's, or its fallback once that is in use.</summary>
+    public ClusterRuntime? Cluster => FallbackInUse ?? Target?.Cluster;
+
+    /// <summary>Where this request may still go when the target's servers refuse it before the first byte; null once used or when none applies.</summary>
+    public ClusterRuntime? Fallback { get; set; }
+
+    /// <summary>The fallback cluster, once the request has gone there.</summary>
+    public ClusterRuntime? FallbackInUse { get; private set; }
+
+    /// <summary>Set when the last response (429 or 503) was swallowed to try the fallback.</summary>
+    public bool FallbackRequested { get; private set; }
+
+    /// <summary>Moves the request to its fallback: one attempt there, no retries.</summary>
+    public ClusterRuntime UseFallback()
+    {
+        FallbackInUse = Fallback ?? throw new InvalidOperationException("no fallback to use");
+        Fallback = null;
+        FallbackRequested = false;
+        RetriesLeft = 0;
+        return FallbackInUse;
+    }
 
     /// <summary>Retries still allowed for this request (0 when retrying is off or the body cannot be replayed).</summary>
     public int RetriesLeft { get; set; }
@@ -59,6 +80,7 @@ internal sealed class ForwardAttempt : HttpTransformer
     {
         UpstreamStatus = 0;
         RetryRequested = false;
+        FallbackRequested = false;
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         if (Time is not null && httpContext.Features.Get<InferenceUsage>() is { } usage)
         {
@@ -68,7 +90,9 @@ internal sealed class ForwardAttempt : HttpTransformer
         var request = httpContext.Request;
         var rewrite = Route?.Config.Rewrite;
         proxyRequest.Headers.Remove(HeaderNames.Host);
-        proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Host, rewrite?.Authority ?? request.Host.Value);
+        // An external provider reached as a fallback is asked by its own name, as a route to it would have rewritten.
+        var externalFallback = FallbackInUse is { Config.External: true } fallback ? fallback.Config.Host : null;
+        proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Host, rewrite?.Authority ?? externalFallback ?? request.Host.Value);
         if (PeerHeader is not null)
         {
             proxyRequest.Headers.Remove(PeerMetadata.HeaderName);
@@ -84,7 +108,7 @@ internal sealed class ForwardAttempt : HttpTransformer
 
         if (!MutualTls && Cluster?.Config.Tls is { } tls && Security.TlsOriginator.Applies(tls))
         {
-            proxyRequest.Options.Set(Security.TlsOriginator.ServerName, request.Host.Host);
+            proxyRequest.Options.Set(Security.TlsOriginator.ServerName, externalFallback ?? request.Host.Host);
         }
 
         if (rewrite is not null && (rewrite.Uri is not null || rewrite.RegexMatch is not null))
@@ -134,6 +158,12 @@ internal sealed class ForwardAttempt : HttpTransformer
             && Cluster is { } cluster && cluster.State.TryStartRetry(retry.Config, cluster.Config.ConnectionPool?.MaxRetries))
         {
             RetryRequested = true;
+            return false;
+        }
+
+        if (Fallback is not null && UpstreamStatus is 429 or 503)
+        {
+            FallbackRequested = true;
             return false;
         }
 

@@ -58,7 +58,7 @@ internal sealed class OutboundProxy(
             }
 
             attempt = new ForwardAttempt { Route = route, Matcher = matcher, Trace = trace, Time = time, PeerHeader = telemetry.Local.PeerHeaderValue };
-            flags = await RouteAsync(context, route, attempt);
+            flags = await RouteAsync(context, config, route, attempt);
         }
         finally
         {
@@ -68,7 +68,7 @@ internal sealed class OutboundProxy(
         }
     }
 
-    private async Task<string> RouteAsync(HttpContext context, RouteRuntime route, ForwardAttempt attempt)
+    private async Task<string> RouteAsync(HttpContext context, RuntimeConfig config, RouteRuntime route, ForwardAttempt attempt)
     {
         var routeConfig = route.Config;
         if (routeConfig.DirectResponse is { } direct)
@@ -109,8 +109,13 @@ internal sealed class OutboundProxy(
 
         // A body can be sent again only when the sidecar holds all of it: an inference request that ended within the
         // part read to find its model. Other bodies stream through once, so they are not retried.
-        var replayable = !LocalReply.CanHaveBody(context) || context.Features.Get<InferenceRequest>()?.WholeBody is not null;
+        var heldInference = context.Features.Get<InferenceRequest>()?.WholeBody is not null;
+        var replayable = !LocalReply.CanHaveBody(context) || heldInference;
         attempt.RetriesLeft = route.Retry is { } retry && replayable ? retry.MaxRetries : 0;
+        if (heldInference && cluster.Config.FallbackCluster is { } fallback)
+        {
+            attempt.Fallback = config.Clusters.GetValueOrDefault(fallback);
+        }
 
         if (cluster.State.RateLimiter is { } bucket && !bucket.TryAcquire())
         {

@@ -58,12 +58,19 @@ internal sealed class UpstreamForwarder(
                     }
                 }
 
-                if (error == ForwarderError.None && !attempt.RetryRequested)
+                if (error == ForwarderError.None && !attempt.RetryRequested && !attempt.FallbackRequested)
                 {
                     RecordOutcome(cluster, endpoint, attempt.UpstreamStatus, localFailure: false, now);
                     return attempt.Retries > 0 && retry is not null && retry.ShouldRetry(attempt.UpstreamStatus)
                         ? ResponseFlags.RetryLimitExceeded
                         : ResponseFlags.None;
+                }
+
+                if (attempt.FallbackRequested)
+                {
+                    RecordOutcome(cluster, endpoint, attempt.UpstreamStatus, localFailure: false, now);
+                    cluster = PrepareFallback(context, attempt, ref previous);
+                    continue;
                 }
 
                 if (attempt.RetryRequested)
@@ -105,6 +112,12 @@ internal sealed class UpstreamForwarder(
                 {
                     holdingRetrySlot = true;
                     PrepareRetry(context, attempt, endpoint, ref previous);
+                    continue;
+                }
+
+                if (!context.Response.HasStarted && attempt.Fallback is not null && failure == AttemptFailure.ConnectFailure)
+                {
+                    cluster = PrepareFallback(context, attempt, ref previous);
                     continue;
                 }
 
@@ -155,6 +168,20 @@ internal sealed class UpstreamForwarder(
 
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
+    }
+
+    /// <summary>The target's servers refused before the first byte: the request goes to the fallback cluster, whole, once.</summary>
+    private static ClusterRuntime PrepareFallback(HttpContext context, ForwardAttempt attempt, ref EndpointRuntime? previous)
+    {
+        previous = null;
+        if (context.Features.Get<Inference.InferenceRequest>()?.WholeBody is { } body)
+        {
+            context.Request.Body = new Inference.ReplayedBodyStream(body, Stream.Null);
+        }
+
+        context.Response.Clear();
+        context.Features.Set<IForwarderErrorFeature>(null);
+        return attempt.UseFallback();
     }
 
     internal static AttemptFailure Classify(HttpContext context, ForwarderError error)

@@ -44,6 +44,8 @@ public sealed class ResourceValidatorTests
             "metadata.annotations.ratelimit.mesh.dev/completion-tokens-per-minute", "1 to" },
         { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { ratelimit.mesh.dev/token-limit-key: \"header:x user\" } }\nspec: { host: llm }",
             "metadata.annotations.ratelimit.mesh.dev/token-limit-key", "must be \"principal\" or \"header:NAME\"" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { inference.mesh.dev/fallback: \"provider:99999\" } }\nspec: { host: llm }",
+            "metadata.annotations.inference.mesh.dev/fallback", "must be a host name, optionally with :port" },
         // InferencePool (Gateway API Inference Extension v1)
         { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  targetPorts: [ { number: 8000 } ]\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.selector.matchLabels", "is required" },
         { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { app: vllm } }\n  targetPorts: []\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.targetPorts", "1 to 8 ports" },

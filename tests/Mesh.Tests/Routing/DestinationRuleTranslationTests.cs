@@ -68,6 +68,10 @@ public sealed class DestinationRuleTranslationTests
         { "token limit per header, completion only", Dr("    tls: { mode: DISABLE }", annotations: ", annotations: { ratelimit.mesh.dev/completion-tokens-per-minute: \"500\", ratelimit.mesh.dev/token-limit-key: \"header:X-User\" }"),
             c => Cluster(c).TokenLimit, new TokenLimitConfig("default/reviews", 0, 500, "x-user") },
         { "no token limit without annotations", Dr("    tls: { mode: DISABLE }"), c => Cluster(c).TokenLimit, null },
+        { "fallback host, its first port, for the host and its subsets", Dr("    tls: { mode: DISABLE }", annotations: ", annotations: { inference.mesh.dev/fallback: ratings }"),
+            c => $"{Cluster(c).FallbackCluster} {Cluster(c, "v1").FallbackCluster}", $"outbound|9080||{Ratings} outbound|9080||{Ratings}" },
+        { "fallback to an unknown host is none", Dr("    tls: { mode: DISABLE }", annotations: ", annotations: { inference.mesh.dev/fallback: \"nowhere:80\" }"),
+            c => Cluster(c).FallbackCluster, null },
     };
 
     [Theory]
