@@ -23,7 +23,7 @@ public sealed class InferenceFallbackDestinationEndToEndTests(ITestOutputHelper 
         await using var mesh = await MeshTestBed.StartAsync(output);
         await using var primary = await SimLlmServer.StartAsync();
         await using var backup = await SimLlmServer.StartAsync();
-        await SetFailureAsync(primary, new { mode = "429", retryAfterSeconds = 0 });
+        await InferenceCalls.SetFailureAsync(primary, new { mode = "429", retryAfterSeconds = 0 });
         await mesh.AddServiceAsync("llm-backup", 8000, [backup.BaseAddress.Port]);
         var client = await StartAsync(mesh, "llm-backup", [primary.BaseAddress.Port], retries: 1);
 
@@ -45,7 +45,7 @@ public sealed class InferenceFallbackDestinationEndToEndTests(ITestOutputHelper 
         await using var mesh = await MeshTestBed.StartAsync(output);
         await using var down = await SimLlmServer.StartAsync();
         await using var provider = await SimLlmServer.StartAsync();
-        await SetFailureAsync(down, new { mode = "503" });
+        await InferenceCalls.SetFailureAsync(down, new { mode = "503" });
         await mesh.ApplyAsync(IstioResources.ServiceEntry("provider", new
         {
             hosts = new[] { "api.provider.test" },
@@ -82,8 +82,8 @@ public sealed class InferenceFallbackDestinationEndToEndTests(ITestOutputHelper 
         await using var mesh = await MeshTestBed.StartAsync(output);
         await using var primary = await SimLlmServer.StartAsync();
         await using var backup = await SimLlmServer.StartAsync();
-        await SetFailureAsync(primary, new { mode = "429", retryAfterSeconds = 0 });
-        await SetFailureAsync(backup, new { mode = "503" });
+        await InferenceCalls.SetFailureAsync(primary, new { mode = "429", retryAfterSeconds = 0 });
+        await InferenceCalls.SetFailureAsync(backup, new { mode = "503" });
         await mesh.AddServiceAsync("llm-backup", 8000, [backup.BaseAddress.Port]);
         var client = await StartAsync(mesh, "llm-backup", [primary.BaseAddress.Port], retries: 0);
 
@@ -122,21 +122,5 @@ public sealed class InferenceFallbackDestinationEndToEndTests(ITestOutputHelper 
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task SetFailureAsync(SimLlmServer server, object failure)
-    {
-        using var response = await server.Client.PostAsJsonAsync("/admin/failure", failure);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, bool stream, int padding = 0) =>
-        client.Proxy.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"http://{Host}:8000/v1/chat/completions")
-        {
-            Content = JsonContent.Create(new
-            {
-                model = SimLlmServer.Model,
-                stream,
-                max_tokens = 8,
-                messages = new[] { new { role = "user", content = "hello " + new string('x', padding) } },
-            }),
-        }, HttpCompletionOption.ResponseHeadersRead);
+    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, bool stream, int padding = 0) => InferenceCalls.ChatAsync(client, Host, stream, padding);
 }

@@ -20,7 +20,7 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
         await using var mesh = await MeshTestBed.StartAsync(output);
         await using var limited = await SimLlmServer.StartAsync();
         await using var healthy = await SimLlmServer.StartAsync();
-        await SetFailureAsync(limited, new { mode = "429", retryAfterSeconds = 60 });
+        await InferenceCalls.SetFailureAsync(limited, new { mode = "429", retryAfterSeconds = 60 });
         var client = await StartMeshAsync(mesh, "429,connect-failure", limited, healthy);
 
         // Round robin reaches the limited server within a few requests; every one of them still succeeds.
@@ -49,7 +49,7 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
         await using var mesh = await MeshTestBed.StartAsync(output);
         await using var down = await SimLlmServer.StartAsync();
         await using var up = await SimLlmServer.StartAsync();
-        await SetFailureAsync(down, new { mode = "503" });
+        await InferenceCalls.SetFailureAsync(down, new { mode = "503" });
         var client = await StartMeshAsync(mesh, "503", down, up);
 
         for (var i = 0; i < 4; i++)
@@ -75,7 +75,7 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
     {
         await using var mesh = await MeshTestBed.StartAsync(output);
         await using var only = await SimLlmServer.StartAsync();
-        await SetFailureAsync(only, new { mode = "429", retryAfterSeconds = 0 });
+        await InferenceCalls.SetFailureAsync(only, new { mode = "429", retryAfterSeconds = 0 });
         var client = await StartMeshAsync(mesh, "429", only);
 
         using (var small = await ChatAsync(client, stream: false))
@@ -98,12 +98,6 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
     private static async Task<long> AttemptsAsync(SimLlmServer server) =>
         await server.TotalAsync("requests") + await server.TotalAsync("failuresInjected");
 
-    private static async Task SetFailureAsync(SimLlmServer server, object failure)
-    {
-        using var response = await server.Client.PostAsJsonAsync("/admin/failure", failure);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
-
     private static async Task<SidecarProcess> StartMeshAsync(MeshTestBed mesh, string retryOn, params SimLlmServer[] servers)
     {
         await mesh.AddServiceAsync(Host, 8000, servers.Select(s => s.BaseAddress.Port));
@@ -118,15 +112,5 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
         return client;
     }
 
-    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, bool stream, int padding = 0) =>
-        client.Proxy.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"http://{Host}:8000/v1/chat/completions")
-        {
-            Content = JsonContent.Create(new
-            {
-                model = SimLlmServer.Model,
-                stream,
-                max_tokens = 8,
-                messages = new[] { new { role = "user", content = "hello " + new string('x', padding) } },
-            }),
-        }, HttpCompletionOption.ResponseHeadersRead);
+    private static Task<HttpResponseMessage> ChatAsync(SidecarProcess client, bool stream, int padding = 0) => InferenceCalls.ChatAsync(client, Host, stream, padding);
 }
