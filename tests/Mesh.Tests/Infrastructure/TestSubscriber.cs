@@ -41,6 +41,9 @@ internal sealed class TestSubscriber : IAsyncDisposable
     /// <summary>When set, the next response is NACKed with this error instead of ACKed.</summary>
     public string? NackNextWith { get; set; }
 
+    /// <summary>When set, <see cref="NackNextWith"/> waits for a response this accepts (others are ACKed as usual).</summary>
+    public Func<Resources, bool>? NackOnlyIf { get; set; }
+
     public IReadOnlyCollection<MeshResource> Resources => _resources.Values.ToList();
 
     /// <summary>Every response received, in order.</summary>
@@ -162,7 +165,7 @@ internal sealed class TestSubscriber : IAsyncDisposable
             Updates++;
         }
 
-        if (NackNextWith is { } error)
+        if (NackNextWith is { } error && (NackOnlyIf is null || NackOnlyIf(response)))
         {
             NackNextWith = null;
             await SendAsync(new SubscribeRequest { Nack = new Nack { Nonce = response.Nonce, ErrorDetail = error } });
