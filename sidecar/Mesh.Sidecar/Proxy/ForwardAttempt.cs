@@ -32,6 +32,9 @@ internal sealed class ForwardAttempt : HttpTransformer
     /// <summary>Set when the last response (429 or 503) was swallowed to try the fallback.</summary>
     public bool FallbackRequested { get; private set; }
 
+    /// <summary>Set when a held inference stream sent headers but no token before its timeout, and nothing else may be tried.</summary>
+    public bool TimedOutBeforeFirstToken { get; private set; }
+
     /// <summary>Moves the request to its fallback: one attempt there, no retries.</summary>
     public ClusterRuntime UseFallback()
     {
@@ -81,6 +84,7 @@ internal sealed class ForwardAttempt : HttpTransformer
         UpstreamStatus = 0;
         RetryRequested = false;
         FallbackRequested = false;
+        TimedOutBeforeFirstToken = false;
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         if (Time is not null && httpContext.Features.Get<InferenceUsage>() is { } usage)
         {
@@ -141,6 +145,59 @@ internal sealed class ForwardAttempt : HttpTransformer
 
     public static readonly TimeSpan MaxCooldown = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A model server can start a stream (200, headers) and then hang before its first token. For a held inference
+    /// request with a timeout, the headers are passed on only with the first chunk of the stream: until then nothing
+    /// has reached the client, so a per-try timeout retries the request elsewhere (or on the fallback), and a route
+    /// timeout answers 504. Returns false when the response must not be passed on.
+    /// </summary>
+    private async ValueTask<bool> FirstTokenArrivedAsync(HttpContext httpContext, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var timeout = TryTimeout ?? RouteTimeout;
+        if (timeout is null || !response.IsSuccessStatusCode || httpContext.Features.Get<InferenceRequest>()?.WholeBody is null
+            || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+        {
+            return true;
+        }
+
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        var first = new byte[4096];
+        int read;
+        try
+        {
+            read = await body.ReadAsync(first, linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var perTry = TryTimeout?.IsCancellationRequested == true && RouteTimeout?.IsCancellationRequested != true;
+            if (perTry && RetriesLeft > 0 && Route?.Retry is { } retry && retry.ShouldRetry(AttemptFailure.PerTryTimeout)
+                && Cluster is { } cluster && cluster.State.TryStartRetry(retry.Config, cluster.Config.ConnectionPool?.MaxRetries))
+            {
+                RetryRequested = true;
+            }
+            else if (perTry && Fallback is not null)
+            {
+                FallbackRequested = true;
+            }
+            else
+            {
+                TimedOutBeforeFirstToken = true;
+            }
+
+            return false;
+        }
+
+        var replay = new StreamContent(new ReplayedBodyStream(first.AsMemory(0, read), body));
+        foreach (var (name, values) in response.Content.Headers)
+        {
+            replay.Headers.TryAddWithoutValidation(name, values);
+        }
+
+        response.Content = replay;
+        return true;
+    }
+
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         if (proxyResponse is null)
@@ -164,6 +221,11 @@ internal sealed class ForwardAttempt : HttpTransformer
         if (Fallback is not null && UpstreamStatus is 429 or 503)
         {
             FallbackRequested = true;
+            return false;
+        }
+
+        if (!await FirstTokenArrivedAsync(httpContext, proxyResponse, cancellationToken))
+        {
             return false;
         }
 

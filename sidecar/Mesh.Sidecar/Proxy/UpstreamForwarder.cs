@@ -58,6 +58,13 @@ internal sealed class UpstreamForwarder(
                     }
                 }
 
+                if (attempt.TimedOutBeforeFirstToken)
+                {
+                    RecordOutcome(cluster, endpoint, 0, localFailure: true, now);
+                    await LocalReply.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "upstream request timeout");
+                    return ResponseFlags.Timeout;
+                }
+
                 if (error == ForwarderError.None && !attempt.RetryRequested && !attempt.FallbackRequested)
                 {
                     RecordOutcome(cluster, endpoint, attempt.UpstreamStatus, localFailure: false, now);

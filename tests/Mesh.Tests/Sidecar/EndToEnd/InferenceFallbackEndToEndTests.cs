@@ -71,6 +71,64 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ServerHangingBeforeTheFirstToken_PerTryTimeoutMovesTheStreamToTheOtherServer_NoTokenTwice()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var hung = await SimLlmServer.StartAsync();
+        await using var up = await SimLlmServer.StartAsync();
+        await InferenceCalls.SetFailureAsync(hung, new { mode = "hang-before-first-token" });
+        await mesh.AddServiceAsync(Host, 8000, [hung.BaseAddress.Port, up.BaseAddress.Port]);
+        await mesh.ApplyAsync(IstioResources.VirtualService(Host, new
+        {
+            hosts = new[] { Host },
+            http = new[] { new { route = new[] { new { destination = new { host = Host } } }, retries = new { attempts = 2, perTryTimeout = "500ms", retryOn = "gateway-error,connect-failure" } } },
+        }));
+        var client = await mesh.StartSidecarAsync("chat-app");
+        await mesh.SyncAsync(client);
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await ChatAsync(client, stream: true);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var events = new List<string>();
+            await foreach (var data in SseReader.DataAsync(response))
+            {
+                events.Add(data);
+            }
+
+            Assert.Equal(1, events.Count(e => e == "[DONE]"));
+            Assert.Equal(1, events.Count(e => e.Contains("\"role\":\"assistant\"", StringComparison.Ordinal)));
+            Assert.Equal(1, events.Count(e => e.Contains("\"finish_reason\":\"", StringComparison.Ordinal)));
+        }
+
+        Assert.True(await AttemptsAsync(hung) > 0, "the hanging server was never tried");
+        Assert.Equal(4, await up.TotalAsync("requests"));
+    }
+
+    [Fact]
+    public async Task OnlyServerHangsBeforeTheFirstToken_RouteTimeoutAnswers504_NotAnEmptyStream()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        await using var hung = await SimLlmServer.StartAsync();
+        await InferenceCalls.SetFailureAsync(hung, new { mode = "hang-before-first-token" });
+        await mesh.AddServiceAsync(Host, 8000, [hung.BaseAddress.Port]);
+        await mesh.ApplyAsync(IstioResources.VirtualService(Host, new
+        {
+            hosts = new[] { Host },
+            http = new[] { new { route = new[] { new { destination = new { host = Host } } }, timeout = "1s", retries = new { attempts = 0 } } },
+        }));
+        var client = await mesh.StartSidecarAsync("chat-app");
+        await mesh.SyncAsync(client);
+
+        using var response = await ChatAsync(client, stream: true);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("upstream request timeout", await response.Content.ReadAsStringAsync());
+        await Poll.UntilTrueAsync(() => Task.FromResult(client.Process.Output.Contains("\"response_flags\":\"UT\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), () => "the access log never showed the timeout");
+    }
+
+    [Fact]
     public async Task BodyLongerThanWhatTheSidecarReads_IsNotRetried_SmallBodyIs()
     {
         await using var mesh = await MeshTestBed.StartAsync(output);
