@@ -24,4 +24,18 @@ internal static class InferenceCalls
                 messages = new[] { new { role = "user", content = "hello " + new string('x', padding) } },
             }),
         }, HttpCompletionOption.ResponseHeadersRead);
+    /// <summary>Reads a streamed answer to its end and asserts it is one whole stream: one role chunk, one finish, one [DONE].</summary>
+    public static async Task AssertOneWholeStreamAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var events = new List<string>();
+        await foreach (var data in SseReader.DataAsync(response))
+        {
+            events.Add(data);
+        }
+
+        Assert.Equal(1, events.Count(e => e == "[DONE]"));
+        Assert.Equal(1, events.Count(e => e.Contains("\"role\":\"assistant\"", StringComparison.Ordinal)));
+        Assert.Equal(1, events.Count(e => e.Contains("\"finish_reason\":\"", StringComparison.Ordinal)));
+    }
 }

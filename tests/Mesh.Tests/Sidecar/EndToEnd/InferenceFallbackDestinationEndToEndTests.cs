@@ -59,15 +59,7 @@ public sealed class InferenceFallbackDestinationEndToEndTests(ITestOutputHelper 
         for (var i = 0; i < 4; i++)
         {
             using var response = await ChatAsync(client, stream: true);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var events = new List<string>();
-            await foreach (var data in SseReader.DataAsync(response))
-            {
-                events.Add(data);
-            }
-
-            Assert.Equal(1, events.Count(e => e == "[DONE]"));
-            Assert.Equal(1, events.Count(e => e.Contains("\"role\":\"assistant\"", StringComparison.Ordinal)));
+            await InferenceCalls.AssertOneWholeStreamAsync(response);
         }
 
         // Round robin tried the 503 server and the closed port, and each time the provider answered.

@@ -55,16 +55,7 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
         for (var i = 0; i < 4; i++)
         {
             using var response = await ChatAsync(client, stream: true);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var events = new List<string>();
-            await foreach (var data in SseReader.DataAsync(response))
-            {
-                events.Add(data);
-            }
-
-            Assert.Equal(1, events.Count(e => e == "[DONE]"));
-            Assert.Equal(1, events.Count(e => e.Contains("\"role\":\"assistant\"", StringComparison.Ordinal)));
-            Assert.Equal(1, events.Count(e => e.Contains("\"finish_reason\":\"", StringComparison.Ordinal)));
+            await InferenceCalls.AssertOneWholeStreamAsync(response);
         }
 
         Assert.True(await AttemptsAsync(down) > 0, "the failing server was never tried");
@@ -89,16 +80,7 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
         for (var i = 0; i < 4; i++)
         {
             using var response = await ChatAsync(client, stream: true);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var events = new List<string>();
-            await foreach (var data in SseReader.DataAsync(response))
-            {
-                events.Add(data);
-            }
-
-            Assert.Equal(1, events.Count(e => e == "[DONE]"));
-            Assert.Equal(1, events.Count(e => e.Contains("\"role\":\"assistant\"", StringComparison.Ordinal)));
-            Assert.Equal(1, events.Count(e => e.Contains("\"finish_reason\":\"", StringComparison.Ordinal)));
+            await InferenceCalls.AssertOneWholeStreamAsync(response);
         }
 
         Assert.True(await AttemptsAsync(hung) > 0, "the hanging server was never tried");
