@@ -6,6 +6,7 @@ using Mesh.Security.Jwt;
 using Mesh.Sidecar.Configuration;
 using Mesh.Sidecar.Hosting;
 using Mesh.Sidecar.Security;
+using JsonWebKeySet = Microsoft.IdentityModel.Tokens.JsonWebKeySet;
 
 namespace Mesh.Fuzz.Documents;
 
@@ -62,6 +63,6 @@ internal static class RoutingTarget
         public static readonly NoJwks Instance = new();
 
         public ValueTask<JsonWebKeySet> GetAsync(string jwksUri, bool unknownKeyId, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(JsonWebKeySet.Empty);
+            ValueTask.FromResult(new JsonWebKeySet());
     }
 }

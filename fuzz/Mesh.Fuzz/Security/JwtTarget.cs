@@ -2,6 +2,7 @@ using System.Text;
 using Mesh.Contracts.Istio.Security;
 using Mesh.Security;
 using Mesh.Security.Jwt;
+using JsonWebKeySet = Microsoft.IdentityModel.Tokens.JsonWebKeySet;
 
 namespace Mesh.Fuzz.Security;
 

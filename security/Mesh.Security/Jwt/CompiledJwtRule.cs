@@ -1,4 +1,5 @@
 using Mesh.Contracts.Istio.Security;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Mesh.Security.Jwt;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Mesh.Security.Jwt;
 
@@ -7,7 +8,8 @@ namespace Mesh.Security.Jwt;
 public interface IJwksSource
 {
     /// <summary>
-    /// Returns the cached key set, fetching it when missing or older than the refresh interval. With
+    /// Returns the cached key set (only the usable public RSA and EC signing keys, see <c>SigningKeys</c>),
+    /// fetching it when missing or older than the refresh interval. With
     /// <paramref name="unknownKeyId"/> the caller saw a kid that is not in the set, so a refetch is attempted if the
     /// rate limit allows. Never throws for network or format errors: it returns the last good set, or an empty one.
     /// </summary>
@@ -119,14 +121,14 @@ public sealed class JwksCache : IJwksSource
             }
         }
 
-        return JsonWebKeySet.Parse(System.Text.Encoding.UTF8.GetString(buffer, 0, total));
+        return SigningKeys.Parse(System.Text.Encoding.UTF8.GetString(buffer, 0, total));
     }
 
     private sealed class Entry
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        public volatile JsonWebKeySet Keys = JsonWebKeySet.Empty;
+        public volatile JsonWebKeySet Keys = new();
 
         /// <summary>UTC ticks of the last successful fetch; 0 = never.</summary>
         public long FetchedAtTicks;

@@ -1,4 +1,5 @@
 using Mesh.Contracts.Istio.Security;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Mesh.Security.Jwt;
 
@@ -78,7 +79,7 @@ public sealed class RequestAuthenticator
             {
                 try
                 {
-                    inline = JsonWebKeySet.Parse(rule.Jwks);
+                    inline = SigningKeys.Parse(rule.Jwks);
                 }
                 catch (FormatException ex)
                 {

@@ -1,3 +1,6 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
 namespace Mesh.Security.Jwt;
 
 /// <summary>
@@ -46,48 +49,52 @@ public sealed class WorkloadJwtAuthenticator
 
     private async ValueTask<JwtResult> ValidateAsync(string raw, List<CompiledJwtRule> rules, CancellationToken cancellationToken)
     {
-        var token = JwtToken.TryParse(raw, out var parseError);
+        var token = TokenValidation.Read(raw, out var readError);
         if (token is null)
         {
-            return JwtResult.Invalid(parseError);
+            return JwtResult.Invalid(readError);
         }
 
-        if (JwtValidator.CheckAlgorithm(token.Algorithm) is { } algError)
+        if (TokenValidation.CheckAlgorithm(token.Alg) is { } algError)
         {
             return JwtResult.Invalid(algError);
         }
 
-        var issuer = token.Issuer;
+        var issuer = Issuer(token);
         var rule = rules.FirstOrDefault(r => string.Equals(r.Rule.Issuer, issuer, StringComparison.Ordinal));
         if (rule is null)
         {
             return JwtResult.Invalid(issuer is null ? "token has no 'iss' claim" : "token issuer is not configured for this workload");
         }
 
-        var candidates = await CandidatesAsync(rule, token, cancellationToken);
+        var kid = string.IsNullOrEmpty(token.Kid) ? null : token.Kid;
+        var candidates = await CandidatesAsync(rule, kid, token.Alg, cancellationToken);
         if (candidates.Count == 0)
         {
-            return JwtResult.Invalid(token.KeyId is null
-                ? $"no key in the JWKS fits algorithm '{token.Algorithm}'"
-                : $"no key in the JWKS matches the token's 'kid' and algorithm '{token.Algorithm}'");
+            return JwtResult.Invalid(kid is null
+                ? $"no key in the JWKS fits algorithm '{token.Alg}'"
+                : $"no key in the JWKS matches the token's 'kid' and algorithm '{token.Alg}'");
         }
 
-        return JwtValidator.Validate(token, rule.Rule, candidates, _timeProvider.GetUtcNow());
+        return await TokenValidation.ValidateAsync(token, rule, candidates, _timeProvider);
     }
 
-    private async ValueTask<List<JsonWebKey>> CandidatesAsync(CompiledJwtRule rule, JwtToken token, CancellationToken cancellationToken)
+    private static string? Issuer(JsonWebToken token) =>
+        token.TryGetPayloadValue<string>("iss", out var iss) && !string.IsNullOrEmpty(iss) ? iss : null;
+
+    private async ValueTask<List<SecurityKey>> CandidatesAsync(CompiledJwtRule rule, string? kid, string alg, CancellationToken cancellationToken)
     {
         if (rule.InlineKeys is not null)
         {
-            return JwtValidator.Candidates(token, rule.InlineKeys);
+            return SigningKeys.Candidates(rule.InlineKeys, kid, alg);
         }
 
         var uri = rule.Rule.JwksUri!;
-        var candidates = JwtValidator.Candidates(token, await _jwks.GetAsync(uri, unknownKeyId: false, cancellationToken));
-        if (candidates.Count == 0 && token.KeyId is not null)
+        var candidates = SigningKeys.Candidates(await _jwks.GetAsync(uri, unknownKeyId: false, cancellationToken), kid, alg);
+        if (candidates.Count == 0 && kid is not null)
         {
             // The issuer may have rotated keys since our last fetch.
-            candidates = JwtValidator.Candidates(token, await _jwks.GetAsync(uri, unknownKeyId: true, cancellationToken));
+            candidates = SigningKeys.Candidates(await _jwks.GetAsync(uri, unknownKeyId: true, cancellationToken), kid, alg);
         }
 
         return candidates;

@@ -1,6 +1,7 @@
 using Mesh.Contracts.Istio.Security;
 using Mesh.Security;
 using Mesh.Security.Jwt;
+using JsonWebKeySet = Microsoft.IdentityModel.Tokens.JsonWebKeySet;
 
 namespace Mesh.Tests.Security.Jwt;
 
@@ -103,6 +104,18 @@ public sealed class JwtVectorTests : IClassFixture<OpenSslJwtIssuer>
         var result = await Authenticate(_issuer.Sign("RS256", "rsa-1", Payload(exp: Now - 30)));
 
         Assert.True(result.IsValid, result.Reason);
+    }
+
+    [Fact]
+    public async Task Authenticate_LifetimeOnInjectedClock_NotSystemClock()
+    {
+        // Valid on the workload's clock years ago, long expired on the system clock; and the reverse.
+        _time.Set(new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var past = await Authenticate(_issuer.Sign("RS256", "rsa-1", Payload()));
+        var current = await Authenticate(_issuer.Sign("RS256", "rsa-1", Payload(exp: DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 600, nbf: DateTimeOffset.UtcNow.ToUnixTimeSeconds())));
+
+        Assert.True(past.IsValid, past.Reason);
+        Assert.Contains("not yet valid", current.Reason);
     }
 
     [Fact]
