@@ -2,7 +2,8 @@
 # One command for the whole local mesh, in the foreground, on 127.0.0.1:
 #   PostgreSQL from the machine's binaries (else the silo's embedded store, and then only one silo), three silos,
 #   and the demo AI application (tokenizer, model v1 + v2, ranker) with every service behind its own sidecar
-#   holding a workload certificate, an ingress gateway (a sidecar in gateway mode), and the mesh configuration.
+#   holding a workload certificate, an AI pool of SimLLM model servers, an ingress gateway (a sidecar in gateway
+#   mode), and the mesh configuration.
 # Ctrl-C (SIGINT) or SIGTERM stops everything it started, by PID, and its PostgreSQL with pg_ctl.
 #
 # Options (or environment):
@@ -63,7 +64,8 @@ else
 fi
 
 # Ports: silos base+1..3, PostgreSQL base+32; per workload (tokenizer +10, model v1 +20, v2 +40,
-# ranker +50) app +0, sidecar inbound +1, outbound +2, admin +3; the tokenizer's gRPC port +15; the external provider +60 (HTTPS);
+# ranker +50, model servers llm-v1-a +90, llm-v1-b +100, llm-v2 +110) app +0, sidecar inbound +1, outbound +2, admin +3;
+# the tokenizer's gRPC port +15; the external provider +60 (HTTPS);
 # egress gateway +70 (inbound +71, admin +73); ingress gateway +80 (admin +83).
 silo_ports=($((base + 1)) $((base + 2)) $((base + 3)))
 pg_port=$((base + 32)) provider=$((base + 60)) egress=$((base + 70)) ingress=$((base + 80))
@@ -97,6 +99,16 @@ for port in "${silo_ports[@]}"; do wait_http "http://127.0.0.1:$port/readyz" "$s
 export MESH_SERVER="http://127.0.0.1:${silo_ports[0]}" MESH_TOKEN="$Mesh__AdminToken"
 meshctl apply -f deploy/local/mesh/services.yaml >"$state/logs/apply.log"
 
+# sidecar_for service version app-port-offset [name]: the workload's sidecar, its ports app-port + 1 (inbound),
+# + 2 (outbound), + 3 (admin), holding a join token of the service's account.
+sidecar_for() {
+  local service=$1 version=$2 offset=$3 at=$((base + $3)) name=${4:-$1-$2}
+  MESH_JOIN_TOKEN="$(join_token "$service")" start "sidecar-$name" "${sidecar[@]}" \
+    --silo "$(rotated_silos $((offset / 10)))" --namespace default --service "$service" \
+    --labels "app=$service,version=$version" --id "$name" --app-port "$at" --inbound-port $((at + 1)) \
+    --outbound-port $((at + 2)) --admin-port $((at + 3)) --state-file "$state/$name.state.json" \
+    --drain-timeout 2 --access-log off
+}
 # workload: service version app-port-offset [role [listen-arguments...]]; the app listens on app-port unless
 # listen-arguments say otherwise; the model streams with a visible pause between tokens.
 start_workload() {
@@ -106,11 +118,15 @@ start_workload() {
   [ ${#listen[@]} -gt 0 ] || listen=(--urls "http://127.0.0.1:$at")
   HTTP_PROXY="http://127.0.0.1:$((at + 2))" start "$service-$version" dotnet "$(bin demo/Mesh.Demo mesh-demo.dll)" \
     "${listen[@]}" --role "$role" --version "$version" --token-delay-ms "${MESH_TOKEN_DELAY_MS:-40}"
-  MESH_JOIN_TOKEN="$(join_token "$service")" start "sidecar-$service-$version" "${sidecar[@]}" \
-    --silo "$(rotated_silos $((offset / 10)))" --namespace default --service "$service" \
-    --labels "app=$service,version=$version" --id "$service-$version" --app-port "$at" --inbound-port $((at + 1)) \
-    --outbound-port $((at + 2)) --admin-port $((at + 3)) --state-file "$state/$service-$version.state.json" \
-    --drain-timeout 2 --access-log off
+  sidecar_for "$service" "$version" "$offset"
+}
+# llm_replica name version app-port-offset model: a SimLLM model server (OpenAI API, vLLM's metrics, a prefix cache;
+# docs/ai-traffic.md) as a replica of service llm, behind its own sidecar; the InferencePool of mesh/ai.yaml takes it.
+llm_replica() {
+  local name=$1 version=$2 offset=$3 at=$((base + $3))
+  start "$name" dotnet "$(bin demo/Mesh.SimLlm Mesh.SimLlm.dll)" --urls "http://127.0.0.1:$at" --models "$4" \
+    --time-scale 0.05 --seed "$offset" --max-num-seqs 4
+  sidecar_for llm "$version" "$offset" "$name"
 }
 # The tokenizer also serves gRPC (grpc.health.v1) on an HTTP/2-only port, +15; its Sidecar resource
 # (mesh/tokenizer-sidecar.yaml) sends service port 9090 there and port 80 to the HTTP port.
@@ -119,6 +135,10 @@ start_workload tokenizer v1 10 tokenizer --Kestrel:Endpoints:Http:Url="http://12
 start_workload model v1 20
 start_workload model v2 40
 start_workload ranker v1 50
+# The AI pool: two replicas of llama-3-8b and a canary serving llama-3-8b-v2.
+llm_replica llm-v1-a v1 90 llama-3-8b
+llm_replica llm-v1-b v1 100 llama-3-8b
+llm_replica llm-v2 v2 110 llama-3-8b-v2
 MESH_JOIN_TOKEN="$(join_token ingressgateway)" start "ingressgateway" "${sidecar[@]}" \
   --mode gateway --silo "$(rotated_silos 0)" --namespace default --labels istio=ingressgateway \
   --id ingressgateway --outbound-port "$ingress" --inbound-port $((ingress + 1)) --admin-port $((ingress + 3)) \
@@ -144,6 +164,10 @@ for at in 10 20 40 50; do
   wait_http "http://127.0.0.1:$((base + at))/healthz" "$start_timeout" "demo app :$((base + at))"
   wait_http "http://127.0.0.1:$((base + at + 3))/ready" "$start_timeout" "sidecar admin :$((base + at + 3))"
 done
+for at in 90 100 110; do
+  wait_http "http://127.0.0.1:$((base + at))/health" "$start_timeout" "model server :$((base + at))"
+  wait_http "http://127.0.0.1:$((base + at + 3))/ready" "$start_timeout" "sidecar admin :$((base + at + 3))"
+done
 wait_http "http://127.0.0.1:$((ingress + 3))/ready" "$start_timeout" "ingress gateway"
 wait_http "http://127.0.0.1:$((egress + 3))/ready" "$start_timeout" "egress gateway"
 
@@ -151,9 +175,12 @@ wait_http "http://127.0.0.1:$((egress + 3))/ready" "$start_timeout" "egress gate
 sed -e "s/127\.0\.0\.1:15410/127.0.0.1:$((base + 10))/" -e "s/127\.0\.0\.1:15415/127.0.0.1:$((base + 15))/" \
   deploy/local/mesh/tokenizer-sidecar.yaml >"$state/tokenizer-sidecar.yaml"
 meshctl apply -f deploy/local/mesh/model.yaml -f deploy/local/mesh/gateway.yaml -f "$state/tokenizer-sidecar.yaml" \
-  >>"$state/logs/apply.log"
+  -f deploy/local/mesh/ai.yaml >>"$state/logs/apply.log"
 # Ready when a request crosses the whole mesh: ingress -> ranker -> model (both sidecars' registrations have arrived).
 wait_http "http://127.0.0.1:$ingress/generate?prompt=ready&maxTokens=1" "$start_timeout" "a request through the ingress"
+# ... and ingress -> a model server of the pool, through the picker.
+wait_http "http://127.0.0.1:$ingress/v1/chat/completions" "$start_timeout" "an inference request through the ingress" \
+  -H 'content-type: application/json' -d '{"model":"llama-3-8b","max_tokens":1,"messages":[{"role":"user","content":"ready"}]}'
 
 cat >"$state/env" <<ENV
 export MESH_SERVER=$MESH_SERVER MESH_BASE_PORT=$base MESH_STATE_DIR=$state
@@ -165,13 +192,20 @@ else
 
 Local mesh is up. Store: $store. Silos: $silos.
 Demo AI app: tokenizer, model v1 + v2 (word n-gram models trained at start), ranker; every service behind its own
-sidecar with a workload certificate; ingress gateway on http://127.0.0.1:$ingress; an egress gateway, and an
+sidecar with a workload certificate; ingress gateway on http://127.0.0.1:$ingress; an AI pool of three SimLLM model
+servers (InferencePool llm-pool: llama-3-8b twice, a canary llama-3-8b-v2) picked by prompt prefix and load, with
+token limits per x-user (mesh/ai.yaml); an egress gateway, and an
 "external" model provider on https://127.0.0.1:$provider with its own CA (reached through the egress gateway once
 ./deploy/local/scenarios/egress.sh has run).
 
   curl -N 'http://127.0.0.1:$ingress/generate?prompt=the+sidecar&maxTokens=20'     # tokens stream back as SSE
   curl 'http://127.0.0.1:$ingress/complete?prompt=the+model+streams&candidates=3'   # ranked by embedding similarity
   curl 'http://127.0.0.1:$ingress/tokenize?text=Hello+mesh'
+  curl http://127.0.0.1:$ingress/v1/chat/completions -H 'content-type: application/json' -H 'x-user: me' \
+    -d '{"model":"llama-3-8b","max_tokens":16,"messages":[{"role":"user","content":"hello pool"}]}'   # OpenAI API
+  curl -N http://127.0.0.1:$ingress/v1/chat/completions -H 'content-type: application/json' \
+    -d '{"model":"llama-3-8b-v2","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"hi"}]}'   # streamed
+  ./deploy/local/scenarios/ai.sh        # model routing, prefix affinity, fallback, a token limit tripping
   printf '\\0\\0\\0\\0\\0' | curl -s --http2-prior-knowledge -H 'content-type: application/grpc' --data-binary @- \\
     -o /dev/null -w '%{http_code} grpc-status %header{grpc-status}\\n' http://127.0.0.1:$ingress/grpc.health.v1.Health/Check   # gRPC
   source $state/env; export MESH_TOKEN=\$(cat $state/admin-token)

@@ -24,7 +24,7 @@ apply() {
 synced() {
   local revision admin deadline=$((SECONDS + 20))
   revision=$(curl -sf "$MESH_SERVER/metrics" | awk '/^mesh_silo_revision /{print $2}')
-  for admin in $((base + 13)) $((base + 23)) $((base + 43)) $((base + 53)) $((base + 73)) $((base + 83)); do
+  for admin in $((base + 13)) $((base + 23)) $((base + 43)) $((base + 53)) $((base + 73)) $((base + 83)) $((base + 93)) $((base + 103)) $((base + 113)); do
     until [ "$(curl -sf "http://127.0.0.1:$admin/metrics" | awk '/^mesh_sidecar_config_revision /{print $2}')" -ge "${revision%.*}" ] 2>/dev/null; do
       [ $SECONDS -lt $deadline ] || { echo "sidecar :$admin did not reach revision $revision" >&2; return 1; }
       sleep 0.1

@@ -7,3 +7,7 @@ for file in registry-only authorization egress-gateway provider; do
 done
 model_fail v1 false; model_fail v2 false
 apply "$root/deploy/local/mesh/model.yaml"
+# The AI pool's model servers: no failure switch left on (scenarios/ai.sh turns one on and off).
+for at in 90 100 110; do
+  curl -sf -X POST -H 'content-type: application/json' -d '{"mode":"none"}' "http://127.0.0.1:$((base + at))/admin/failure" >/dev/null || true
+done

@@ -13,7 +13,7 @@ namespace Mesh.Tests.Demo;
 internal sealed class LocalMeshProcess : IAsyncDisposable
 {
     /// <summary>Port offsets from the base that up.sh binds (see the port plan at the top of the script).</summary>
-    public static readonly int[] PortOffsets = [1, 2, 3, 10, 11, 12, 13, 15, 20, 21, 22, 23, 32, 40, 41, 42, 43, 50, 51, 52, 53, 60, 70, 71, 73, 80, 81, 83];
+    public static readonly int[] PortOffsets = [1, 2, 3, 10, 11, 12, 13, 15, 20, 21, 22, 23, 32, 40, 41, 42, 43, 50, 51, 52, 53, 60, 70, 71, 73, 80, 81, 83, 90, 91, 92, 93, 100, 101, 102, 103, 110, 111, 112, 113];
 
     private readonly ManagedProcess _script;
 

@@ -13,8 +13,9 @@ namespace Mesh.Tests.Demo;
 /// The README's first command, run as a person would (headless): <c>deploy/local/up.sh</c> brings up PostgreSQL, three
 /// silos, the demo AI app behind sidecars and the ingress gateway; a token stream crosses ingress -> ranker -> model;
 /// a gRPC call crosses ingress -> the tokenizer's gRPC port; the canary scenario's YAML splits the model traffic 90/10;
-/// the egress scenario sends the model's calls to an HTTPS provider through the egress gateway; SIGINT stops every
-/// process it started.
+/// the AI pool answers the OpenAI API through the ingress (whole and streamed) and its scenario shows model routing,
+/// prefix affinity, fallback and a token limit; the egress scenario sends the model's calls to an HTTPS provider
+/// through the egress gateway; SIGINT stops every process it started.
 /// </summary>
 public sealed class LocalMeshTests(ITestOutputHelper output)
 {
@@ -33,6 +34,7 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
             await AssertTokensStreamAsync(client);
             await AssertGrpcThroughIngressAsync(mesh);
             await AssertCanarySplitAsync(mesh, client);
+            await AssertAiPoolAsync(mesh, client);
             await AssertEgressScenarioAsync(mesh, client);
             await AssertSigintStopsEverythingAsync(mesh);
         }
@@ -136,6 +138,45 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
         // canary) or 50% (no weights) are far outside.
         Assert.InRange(v2Share, 0.03, 0.18);
         Assert.Equal(CanaryRequests, versions.GetValueOrDefault("v1") + versions.GetValueOrDefault("v2"));
+    }
+
+    /// <summary>
+    /// The AI pool as a user meets it: a chat completion through the ingress (usage counted), a streamed one (chunks,
+    /// then [DONE]), then deploy/local/scenarios/ai.sh with every outcome it checks.
+    /// </summary>
+    private async Task AssertAiPoolAsync(LocalMeshProcess mesh, HttpClient client)
+    {
+        const string body = "{\"model\":\"llama-3-8b\",\"max_tokens\":6,\"messages\":[{\"role\":\"user\",\"content\":\"hello pool\"}]}";
+        using (var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(200, (int)response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(6, json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        }
+
+        var streamed = body.Replace("\"max_tokens\"", "\"stream\":true,\"max_tokens\"", StringComparison.Ordinal);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(streamed, System.Text.Encoding.UTF8, "application/json") })
+        using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+            var events = new List<string>();
+            await foreach (var data in Mesh.Tests.SimLlm.SseReader.DataAsync(response))
+            {
+                events.Add(data);
+            }
+
+            Assert.True(events.Count >= 3, $"only {events.Count} events");
+            Assert.Equal("[DONE]", events[^1]);
+        }
+
+        var (exitCode, text) = await mesh.RunScenarioAsync("ai.sh", TimeSpan.FromSeconds(180));
+        output.WriteLine(text);
+        Assert.True(exitCode == 0, $"ai.sh exited {exitCode}");
+        Assert.Contains("ok: every llama-3-8b-v2 request answered by llm-v2", text, StringComparison.Ordinal);
+        Assert.Contains("ok: the prompt group stayed on one server", text, StringComparison.Ordinal);
+        Assert.Contains("ok: all four answered 200 while", text, StringComparison.Ordinal);
+        Assert.Contains("ok: the gateway answered 429 with Retry-After once the budget was spent", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT SEEN", text, StringComparison.Ordinal);
     }
 
     /// <summary>
