@@ -21,7 +21,8 @@ internal sealed class SidecarHost : IAsyncDisposable
 
     public long RssBytes => ProcessMemory.RssBytes(_process.Id);
 
-    public static SidecarHost Start(string binary, int siloPort, string id, IReadOnlyList<string>? dependencies = null)
+    /// <param name="outboundPort">The outbound (proxy) port; 0 lets the sidecar pick one (benches that only subscribe).</param>
+    public static SidecarHost Start(string binary, int siloPort, string id, IReadOnlyList<string>? dependencies = null, int outboundPort = 0)
     {
         if (!File.Exists(binary))
         {
@@ -32,7 +33,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         List<string> args =
         [
             "--id", id, "--silo", $"http://127.0.0.1:{siloPort}", "--state-file", stateFile, "--namespace", "bench",
-            "--outbound-port", "0", "--inbound-port", "0", "--admin-port", "0", "--token", SiloHost.Token,
+            "--outbound-port", outboundPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--inbound-port", "0", "--admin-port", "0", "--token", SiloHost.Token,
         ];
         if (dependencies is not null)
         {
