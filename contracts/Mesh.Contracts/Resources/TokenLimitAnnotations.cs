@@ -21,5 +21,25 @@ public static class FallbackAnnotation
 {
     /// <summary><c>host</c> or <c>host:port</c>; without a port, the fallback host's first port.</summary>
     public const string Name = "inference.mesh.dev/fallback";
+
+    /// <summary>Splits <c>host[:port]</c>; false when a port is given but is not 1-65535.</summary>
+    public static bool TryParse(string value, out string host, out int? port)
+    {
+        var colon = value.LastIndexOf(':');
+        host = colon > 0 ? value[..colon] : value;
+        port = null;
+        if (colon <= 0)
+        {
+            return true;
+        }
+
+        if (int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and <= 65535)
+        {
+            port = number;
+            return true;
+        }
+
+        return false;
+    }
 }
 

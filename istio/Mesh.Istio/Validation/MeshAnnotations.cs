@@ -33,10 +33,7 @@ internal static class MeshAnnotations
             return;
         }
 
-        var colon = target.LastIndexOf(':');
-        var host = colon > 0 ? target[..colon] : target;
-        var portValid = colon <= 0 || (int.TryParse(target[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535);
-        if (!Dns1123.IsSubdomain(host) || !portValid)
+        if (!FallbackAnnotation.TryParse(target, out var host, out _) || !Dns1123.IsSubdomain(host))
         {
             context.Error($"metadata.annotations.{FallbackAnnotation.Name}", $"\"{target}\" must be a host name, optionally with :port (1-65535)");
         }

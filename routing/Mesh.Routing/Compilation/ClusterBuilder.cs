@@ -13,53 +13,15 @@ internal sealed class ClusterBuilder(CompilationContext context)
 
     public void BuildAll()
     {
-        BuildClusters();
-        LinkFallbacks();
-    }
-
-    /// <summary>
-    /// Resolves <c>inference.mesh.dev/fallback</c> once every cluster exists: a cluster and its subsets fall back to the
-    /// named host's port. An unknown host or port is a warning and no fallback, never a broken route.
-    /// </summary>
-    private void LinkFallbacks()
-    {
         foreach (var service in context.Catalog.All)
         {
             var rule = context.DestinationRuleFor(service.Fqdn, service.Namespace);
-            if (rule?.Resource.Metadata.Annotations?.GetValueOrDefault(Contracts.Resources.FallbackAnnotation.Name) is not { Length: > 0 } target)
-            {
-                continue;
-            }
-
-            var colon = target.LastIndexOf(':');
-            var host = colon > 0 ? target[..colon] : target;
-            var fqdn = context.Resolve(host, rule.Namespace);
-            var fallback = context.Catalog.Find(fqdn);
-            int? port = colon > 0 && int.TryParse(target[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : fallback?.Ports is { Count: > 0 } ports ? ports[0].Number : null;
-            var name = port is { } number ? Name(number, null, fqdn) : null;
-            if (fallback is null || name is null || !context.Clusters.ContainsKey(name) || fqdn == service.Fqdn)
-            {
-                context.Warnings.Add($"{rule.Display}: fallback \"{target}\" is not a port of a known host other than {service.Fqdn}; no fallback");
-                continue;
-            }
-
-            foreach (var (clusterName, cluster) in context.Clusters.Where(c => c.Value.Host == service.Fqdn).ToList())
-            {
-                context.Clusters[clusterName] = cluster with { FallbackCluster = name };
-            }
-        }
-    }
-
-    private void BuildClusters()
-    {
-        foreach (var service in context.Catalog.All)
-        {
-            var rule = context.DestinationRuleFor(service.Fqdn, service.Namespace);
+            var fallback = FallbackOf(service, rule);
             foreach (var port in service.Ports)
             {
                 var cluster = Base(service, port.Number, null, port.Endpoints);
                 var portPolicy = TrafficPolicyTranslator.ForPort(rule?.Spec.TrafficPolicy, port.Number);
-                context.Clusters[cluster.Name] = TrafficPolicyTranslator.Apply(cluster, portPolicy, rule?.Resource, service.InferencePool);
+                context.Clusters[cluster.Name] = TrafficPolicyTranslator.Apply(cluster, portPolicy, rule?.Resource, service.InferencePool) with { FallbackCluster = fallback };
                 foreach (var subset in rule?.Spec.Subsets ?? [])
                 {
                     if (string.IsNullOrEmpty(subset.Name))
@@ -70,10 +32,32 @@ internal sealed class ClusterBuilder(CompilationContext context)
                     var endpoints = port.Endpoints.Where(e => Labels.IsSubset(subset.Labels, e.Labels)).ToList();
                     var subsetCluster = Base(service, port.Number, subset.Name, endpoints);
                     var policy = TrafficPolicyTranslator.Merge(portPolicy, TrafficPolicyTranslator.ForPort(subset.TrafficPolicy, port.Number));
-                    context.Clusters[subsetCluster.Name] = TrafficPolicyTranslator.Apply(subsetCluster, policy, rule!.Resource, service.InferencePool);
+                    context.Clusters[subsetCluster.Name] = TrafficPolicyTranslator.Apply(subsetCluster, policy, rule!.Resource, service.InferencePool) with { FallbackCluster = fallback };
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The default cluster of the host that <c>inference.mesh.dev/fallback</c> names, for the service and its subsets;
+    /// every port of a catalog host has one. An unknown host or port is a warning and no fallback, never a broken route.
+    /// </summary>
+    private string? FallbackOf(ServiceModel service, Typed<DestinationRuleSpec>? rule)
+    {
+        if (rule?.Resource.Metadata.Annotations?.GetValueOrDefault(Contracts.Resources.FallbackAnnotation.Name) is not { Length: > 0 } target)
+        {
+            return null;
+        }
+
+        var fallback = Contracts.Resources.FallbackAnnotation.TryParse(target, out var host, out var port) ? context.Catalog.Find(context.Resolve(host, rule.Namespace)) : null;
+        var number = port ?? (fallback?.Ports is { Count: > 0 } ports ? ports[0].Number : null);
+        if (fallback is null || fallback == service || number is not { } p || fallback.FindPort(p) is null)
+        {
+            context.Warnings.Add($"{rule.Display}: fallback \"{target}\" is not a port of a known host other than {service.Fqdn}; no fallback");
+            return null;
+        }
+
+        return Name(p, null, fallback.Fqdn);
     }
 
     /// <summary>

@@ -13,6 +13,18 @@ internal static class InferencePoolCatalog
 {
     public static void AddTo(ServiceCatalog catalog, ResourceIndex index, HostNames names, ProxyCompilerOptions options, List<string> warnings)
     {
+        if (index.InferencePools.Count == 0)
+        {
+            return;
+        }
+
+        // A member's identity is the account of the Service it registered under, as for that Service's own clusters.
+        var accounts = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in index.Services)
+        {
+            accounts.TryAdd(names.Fqdn(service.Name, service.Namespace), service.Spec.ServiceAccount);
+        }
+
         foreach (var pool in index.InferencePools)
         {
             var selector = pool.Spec.Selector?.MatchLabels;
@@ -28,7 +40,8 @@ internal static class InferencePoolCatalog
             var targetPorts = (pool.Spec.TargetPorts ?? []).Select(p => p?.Number).OfType<int>().Distinct().ToList();
             foreach (var number in targetPorts)
             {
-                var endpoints = members.Where(e => targetPorts.Count == 1 || e.Spec.Port == number).Select(e => ToEndpoint(e, index, names, options)).ToList();
+                var endpoints = members.Where(e => targetPorts.Count == 1 || e.Spec.Port == number).Select(e => ServiceCatalog.RegistryEndpoint(e,
+                    ServiceCatalog.IdentityOf(options, e.Namespace, accounts.GetValueOrDefault(names.Resolve(e.Spec.Service, e.Namespace, static _ => true))))).ToList();
                 ports.Add(new PortModel(number, $"http-{number}", "HTTP", endpoints));
             }
 
@@ -38,13 +51,5 @@ internal static class InferencePoolCatalog
                 warnings.Add($"{pool.Display}: host {fqdn} is already a service; the pool is ignored (name the pool differently from its servers' Service)");
             }
         }
-    }
-
-    private static EndpointConfig ToEndpoint(Typed<Contracts.Registry.EndpointSpec> typed, ResourceIndex index, HostNames names, ProxyCompilerOptions options)
-    {
-        // The workload's identity comes from the Service it registered under, as for that Service's own clusters.
-        var serviceFqdn = names.Resolve(typed.Spec.Service, typed.Namespace, static _ => true);
-        var service = index.Services.FirstOrDefault(s => string.Equals(names.Fqdn(s.Name, s.Namespace), serviceFqdn, StringComparison.OrdinalIgnoreCase));
-        return ServiceCatalog.RegistryEndpoint(typed, $"spiffe://{options.TrustDomain}/ns/{typed.Namespace}/sa/{service?.Spec.ServiceAccount ?? "default"}");
     }
 }

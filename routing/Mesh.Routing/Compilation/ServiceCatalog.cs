@@ -64,7 +64,7 @@ internal sealed class ServiceCatalog
         {
             var fqdn = names.Fqdn(service.Name, service.Namespace);
             var endpoints = endpointsByService.GetValueOrDefault(fqdn) ?? [];
-            var identity = $"spiffe://{options.TrustDomain}/ns/{service.Namespace}/sa/{service.Spec.ServiceAccount ?? "default"}";
+            var identity = IdentityOf(options, service.Namespace, service.Spec.ServiceAccount);
             var ports = new List<PortModel>(service.Spec.Ports.Count);
             foreach (var port in service.Spec.Ports)
             {
@@ -123,6 +123,10 @@ internal sealed class ServiceCatalog
 
         return result;
     }
+
+    /// <summary>The SPIFFE identity of a workload running as <paramref name="account"/> (Istio's default account when none).</summary>
+    internal static string IdentityOf(ProxyCompilerOptions options, string ns, string? account) =>
+        $"spiffe://{options.TrustDomain}/ns/{ns}/sa/{account ?? "default"}";
 
     /// <summary>A registry endpoint as a cluster member: its labels give the locality, the service account its identity.</summary>
     internal static EndpointConfig RegistryEndpoint(Typed<EndpointSpec> typed, string identity)

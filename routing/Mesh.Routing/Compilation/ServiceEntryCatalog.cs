@@ -96,7 +96,7 @@ internal static class ServiceEntryCatalog
             Zone = Labels.Zone(labels) ?? LocalityPart(workload.Locality, 1),
             Subzone = Labels.Subzone(labels) ?? LocalityPart(workload.Locality, 2),
             Network = Labels.Network(labels) ?? (string.IsNullOrEmpty(workload.Network) ? null : workload.Network),
-            Identity = external ? null : $"spiffe://{options.TrustDomain}/ns/{ns}/sa/{workload.ServiceAccount ?? "default"}",
+            Identity = external ? null : ServiceCatalog.IdentityOf(options, ns, workload.ServiceAccount),
         };
     }
 

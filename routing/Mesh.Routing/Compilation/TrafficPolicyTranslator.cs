@@ -90,7 +90,7 @@ internal static class TrafficPolicyTranslator
     /// </summary>
     public static LoadBalancerConfig InferencePicker(MeshResource? rule, LoadBalancerConfig configured, bool byDefault = false)
     {
-        var annotations = rule?.Metadata.Annotations ?? new Dictionary<string, string>();
+        var annotations = rule?.Metadata.Annotations ?? Labels.Empty;
         var annotated = annotations.TryGetValue(EndpointPickerAnnotation, out var picker) && picker == "prefix-aware";
         if (!annotated && !byDefault)
         {

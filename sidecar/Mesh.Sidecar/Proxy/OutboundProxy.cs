@@ -63,7 +63,10 @@ internal sealed class OutboundProxy(
         finally
         {
             await FinishInferenceResponseAsync(context);
-            TokenLimiter.Settle(context);
+            if (attempt?.Target?.Cluster?.Config.TokenLimit is not null)
+            {
+                TokenLimiter.Settle(context);
+            }
             telemetry.CompleteOutbound(context, start, trace, flags, route, attempt);
         }
     }

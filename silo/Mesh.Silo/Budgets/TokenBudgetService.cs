@@ -13,7 +13,7 @@ namespace Mesh.Silo.Budgets;
 internal sealed class TokenBudgetService(SubscriberAuthentication authentication, IGrainFactory grains) : MeshTokenBudgets.MeshTokenBudgetsBase
 {
     internal const int MaxBudgetLength = 512;
-    private const ulong MaxTokens = 1UL << 40;
+    private const ulong MaxTokens = Contracts.Resources.TokenLimitAnnotations.MaxTokensPerMinute;
     private static readonly TimeSpan GrainTimeout = TimeSpan.FromSeconds(2);
 
     public override async Task<TakeTokensResponse> Take(TakeTokensRequest request, ServerCallContext context)
