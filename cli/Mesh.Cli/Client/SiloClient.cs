@@ -54,6 +54,13 @@ internal sealed class SiloClient : IDisposable
         return await ReadAsync<T>(response, cancellationToken);
     }
 
+    public async Task<T> PostAsync<T>(string path, object body, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, body.GetType(), options: MeshJson.Options) };
+        using var response = await SendAsync(request, cancellationToken);
+        return await ReadAsync<T>(response, cancellationToken);
+    }
+
     public async Task DeleteAsync(string path, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Delete, path), cancellationToken);

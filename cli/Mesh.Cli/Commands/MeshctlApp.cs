@@ -8,7 +8,7 @@ internal static class MeshctlApp
     public static async Task<int> RunAsync(string[] args, CliConsole console)
     {
         var options = new GlobalOptions(console);
-        var root = new RootCommand("meshctl: manage the Mesh service mesh with Istio YAML (apply, get, create, delete, describe, analyze, proxy-config, stat, top)");
+        var root = new RootCommand("meshctl: manage the Mesh service mesh with Istio YAML (apply, get, create, delete, describe, analyze, proxy-config, stat, top, peer)");
         root.Options.Add(options.Server);
         root.Options.Add(options.Token);
         root.Options.Add(options.Namespace);
@@ -21,6 +21,7 @@ internal static class MeshctlApp
         root.Subcommands.Add(ProxyConfigCommand.Create(options));
         root.Subcommands.Add(Traffic.StatCommand.Create(options));
         root.Subcommands.Add(Traffic.TopCommand.Create(options));
+        root.Subcommands.Add(PeerCommand.Create(options));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -11,6 +11,12 @@ public static class ResourceKinds
     /// <summary>Roots workloads trust (mesh.dev/v1), published by the silos' CA; not writable through the API.</summary>
     public const string TrustBundle = "TrustBundle";
 
+    /// <summary>Which services of a namespace the cluster exports to which peer clusters (mesh.dev/v1).</summary>
+    public const string ExportedServices = "ExportedServices";
+
+    /// <summary>A service a peer cluster exports to this one (mesh.dev/v1); written by the silos, not writable through the API.</summary>
+    public const string ImportedService = "ImportedService";
+
     public const string VirtualService = "VirtualService";
     public const string DestinationRule = "DestinationRule";
     public const string Gateway = "Gateway";
@@ -37,14 +43,15 @@ public static class ResourceKinds
         [AuthorizationPolicy] = "security.istio.io",
         [RequestAuthentication] = "security.istio.io",
         [InferencePool] = "inference.networking.k8s.io",
+        [ExportedServices] = "mesh.dev",
     };
 
     public static readonly IReadOnlyList<string> IstioVersions = ["v1", "v1beta1", "v1alpha3"];
 
-    private static readonly IReadOnlyList<string> InferenceVersions = ["v1"];
+    private static readonly IReadOnlyList<string> V1Only = ["v1"];
 
     /// <summary>The versions of its group a config kind accepts.</summary>
-    public static IReadOnlyList<string> VersionsFor(string kind) => kind == InferencePool ? InferenceVersions : IstioVersions;
+    public static IReadOnlyList<string> VersionsFor(string kind) => kind is InferencePool or ExportedServices ? V1Only : IstioVersions;
 
     public static bool IsConfigKind(string kind) => ConfigKindGroups.ContainsKey(kind);
 }

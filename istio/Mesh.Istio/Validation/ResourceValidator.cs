@@ -174,6 +174,7 @@ public static class ResourceValidator
             case ResourceKinds.AuthorizationPolicy: SecurityValidator.AuthorizationPolicy(spec, strict, context); break;
             case ResourceKinds.RequestAuthentication: SecurityValidator.RequestAuthentication(spec, strict, context); break;
             case ResourceKinds.InferencePool: Typed<Contracts.Inference.InferencePoolSpec>(spec, strict, context, InferencePoolValidator.Validate); break;
+            case ResourceKinds.ExportedServices: Typed<Contracts.Federation.ExportedServicesSpec>(spec, strict, context, FederationValidator.ExportedServices); break;
             default: break;
         }
     }

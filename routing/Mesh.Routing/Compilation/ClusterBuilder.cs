@@ -110,6 +110,21 @@ internal sealed class ClusterBuilder(CompilationContext context)
         Port = port,
         Subset = subset,
         External = service.External,
-        Endpoints = endpoints,
+        Endpoints = WithGatewaySni(endpoints, port, subset, service.Fqdn),
     };
+
+    /// <summary>
+    /// A peer's gateway endpoint is told the cluster it serves, as Istio's SNI names it, so the peer's gateway routes to
+    /// the same port and subset of its own service (subsets are resolved by the exporting cluster's DestinationRule).
+    /// </summary>
+    private static IReadOnlyList<EndpointConfig> WithGatewaySni(IReadOnlyList<EndpointConfig> endpoints, int port, string? subset, string fqdn)
+    {
+        if (!endpoints.Any(e => e.Peer is not null))
+        {
+            return endpoints;
+        }
+
+        var sni = $"outbound_.{port}_.{subset}_.{fqdn}";
+        return endpoints.Select(e => e.Peer is null ? e : e with { GatewaySni = sni }).ToList();
+    }
 }

@@ -30,17 +30,12 @@ internal static class Labels
         return true;
     }
 
-    public static string? Zone(IReadOnlyDictionary<string, string>? labels) =>
-        labels is null ? null :
-        labels.TryGetValue(LocalityLabels.Zone, out var zone) ? zone :
-        labels.TryGetValue(LocalityLabels.ShortZone, out zone) ? zone : null;
+    public static string? Zone(IReadOnlyDictionary<string, string>? labels) => LocalityLabels.ZoneOf(labels);
 
-    public static string? Region(IReadOnlyDictionary<string, string>? labels) =>
-        labels is not null && labels.TryGetValue(LocalityLabels.Region, out var region) ? region : null;
+    public static string? Region(IReadOnlyDictionary<string, string>? labels) => LocalityLabels.RegionOf(labels);
 
     public static string? Network(IReadOnlyDictionary<string, string>? labels) =>
         labels is not null && labels.TryGetValue(LocalityLabels.Network, out var network) ? network : null;
 
-    public static string? Subzone(IReadOnlyDictionary<string, string>? labels) =>
-        labels is not null && labels.TryGetValue(LocalityLabels.Subzone, out var subzone) ? subzone : null;
+    public static string? Subzone(IReadOnlyDictionary<string, string>? labels) => LocalityLabels.SubzoneOf(labels);
 }

@@ -30,6 +30,7 @@ internal sealed class ResourceIndex
     public List<MeshResource> AuthorizationPolicies { get; } = [];
     public List<MeshResource> RequestAuthentications { get; } = [];
     public List<Typed<Contracts.Inference.InferencePoolSpec>> InferencePools { get; } = [];
+    public List<Typed<Contracts.Federation.ImportedServiceSpec>> ImportedServices { get; } = [];
 
     /// <summary>
     /// Indexes what a node in <paramref name="nodeNamespace"/> may see: VirtualServices, DestinationRules and
@@ -54,6 +55,7 @@ internal sealed class ResourceIndex
                 case ResourceKinds.AuthorizationPolicy: index.AuthorizationPolicies.Add(resource); break;
                 case ResourceKinds.RequestAuthentication: index.RequestAuthentications.Add(resource); break;
                 case ResourceKinds.InferencePool: Add(index.InferencePools, resource, cache, warnings); break;
+                case ResourceKinds.ImportedService: Add(index.ImportedServices, resource, cache, warnings); break;
                 default: break;
             }
         }

@@ -60,6 +60,7 @@ internal sealed class ServiceCatalog
     {
         var catalog = new ServiceCatalog();
         var endpointsByService = GroupEndpoints(index, names);
+        var imports = ImportedServiceCatalog.ByHost(index, names);
         foreach (var service in index.Services)
         {
             var fqdn = names.Fqdn(service.Name, service.Namespace);
@@ -68,7 +69,9 @@ internal sealed class ServiceCatalog
             var ports = new List<PortModel>(service.Spec.Ports.Count);
             foreach (var port in service.Spec.Ports)
             {
-                ports.Add(new PortModel(port.Port, port.Name, port.Protocol, EndpointsForPort(service.Spec, port, endpoints, identity)));
+                var local = EndpointsForPort(service.Spec, port, endpoints, identity);
+                local.AddRange(ImportedServiceCatalog.EndpointsFor(imports.GetValueOrDefault(fqdn), port.Port));
+                ports.Add(new PortModel(port.Port, port.Name, port.Protocol, local));
             }
 
             catalog.TryAdd(new ServiceModel { Fqdn = fqdn, Name = service.Name, Namespace = service.Namespace, Ports = ports });
@@ -76,6 +79,7 @@ internal sealed class ServiceCatalog
 
         ServiceEntryCatalog.AddTo(catalog, index, names, options, warnings);
         InferencePoolCatalog.AddTo(catalog, index, names, options, warnings);
+        ImportedServiceCatalog.AddTo(catalog, imports);
         return catalog;
     }
 

@@ -68,6 +68,18 @@ public sealed record EndpointConfig
 
     /// <summary>Name of the registry Endpoint resource; sidecars name it in outlier reports.</summary>
     public string? RegistryName { get; init; }
+
+    /// <summary>
+    /// The peer cluster whose east-west gateway this endpoint is (an <c>ImportedService</c> locality); null for local
+    /// endpoints. Such an endpoint stands for <see cref="Weight"/> healthy workloads behind the gateway.
+    /// </summary>
+    public string? Peer { get; init; }
+
+    /// <summary>
+    /// For <see cref="Peer"/> endpoints: the SNI the sidecar sends so the peer's AUTO_PASSTHROUGH gateway picks the
+    /// cluster (<c>outbound_.PORT_.SUBSET_.HOST</c>), while mutual TLS stays end to end with the peer's workload.
+    /// </summary>
+    public string? GatewaySni { get; init; }
 }
 
 public enum LoadBalancerAlgorithm

@@ -29,4 +29,18 @@ public static class LocalityLabels
 
     /// <summary>The mesh's short zone label (the sidecar's <c>--zone</c>), read after <see cref="Zone"/>.</summary>
     public const string ShortZone = "zone";
+
+    public static string? RegionOf(IReadOnlyDictionary<string, string>? labels) =>
+        labels is not null && labels.TryGetValue(Region, out var region) ? region : null;
+
+    public static string? ZoneOf(IReadOnlyDictionary<string, string>? labels) =>
+        labels is null ? null :
+        labels.TryGetValue(Zone, out var zone) ? zone :
+        labels.TryGetValue(ShortZone, out zone) ? zone : null;
+
+    public static string? SubzoneOf(IReadOnlyDictionary<string, string>? labels) =>
+        labels is not null && labels.TryGetValue(Subzone, out var subzone) ? subzone : null;
+
+    /// <summary>Whether <paramref name="key"/> is one of the labels that say where an endpoint runs.</summary>
+    public static bool IsLocality(string key) => key is Region or Zone or Subzone or ShortZone or Network;
 }

@@ -16,7 +16,9 @@ internal sealed class EndpointRuntime
         Config = config;
         State = state;
         var port = viaSidecar && config.SidecarPort is { } sidecarPort ? sidecarPort : config.Port;
-        var host = config.Address.Contains(':', StringComparison.Ordinal) ? $"[{config.Address}]" : config.Address;
+        // A peer's gateway is addressed by the SNI it routes on: the pool of connections to it is then one per
+        // destination cluster, since a passed-through connection is bound to the workload the gateway chose for it.
+        var host = config.GatewaySni is { } sni ? GatewayHost(sni) : config.Address.Contains(':', StringComparison.Ordinal) ? $"[{config.Address}]" : config.Address;
         DestinationPrefix = $"http://{host}:{port}";
         Weight = Math.Max(1, weight ?? config.Weight);
         InLocalZone = localZone is not null && string.Equals(config.Zone, localZone, StringComparison.Ordinal);
@@ -24,6 +26,16 @@ internal sealed class EndpointRuntime
         Version = config.Labels.TryGetValue("version", out var version) ? version : "unknown";
         App = config.Labels.TryGetValue("app", out var app) ? app : string.IsNullOrEmpty(serviceName) ? "unknown" : serviceName;
         Workload = version is null ? App : $"{App}-{version}";
+    }
+
+    /// <summary>
+    /// A host name for the SNI <c>outbound_.PORT_.SUBSET_.HOST</c> that URIs accept (a label of only <c>_</c> is
+    /// refused): <c>PORT-SUBSET.HOST</c>, or <c>PORT.HOST</c> without a subset.
+    /// </summary>
+    internal static string GatewayHost(string sni)
+    {
+        var parts = sni.Split("_.", 4);
+        return parts.Length < 4 ? sni.Replace('_', '-') : parts[2].Length == 0 ? $"{parts[1]}.{parts[3]}" : $"{parts[1]}-{parts[2]}.{parts[3]}";
     }
 
     public EndpointConfig Config { get; }
@@ -36,7 +48,10 @@ internal sealed class EndpointRuntime
     public string App { get; }
     public string Workload { get; }
 
-    public static string StateKey(string cluster, EndpointConfig endpoint) => $"{cluster}|{endpoint.Address}:{endpoint.Port}";
+    /// <summary>Localities of one peer share its gateway's address, so they are told apart by the locality.</summary>
+    public static string StateKey(string cluster, EndpointConfig endpoint) => endpoint.Peer is null
+        ? $"{cluster}|{endpoint.Address}:{endpoint.Port}"
+        : $"{cluster}|{endpoint.Address}:{endpoint.Port}|{endpoint.Region}/{endpoint.Zone}/{endpoint.Subzone}";
 }
 
 /// <summary>Mutable per-endpoint counters, updated with Interlocked from concurrent requests.</summary>

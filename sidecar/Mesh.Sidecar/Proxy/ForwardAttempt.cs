@@ -110,6 +110,12 @@ internal sealed class ForwardAttempt : HttpTransformer
             proxyRequest.Options.Set(Security.MeshTlsConnector.ExpectedIdentity, identity);
         }
 
+        if (Endpoint?.Config.GatewaySni is { } sni)
+        {
+            proxyRequest.Options.Set(Security.MeshTlsConnector.GatewayAddress, Endpoint.Config.Address);
+            proxyRequest.Options.Set(Security.MeshTlsConnector.GatewaySni, sni);
+        }
+
         if (!MutualTls && Cluster?.Config.Tls is { } tls && Security.TlsOriginator.Applies(tls))
         {
             proxyRequest.Options.Set(Security.TlsOriginator.ServerName, externalFallback ?? request.Host.Host);

@@ -45,5 +45,9 @@ internal sealed class CertificateStore(PeerCertificateValidator validator)
     public PeerValidationResult Validate(X509Certificate? certificate, X509Chain? chain, SpiffeId? expected = null) =>
         validator.Validate(certificate, chain, _bundle.Roots, expected);
 
+    /// <summary>Validates a peer again with the intermediates it presented at its handshake.</summary>
+    public PeerValidationResult Validate(X509Certificate certificate, X509Certificate2Collection intermediates) =>
+        validator.Validate(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), intermediates, _bundle.Roots);
+
     private sealed record Bundle(TrustBundle Trust, X509Certificate2Collection Roots);
 }

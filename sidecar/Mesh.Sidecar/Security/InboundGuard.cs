@@ -13,8 +13,25 @@ namespace Mesh.Sidecar.Security;
 internal sealed class InboundGuard(SecurityConfig security, InboundTls tls, SidecarOptions options)
 {
     /// <summary>The verified SPIFFE ID of the caller's certificate, or null for plaintext.</summary>
-    public Mesh.Security.Identity.SpiffeId? PeerOf(HttpContext context) =>
-        security.Enabled ? tls.PeerOf(context.Connection.ClientCertificate) : null;
+    public Mesh.Security.Identity.SpiffeId? PeerOf(HttpContext context)
+    {
+        if (!security.Enabled)
+        {
+            return null;
+        }
+
+        var peer = tls.PeerOf(context.Connection.ClientCertificate, out var untrustedNow);
+        if (untrustedNow)
+        {
+            // The handshake accepted this certificate, but it no longer chains to a trusted root (a retired root, or a
+            // peer cluster's roots removed with its peering). The request in hand was sent under that handshake and is
+            // served; the connection then closes, so the next request needs a new handshake, which fails or presents
+            // the caller's new certificate. Nothing fails during a rotation, and nothing lingers after a removal.
+            context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        }
+
+        return peer;
+    }
 
     /// <summary>Returns null to forward, or the status it already answered (0 when it dropped the connection).</summary>
     public async ValueTask<int?> CheckAsync(HttpContext context, Mesh.Security.Identity.SpiffeId? peer)

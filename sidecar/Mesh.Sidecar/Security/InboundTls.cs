@@ -20,8 +20,12 @@ internal sealed class InboundTls(CertificateStore store, SecurityConfig security
 {
     private const byte TlsHandshakeRecord = 0x16;
 
-    // Validated peers by certificate instance: the handshake validates once, requests look the result up.
-    private readonly ConditionalWeakTable<X509Certificate, SpiffeId> _peers = new();
+    // Validated peers by certificate instance: the handshake validates once, requests look the result up. The bundle
+    // it was validated against is kept with it: when the roots change (a root retired, a peer cluster's roots removed
+    // with its peering), a kept-alive connection is validated again on its next request instead of trusted forever.
+    private readonly ConditionalWeakTable<X509Certificate, ValidatedPeer> _peers = new();
+
+    private sealed record ValidatedPeer(SpiffeId Id, Mesh.Security.Ca.TrustBundle Bundle, X509Certificate2Collection Intermediates);
 
     public TlsHandshakeCallbackOptions HandshakeOptions => new()
     {
@@ -63,20 +67,37 @@ internal sealed class InboundTls(CertificateStore store, SecurityConfig security
     }
 
     /// <summary>The SPIFFE ID of the peer certificate the handshake accepted, or null.</summary>
-    public SpiffeId? PeerOf(X509Certificate2? certificate)
+    public SpiffeId? PeerOf(X509Certificate2? certificate) => PeerOf(certificate, out _);
+
+    /// <param name="untrustedNow">
+    /// True when the handshake accepted the certificate but the current roots no longer do: the connection should
+    /// close after the request in hand.
+    /// </param>
+    public SpiffeId? PeerOf(X509Certificate2? certificate, out bool untrustedNow)
     {
+        untrustedNow = false;
         if (certificate is null)
         {
             return null;
         }
 
-        if (_peers.TryGetValue(certificate, out var id))
+        var bundle = store.TrustBundle;
+        if (_peers.TryGetValue(certificate, out var peer))
         {
-            return id;
+            if (!ReferenceEquals(peer.Bundle, bundle))
+            {
+                untrustedNow = store.Validate(certificate, peer.Intermediates).SpiffeId is null;
+                if (!untrustedNow)
+                {
+                    _peers.AddOrUpdate(certificate, peer with { Bundle = bundle });
+                }
+            }
+
+            return peer.Id;
         }
 
         // A different instance than the handshake saw: validate again (rare).
-        return store.Validate(certificate, null).SpiffeId;
+        return store.Validate(certificate, (X509Chain?)null).SpiffeId;
     }
 
     private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
@@ -86,10 +107,11 @@ internal sealed class InboundTls(CertificateStore store, SecurityConfig security
             return true; // no certificate: allowed by PERMISSIVE, refused per request under STRICT
         }
 
+        var bundle = store.TrustBundle;
         var result = store.Validate(certificate, chain);
         if (result.SpiffeId is { } id)
         {
-            _peers.AddOrUpdate(certificate, id);
+            _peers.AddOrUpdate(certificate, new ValidatedPeer(id, bundle, [.. chain?.ChainPolicy.ExtraStore ?? []]));
             return true;
         }
 

@@ -25,6 +25,15 @@ internal sealed class MeshTlsConnector : IDisposable
 
     public static readonly HttpRequestOptionsKey<string> ExpectedIdentity = new("mesh.expected-identity");
 
+    /// <summary>
+    /// Set for a peer cluster's gateway: the address to connect to, while the request URI's host names the destination
+    /// cluster (<see cref="EndpointRuntime.GatewayHost"/>), so connections are pooled per cluster.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<string> GatewayAddress = new("mesh.gateway-address");
+
+    /// <summary>The SNI sent to a peer cluster's gateway (<c>outbound_.PORT_.SUBSET_.HOST</c>).</summary>
+    public static readonly HttpRequestOptionsKey<string> GatewaySni = new("mesh.gateway-sni");
+
     private readonly CertificateStore _store;
 
     public MeshTlsConnector(CertificateStore store)
@@ -58,7 +67,16 @@ internal sealed class MeshTlsConnector : IDisposable
         string? expected = null;
         context.InitialRequestMessage.Options.TryGetValue(ExpectedIdentity, out expected);
         var protocol = context.InitialRequestMessage.Version.Major == 2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11;
-        return await HandshakeAsync(context.DnsEndPoint, expected, protocol, cancellationToken).ConfigureAwait(false);
+        var peer = context.DnsEndPoint;
+        string? serverName = null;
+        if (context.InitialRequestMessage.Options.TryGetValue(GatewayAddress, out var gateway)
+            && context.InitialRequestMessage.Options.TryGetValue(GatewaySni, out var sni))
+        {
+            serverName = sni;
+            peer = new DnsEndPoint(gateway, peer.Port);
+        }
+
+        return await HandshakeAsync(peer, expected, protocol, cancellationToken, serverName).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -71,7 +89,7 @@ internal sealed class MeshTlsConnector : IDisposable
     /// <summary>The ALPN protocol of TCP connections relayed between sidecars.</summary>
     public static readonly SslApplicationProtocol MeshTcp = new("mesh-tcp");
 
-    private async Task<SslStream> HandshakeAsync(DnsEndPoint peer, string? expectedIdentity, SslApplicationProtocol protocol, CancellationToken cancellationToken)
+    private async Task<SslStream> HandshakeAsync(DnsEndPoint peer, string? expectedIdentity, SslApplicationProtocol protocol, CancellationToken cancellationToken, string? serverName = null)
     {
         var identity = _store.Identity ?? throw new AuthenticationException("ISTIO_MUTUAL needs a workload certificate; start the sidecar with --join-token");
         SpiffeId? expected = null;
@@ -91,7 +109,7 @@ internal sealed class MeshTlsConnector : IDisposable
             stream = ssl;
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
-                TargetHost = peer.Host,
+                TargetHost = serverName ?? peer.Host,
                 ClientCertificateContext = identity.Context,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,

@@ -32,7 +32,9 @@ internal sealed class SecurityConfig(SidecarOptions options, CertificateStore st
             try
             {
                 var spec = resource.Spec.Deserialize<TrustBundleSpec>(MeshJson.Options);
-                bundle = TrustBundle.FromPem(string.Concat(spec?.Roots ?? []));
+                // Peer clusters' roots (federation) are trusted beside the mesh's own.
+                var federated = spec?.Federated?.SelectMany(f => f?.Roots ?? []) ?? [];
+                bundle = TrustBundle.FromPem(string.Concat((spec?.Roots ?? []).Concat(federated)));
             }
             catch (Exception ex) when (ex is JsonException or System.Security.Cryptography.CryptographicException)
             {

@@ -12,14 +12,19 @@ namespace Mesh.Silo.Certificates;
 /// through the ordinary change log. It re-reads the roots before each attempt and writes conditionally on the
 /// resource version, so when silos publish concurrently the last write always carries the newest root set.
 /// </summary>
-internal sealed class TrustBundlePublisher(IMeshStore store, ICaStore caStore, ResourceWriter writer, SiloOptions options, ILogger<TrustBundlePublisher> logger)
+internal sealed class TrustBundlePublisher(IMeshStore store, ICaStore caStore, ResourceWriter writer, IGrainFactory grains, SiloOptions options, ILogger<TrustBundlePublisher> logger)
 {
     public static readonly ResourceKey Key = new(ResourceKinds.TrustBundle, TrustBundleSpec.Namespace, TrustBundleSpec.Name);
 
     private const int MaxAttempts = 8;
 
-    public async Task PublishAsync(CancellationToken cancellationToken)
+    /// <param name="federated">
+    /// The peers' bundles when the caller holds them (the federation grain, which must not be called back); otherwise
+    /// they are read from it.
+    /// </param>
+    public async Task PublishAsync(CancellationToken cancellationToken, IReadOnlyList<FederatedTrustBundle>? federated = null)
     {
+        federated ??= [.. (await grains.GetGrain<Grains.Federation.IFederationGrain>(0).ListAsync(cancellationToken)).Select(Federation.FederatedBundles.Of)];
         for (var attempt = 1; ; attempt++)
         {
             var roots = (await caStore.ListRootsAsync(cancellationToken))
@@ -34,7 +39,7 @@ internal sealed class TrustBundlePublisher(IMeshStore store, ICaStore caStore, R
                 return;
             }
 
-            var desired = new TrustBundleSpec { TrustDomain = options.Ca.TrustDomain, Roots = roots };
+            var desired = new TrustBundleSpec { TrustDomain = options.Ca.TrustDomain, Roots = roots, Federated = federated };
             var existing = await store.GetAsync(Key, cancellationToken);
             if (existing is not null && Same(existing.Resource.Spec, desired))
             {
@@ -68,7 +73,10 @@ internal sealed class TrustBundlePublisher(IMeshStore store, ICaStore caStore, R
         {
             return MeshJson.FromElement<TrustBundleSpec>(spec) is { } current
                 && current.TrustDomain == desired.TrustDomain
-                && current.Roots.SequenceEqual(desired.Roots, StringComparer.Ordinal);
+                && current.Roots.SequenceEqual(desired.Roots, StringComparer.Ordinal)
+                && current.Federated.Count == desired.Federated.Count
+                && current.Federated.Zip(desired.Federated).All(p => p.First.Peer == p.Second.Peer && p.First.TrustDomain == p.Second.TrustDomain
+                    && p.First.Roots.SequenceEqual(p.Second.Roots, StringComparer.Ordinal));
         }
         catch (JsonException)
         {

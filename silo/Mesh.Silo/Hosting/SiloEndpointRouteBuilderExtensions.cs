@@ -29,7 +29,9 @@ internal static class SiloEndpointRouteBuilderExtensions
         var open = app.MapGroup("/api/v1");
         api.MapCertificatesApi(writes, open);
         api.MapCredentialsApi(writes, open);
+        api.MapPeeringApi(writes);
         app.MapGrpcService<DiscoveryService>();
+        app.MapGrpcService<Federation.FederationService>();
         app.MapGrpcService<Budgets.TokenBudgetService>();
         app.MapGrpcReflectionService();
 

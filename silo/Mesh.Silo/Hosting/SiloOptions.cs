@@ -93,6 +93,9 @@ internal sealed record SiloOptions
 
     /// <summary>TLS of the silo's endpoints (section <c>Mesh:Tls</c>).</summary>
     public Certificates.SiloTlsSettings Tls { get; init; } = new();
+
+    /// <summary>Peering with other silo clusters (section <c>Mesh:Federation</c>).</summary>
+    public Federation.FederationSettings Federation { get; init; } = new();
 }
 
 /// <summary>Failure injection, like etcd's failpoints: lets a test prove the system converges without a mechanism.</summary>

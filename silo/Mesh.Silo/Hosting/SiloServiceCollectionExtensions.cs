@@ -4,6 +4,7 @@ using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
 using Mesh.Silo.Certificates;
 using Mesh.Silo.Cluster;
+using Mesh.Silo.Federation;
 using Mesh.Silo.Health;
 using Mesh.Silo.Observability;
 using Mesh.Silo.Policy;
@@ -63,6 +64,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddMeshHealth(options);
         services.AddMeshGracefulShutdown();
         services.AddMeshTraffic();
+        services.AddMeshFederation();
 
         services.AddSingleton<SiloMetrics>();
         services.AddPrometheusExporter(SiloMetrics.MeterName);

@@ -1,4 +1,6 @@
 using Mesh.Contracts.Domains;
+using Mesh.Contracts.Federation;
+using Mesh.Contracts.Json;
 using Mesh.Contracts.Resources;
 using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
@@ -28,6 +30,15 @@ internal sealed class PolicyStore(IMeshStore store, ResourceWriter writer, IReso
             }
         }
 
+        for (var i = 0; i < resources.Count; i++)
+        {
+            var prefix = resources.Count == 1 ? "" : $"items[{i}].";
+            foreach (var error in await MissingExportsAsync(resources[i], resources, cancellationToken))
+            {
+                errors.Add(error with { Field = prefix + error.Field });
+            }
+        }
+
         InputValidation.Throw(errors);
         var writes = resources
             .Select(r => createOnly ? ResourceWrite.Create(r) : ResourceWrite.Upsert(r, r.Metadata.ResourceVersion))
@@ -43,6 +54,27 @@ internal sealed class PolicyStore(IMeshStore store, ResourceWriter writer, IReso
         }
 
         return applied;
+    }
+
+    /// <summary>An ExportedServices resource may name only services that exist (or arrive in the same apply).</summary>
+    private async Task<IReadOnlyList<FieldError>> MissingExportsAsync(MeshResource resource, IReadOnlyList<MeshResource> batch, CancellationToken cancellationToken)
+    {
+        if (resource.Kind != ResourceKinds.ExportedServices || MeshJson.FromElement<ExportedServicesSpec>(resource.Spec) is not { } spec)
+        {
+            return [];
+        }
+
+        var errors = new List<FieldError>();
+        for (var i = 0; i < spec.Services.Count; i++)
+        {
+            var key = new ResourceKey(ResourceKinds.Service, resource.Key.Namespace, spec.Services[i].Name);
+            if (!batch.Any(r => r.Key == key) && await store.GetAsync(key, cancellationToken) is null)
+            {
+                errors.Add(new FieldError($"spec.services[{i}].name", $"service \"{key.Name}\" does not exist in namespace \"{key.Namespace}\""));
+            }
+        }
+
+        return errors;
     }
 
     public async Task<MeshResource?> GetAsync(ResourceKey key, CancellationToken cancellationToken) =>

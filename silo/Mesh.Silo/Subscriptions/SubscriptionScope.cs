@@ -69,6 +69,8 @@ internal sealed class SubscriptionScope
                 return MatchesHost(ns, StringProperty(resource.Spec, "host"));
             case ResourceKinds.InferencePool:
                 return Matches(ns, resource.Metadata.Name);
+            case ResourceKinds.ImportedService:
+                return Matches(ns, StringProperty(resource.Spec, "service"));
             case ResourceKinds.VirtualService:
             case ResourceKinds.ServiceEntry:
                 return resource.Spec.ValueKind == JsonValueKind.Object
