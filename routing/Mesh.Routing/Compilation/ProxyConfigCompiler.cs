@@ -26,7 +26,9 @@ public sealed class ProxyConfigCompiler(ProxyCompilerOptions? options = null) : 
 
         var warnings = new List<string>();
         var index = ResourceIndex.Build(resources, _specs, warnings, node.Namespace);
-        var context = new CompilationContext(index, node, _options, warnings);
+        // Workload identities are in the trust domain the mesh's CA signs for, which the silos publish with the roots.
+        var options = index.TrustDomain is { Length: > 0 } trustDomain && trustDomain != _options.TrustDomain ? _options with { TrustDomain = trustDomain } : _options;
+        var context = new CompilationContext(index, node, options, warnings);
         context.ClusterBuilder.BuildAll();
 
         var translator = new RouteTranslator(context);

@@ -32,6 +32,9 @@ internal sealed class ResourceIndex
     public List<Typed<Contracts.Inference.InferencePoolSpec>> InferencePools { get; } = [];
     public List<Typed<Contracts.Federation.ImportedServiceSpec>> ImportedServices { get; } = [];
 
+    /// <summary>The mesh's trust domain as its CA publishes it in the TrustBundle; null when there is none yet.</summary>
+    public string? TrustDomain { get; private set; }
+
     /// <summary>
     /// Indexes what a node in <paramref name="nodeNamespace"/> may see: VirtualServices, DestinationRules and
     /// ServiceEntries whose <c>exportTo</c> leaves that namespace out are skipped, as Istio does for sidecars and gateways.
@@ -56,6 +59,7 @@ internal sealed class ResourceIndex
                 case ResourceKinds.RequestAuthentication: index.RequestAuthentications.Add(resource); break;
                 case ResourceKinds.InferencePool: Add(index.InferencePools, resource, cache, warnings); break;
                 case ResourceKinds.ImportedService: Add(index.ImportedServices, resource, cache, warnings); break;
+                case ResourceKinds.TrustBundle: index.TrustDomain = cache.Get<Contracts.Certificates.TrustBundleSpec>(resource, out _)?.TrustDomain; break;
                 default: break;
             }
         }

@@ -131,7 +131,7 @@ internal sealed partial class PeeringService(
     {
         var peering = await Federation.GetAsync(name, cancellationToken) ?? throw new ApiStatusException(404, $"no peering named '{InputValidation.Clip(name)}'", "name");
         var imported = (await imports.ListAsync(name, cancellationToken)).Values
-            .Select(r => MeshJson.FromElement<ImportedServiceSpec>(r.Spec) is { } spec ? new ImportedServiceView(r.Key.Namespace, spec.Service, spec.Localities) : null)
+            .Select(r => MeshJson.FromElement<ImportedServiceSpec>(r.Spec) is { } spec ? new ImportedServiceView(r.Key.Namespace, spec.Service, spec.Localities, r.Version) : null)
             .OfType<ImportedServiceView>()
             .OrderBy(v => v.Namespace, StringComparer.Ordinal).ThenBy(v => v.Service, StringComparer.Ordinal)
             .ToList();
@@ -226,6 +226,7 @@ internal sealed partial class PeeringService(
     private static partial void LogDeleted(ILogger logger, string peer, int count);
 }
 
-public sealed record ImportedServiceView(string Namespace, string Service, IReadOnlyList<ImportedLocality> Localities);
+/// <param name="ResourceVersion">The store revision of the import's last change: unchanged while the peer sends the same exports.</param>
+public sealed record ImportedServiceView(string Namespace, string Service, IReadOnlyList<ImportedLocality> Localities, long ResourceVersion);
 
 public sealed record PeeringDetail(PeeringView Peering, IReadOnlyList<ImportedServiceView> Imported, IReadOnlyList<string> Exported);

@@ -42,19 +42,44 @@ internal sealed class FederatedCluster : IAsyncDisposable
     public SidecarProcess? Echo { get; private set; }
     public UpstreamServer? EchoApp { get; private set; }
 
-    public static async Task<FederatedCluster> StartAsync(string name, string region, string zone, ITestOutputHelper log, bool echo = true)
+    /// <param name="postgres">The cluster's own database; the in-memory store when null.</param>
+    /// <param name="peeringRelay">
+    /// When true, peers reach this cluster's silo (the peering stream) only through a <see cref="StallingTcpRelay"/>
+    /// the test can stall, one way or both.
+    /// </param>
+    public static async Task<FederatedCluster> StartAsync(string name, string region, string zone, ITestOutputHelper log, bool echo = true,
+        string? postgres = null, bool peeringRelay = false, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var gatewayPort = ManagedProcess.FreePort();
-        var bed = await MeshTestBed.StartAsync(log, settings: new Dictionary<string, string?>
+        var siloPort = ManagedProcess.FreePort();
+        var relay = peeringRelay ? StallingTcpRelay.Start(siloPort) : null;
+        var settings = Settings(name, gatewayPort);
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
         {
-            ["Mesh__Ca__TrustDomain"] = $"{name}.mesh",
-            ["Mesh__Federation__ClusterName"] = name,
-            ["Mesh__Federation__GatewayAddress"] = $"127.0.0.1:{gatewayPort}",
-            ["Mesh__Federation__StaleAfter"] = StaleAfter.ToString(),
-            ["Mesh__Federation__ExpireAfter"] = ExpireAfter.ToString(),
-            ["Mesh__Federation__HeartbeatInterval"] = "00:00:00.500",
-        });
-        var cluster = new FederatedCluster(name, region, zone, bed, gatewayPort);
+            settings[key] = value;
+        }
+
+        if (relay is not null)
+        {
+            settings["Mesh__Federation__Addresses__0"] = relay.Url;
+        }
+
+        MeshTestBed bed;
+        try
+        {
+            bed = await MeshTestBed.StartAsync(log, postgres: postgres, settings: settings, port: siloPort);
+        }
+        catch
+        {
+            if (relay is not null)
+            {
+                await relay.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        var cluster = new FederatedCluster(name, region, zone, bed, gatewayPort) { PeeringRelay = relay };
         try
         {
             await cluster.SetUpAsync(echo);
@@ -67,6 +92,21 @@ internal sealed class FederatedCluster : IAsyncDisposable
 
         return cluster;
     }
+
+    /// <summary>The silo settings of cluster <paramref name="name"/> (short peer timings, for tests).</summary>
+    public static Dictionary<string, string?> Settings(string name, int gatewayPort) => new()
+    {
+        ["Mesh__Ca__TrustDomain"] = $"{name}.mesh",
+        ["Mesh__Federation__ClusterName"] = name,
+        ["Mesh__Federation__GatewayAddress"] = $"127.0.0.1:{gatewayPort}",
+        ["Mesh__Federation__StaleAfter"] = StaleAfter.ToString(),
+        ["Mesh__Federation__ExpireAfter"] = ExpireAfter.ToString(),
+        ["Mesh__Federation__HeartbeatInterval"] = "00:00:00.500",
+        // A cluster on PostgreSQL needs its key-encryption key again after a restart: one per cluster name.
+        ["Mesh__Ca__KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("kek-" + name))),
+    };
+
+    public StallingTcpRelay? PeeringRelay { get; private init; }
 
     private async Task SetUpAsync(bool echo)
     {
@@ -94,9 +134,10 @@ internal sealed class FederatedCluster : IAsyncDisposable
     }
 
     /// <summary>Starts (again) the echo replica: an app answering the cluster's name behind a sidecar with an SVID.</summary>
-    public async Task StartEchoAsync()
+    /// <param name="another">Starts one more replica (its own app) instead of replacing the sidecar of the first.</param>
+    public async Task StartEchoAsync(bool another = false)
     {
-        EchoApp ??= await Bed.StartUpstreamAsync(Name);
+        EchoApp = EchoApp is null || another ? await Bed.StartUpstreamAsync(Name) : EchoApp;
         Echo = await Bed.StartSidecarAsync($"echo-{Name}-{Guid.NewGuid():N}"[..24], "echo", EchoApp.Port,
             $"app=echo,version=v1,topology.kubernetes.io/region={Region},topology.kubernetes.io/zone={Zone}",
             extraArgs: ["--join-token", await Silo.JoinTokenAsync("echo"), "--locality", $"{Region}/{Zone}"]);
@@ -125,6 +166,10 @@ internal sealed class FederatedCluster : IAsyncDisposable
     public async Task<PeeringView> PeeringAsync(string name) =>
         (await Silo.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/peerings/{name}", MeshJson.Options)).GetProperty("peering").Deserialize<PeeringView>(MeshJson.Options)!;
 
+    /// <summary>What this cluster imported from <paramref name="peer"/>: per service, the localities and the resource version.</summary>
+    public async Task<JsonElement> ImportedAsync(string peer) =>
+        (await Silo.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/peerings/{peer}", MeshJson.Options)).GetProperty("imported");
+
     public Task WaitForPeeringAsync(string name, Func<PeeringView, bool> condition, string what, TimeSpan? timeout = null)
     {
         PeeringView? last = null;
@@ -132,5 +177,12 @@ internal sealed class FederatedCluster : IAsyncDisposable
             () => $"{Name}'s peering '{name}' never became {what}: {JsonSerializer.Serialize(last, MeshJson.Options)}");
     }
 
-    public ValueTask DisposeAsync() => Bed.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Bed.DisposeAsync();
+        if (PeeringRelay is not null)
+        {
+            await PeeringRelay.DisposeAsync();
+        }
+    }
 }

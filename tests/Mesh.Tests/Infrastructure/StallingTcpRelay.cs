@@ -21,6 +21,7 @@ internal sealed class StallingTcpRelay : IAsyncDisposable
     private readonly List<Task> _pumps = [];
     private readonly Task _acceptLoop;
     private TaskCompletionSource _flowing = Flowing();
+    private TaskCompletionSource _flowingBack = Flowing();
     private int _connections;
 
     private StallingTcpRelay(int targetPort)
@@ -39,13 +40,24 @@ internal sealed class StallingTcpRelay : IAsyncDisposable
     public static StallingTcpRelay Start(int targetPort) => new(targetPort);
 
     /// <summary>Stops copying bytes in both directions; sockets stay open and new connections are accepted but stall too.</summary>
-    public void Pause()
+    public void Pause() => Pause(toTarget: true, fromTarget: true);
+
+    /// <summary>
+    /// Stops copying bytes in one direction or both (a one-way partition: what one side sends is never delivered,
+    /// while it still hears the other).
+    /// </summary>
+    public void Pause(bool toTarget, bool fromTarget)
     {
         lock (_lock)
         {
-            if (_flowing.Task.IsCompleted)
+            if (toTarget && _flowing.Task.IsCompleted)
             {
                 _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            if (fromTarget && _flowingBack.Task.IsCompleted)
+            {
+                _flowingBack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
     }
@@ -56,6 +68,7 @@ internal sealed class StallingTcpRelay : IAsyncDisposable
         lock (_lock)
         {
             _flowing.TrySetResult();
+            _flowingBack.TrySetResult();
         }
     }
 
@@ -85,11 +98,11 @@ internal sealed class StallingTcpRelay : IAsyncDisposable
         return flowing;
     }
 
-    private Task WhileFlowingAsync()
+    private Task WhileFlowingAsync(bool toTarget)
     {
         lock (_lock)
         {
-            return _flowing.Task.WaitAsync(_stop.Token);
+            return (toTarget ? _flowing : _flowingBack).Task.WaitAsync(_stop.Token);
         }
     }
 
@@ -135,18 +148,18 @@ internal sealed class StallingTcpRelay : IAsyncDisposable
             return;
         }
 
-        await Task.WhenAll(PumpAsync(client, target), PumpAsync(target, client));
+        await Task.WhenAll(PumpAsync(client, target, toTarget: true), PumpAsync(target, client, toTarget: false));
     }
 
     /// <summary>Copies one direction until either side closes; a close travels on as a close of the other socket.</summary>
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool toTarget)
     {
         var buffer = new byte[BufferSize];
         try
         {
             while (true)
             {
-                await WhileFlowingAsync();
+                await WhileFlowingAsync(toTarget);
                 var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
                 if (read == 0)
                 {
@@ -155,7 +168,7 @@ internal sealed class StallingTcpRelay : IAsyncDisposable
                 }
 
                 // A read already under way when Pause() came holds its bytes here until Resume().
-                await WhileFlowingAsync();
+                await WhileFlowingAsync(toTarget);
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }

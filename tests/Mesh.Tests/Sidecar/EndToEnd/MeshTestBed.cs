@@ -26,7 +26,8 @@ internal sealed class MeshTestBed : IAsyncDisposable
     public IEnumerable<string> SiloUrls => Silos.Select(s => s.BaseAddress.ToString().TrimEnd('/'));
 
     /// <summary>Starts <paramref name="silos"/> silos: in-memory for one, sharing <paramref name="postgres"/> for more.</summary>
-    public static async Task<MeshTestBed> StartAsync(ITestOutputHelper log, int silos = 1, string? postgres = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<MeshTestBed> StartAsync(ITestOutputHelper log, int silos = 1, string? postgres = null, IReadOnlyDictionary<string, string?>? settings = null,
+        int? port = null)
     {
         var bed = new MeshTestBed(log, System.IO.Directory.CreateTempSubdirectory("mesh-sidecar-e2e-").FullName);
         try
@@ -41,7 +42,7 @@ internal sealed class MeshTestBed : IAsyncDisposable
 
             for (var i = 0; i < silos; i++)
             {
-                var silo = await SiloProcess.StartAsync(postgres, log: log, settings: settings);
+                var silo = await SiloProcess.StartAsync(postgres, log: log, settings: settings, port: i == 0 ? port : null);
                 bed.Silos.Add(silo);
                 bed._owned.Add(silo);
             }

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Mesh.Contracts.Federation;
+using Mesh.Tests.Infrastructure;
+using Mesh.Tests.Sidecar.EndToEnd;
+using Xunit.Abstractions;
+
+namespace Mesh.Tests.Federation;
+
+/// <summary>
+/// Three peered clusters: c1 and c2 in region r1, c3 in r2, an echo replica in each and a client in c1 under steady
+/// traffic. Locality failover moves the client's traffic to the nearest healthy cluster and back.
+/// </summary>
+public sealed class FederationFailoverTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task LocalReplicasKilled_TrafficMovesToTheSameRegionPeerNeverTheOtherRegion_AndReturnsWhenTheyRecover()
+    {
+        await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output);
+        await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
+        await using var c3 = await FederatedCluster.StartAsync("c3", "r2", "z3", output);
+        await c1.PeerWithAsync(c2);
+        await c1.PeerWithAsync(c3);
+        await c1.WaitForPeeringAsync("c2", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        await c1.WaitForPeeringAsync("c3", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        await c1.Bed.ApplyAsync(IstioResources.DestinationRule("echo", new
+        {
+            host = "echo",
+            trafficPolicy = new
+            {
+                outlierDetection = new { consecutiveGatewayErrors = 1, consecutive5xxErrors = 1, interval = "1s", baseEjectionTime = "30s", maxEjectionPercent = 100 },
+            },
+        }));
+        var client = await c1.StartClientAsync();
+        await Poll.UntilTrueAsync(async () => (await client.Proxy.GetAsync("http://echo:9080/")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), () => "echo never answered in c1");
+        // Both peers' imports reached the client: its cluster has three localities.
+        await Poll.UntilTrueAsync(async () => (await client.Admin.GetStringAsync("/config_dump")).Split("\"peer\":").Length - 1 >= 2, TimeSpan.FromSeconds(30),
+            () => "the client never received both peers' endpoints");
+
+        await using var load = new LoadLoop(client.Proxy, "http://echo:9080/", concurrency: 2);
+        await load.WaitForMoreAsync(50);
+        Assert.Equal(["c1"], load.Versions.Keys);
+
+        // Every echo replica of c1 dies.
+        var before = load.Succeeded;
+        var failuresBefore = load.Failures.Count;
+        c1.Echo!.Process.Kill();
+        var killed = Stopwatch.StartNew();
+        load.ResetVersions();
+        await Poll.UntilTrueAsync(() => Task.FromResult(load.Versions.ContainsKey("c2")), TimeSpan.FromSeconds(5),
+            () => $"traffic did not move to c2 within 5 s: {string.Join(", ", load.Versions)}; failures: {string.Join(" | ", load.Failures.Take(5))}");
+        output.WriteLine($"first answer from c2 {killed.ElapsedMilliseconds} ms after the kill");
+        await load.WaitForMoreAsync(200);
+        Assert.DoesNotContain("c3", load.Versions.Keys);
+        var served = load.Succeeded - before;
+        var failed = load.Failures.Count - failuresBefore;
+        output.WriteLine($"during failover: {served} succeeded, {failed} failed ({string.Join(" | ", load.Failures.Take(5))})");
+        Assert.True(failed * 100 <= (served + failed), $"{failed} of {served + failed} requests failed across the failover (more than 1 %)");
+
+        // c1's replica comes back (a new process, a new endpoint): traffic returns to the local locality.
+        await c1.StartEchoAsync();
+        load.ResetVersions();
+        await Poll.UntilTrueAsync(() => Task.FromResult(load.Versions.ContainsKey("c1")), TimeSpan.FromSeconds(30),
+            () => $"traffic never returned to c1: {string.Join(", ", load.Versions)}");
+        load.ResetVersions();
+        await load.WaitForMoreAsync(100);
+        Assert.Equal(["c1"], load.Versions.Keys);
+        Assert.DoesNotContain("c3", load.Versions.Keys);
+    }
+}
