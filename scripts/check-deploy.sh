@@ -17,7 +17,7 @@ if command -v shellcheck >/dev/null; then run shellcheck shellcheck -S error "$r
 
 meshctl="$root/cli/Mesh.Cli/bin/$configuration/net10.0/meshctl.dll"
 if [ -f "$meshctl" ]; then
-  for dir in "$root/deploy/local/mesh" "$root"/deploy/local/scenarios/*/; do
+  for dir in "$root/deploy/local/mesh" "$root/deploy/local/federation" "$root"/deploy/local/scenarios/*/; do
     run "meshctl apply --dry-run ${dir#"$root"/}" env MESH_SERVER=http://127.0.0.1:9 MESH_TOKEN= HOME=/nonexistent dotnet "$meshctl" apply --dry-run -f "$dir"
   done
 else

@@ -45,6 +45,10 @@ internal sealed partial class ChangeRelayHost(IGrainFactory grains, SiloOptions 
         {
             LogNotSubscribed(logger, ex.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown time is up; the subscription is pruned with the silo.
+        }
     }
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Change stream subscription not confirmed ({Reason}); retrying, and polling meanwhile")]

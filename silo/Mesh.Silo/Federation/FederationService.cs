@@ -14,7 +14,8 @@ namespace Mesh.Silo.Federation;
 /// tokens, and the acceptor's end of each peering stream (docs/federation.md).
 /// </summary>
 internal sealed partial class FederationService(
-    IGrainFactory grains, ClusterIdentityProvider identity, PeerSession session, TimeProvider time, ILogger<FederationService> logger) : MeshFederation.MeshFederationBase
+    IGrainFactory grains, ClusterIdentityProvider identity, PeerSession session, IHostApplicationLifetime lifetime, TimeProvider time,
+    ILogger<FederationService> logger) : MeshFederation.MeshFederationBase
 {
     public override async Task<RedeemResponse> Redeem(RedeemRequest request, ServerCallContext context)
     {
@@ -77,7 +78,16 @@ internal sealed partial class FederationService(
             throw new RpcException(new Status(StatusCode.Unauthenticated, $"no peering '{InputValidation.Clip(name)}' accepts this credential (deleted, or never established)"));
         }
 
-        await session.RunAsync(peering, requestStream, responseStream, null, context.CancellationToken);
+        // A stopping silo ends its peering streams at once (the dialer moves to another silo) rather than holding shutdown.
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await session.RunAsync(peering, requestStream, responseStream, null, stream.Token);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the silo is shutting down; reconnect to another"));
+        }
     }
 
     private static RpcException Invalid(string problem) => new(new Status(StatusCode.InvalidArgument, problem));

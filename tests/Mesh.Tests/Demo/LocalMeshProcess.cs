@@ -115,7 +115,7 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
         await kill.WaitForExitAsync();
     }
 
-    private static int FindFreeBase()
+    internal static int FindFreeBase()
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
