@@ -29,14 +29,7 @@ if [ "$skip_build" != 1 ]; then
   dotnet build Mesh.sln -c "$configuration" -nologo -clp:ErrorsOnly >"$state/logs/build.log" || { cat "$state/logs/build.log" >&2; exit 1; }
   "$root/scripts/publish-sidecar.sh" >/dev/null 2>>"$state/logs/build.log" || { cat "$state/logs/build.log" >&2; exit 1; }
 fi
-# The sidecar as it ships (MESH_SIDECAR overrides, as in up.sh), else the framework-dependent build.
-if [ -n "${MESH_SIDECAR:-}" ]; then
-  read -r -a sidecar <<< "$MESH_SIDECAR"
-elif [ -x "$root/artifacts/sidecar/mesh-sidecar" ]; then
-  sidecar=("$root/artifacts/sidecar/mesh-sidecar")
-else
-  sidecar=(dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)")
-fi
+choose_sidecar
 
 # Ports: silo west +1, east +2; per cluster (west +10, east +20): gateway +0 (east-west TLS), inbound +1, outbound +2,
 # admin +3; model west +30, east +40 (app +0, sidecar +1..+3); the client in west +50 (outbound +52).

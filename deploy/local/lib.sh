@@ -30,6 +30,18 @@ all_alive() {
   done <"$state/pids"
 }
 
+# choose_sidecar: sets the array "sidecar" to the command that runs a sidecar: MESH_SIDECAR when set, else the sidecar
+# as it ships (self-contained, trimmed; scripts/publish-sidecar.sh), else the framework-dependent build.
+choose_sidecar() {
+  if [ -n "${MESH_SIDECAR:-}" ]; then
+    read -r -a sidecar <<< "$MESH_SIDECAR"
+  elif [ -x "$root/artifacts/sidecar/mesh-sidecar" ]; then
+    sidecar=("$root/artifacts/sidecar/mesh-sidecar")
+  else
+    sidecar=(dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)")
+  fi
+}
+
 meshctl() { dotnet "$(bin cli/Mesh.Cli meshctl.dll)" "$@"; }
 
 # join_token SERVICE_ACCOUNT [NAMESPACE]: a join token the sidecar trades for its workload certificate (SVID) at start.

@@ -54,14 +54,7 @@ if [ "$skip_build" != 1 ]; then
   say "publishing the sidecar (scripts/publish-sidecar.sh)..."
   "$root/scripts/publish-sidecar.sh" >/dev/null 2>>"$state/logs/build.log" || { cat "$state/logs/build.log" >&2; exit 1; }
 fi
-# The sidecar as it ships (self-contained, trimmed); the framework-dependent build when it was never published.
-if [ -n "${MESH_SIDECAR:-}" ]; then
-  read -r -a sidecar <<< "$MESH_SIDECAR"
-elif [ -x "$root/artifacts/sidecar/mesh-sidecar" ]; then
-  sidecar=("$root/artifacts/sidecar/mesh-sidecar")
-else
-  sidecar=(dotnet "$(bin sidecar/Mesh.Sidecar mesh-sidecar.dll)")
-fi
+choose_sidecar
 
 # Ports: silos base+1..3, PostgreSQL base+32; per workload (tokenizer +10, model v1 +20, v2 +40,
 # ranker +50, model servers llm-v1-a +90, llm-v1-b +100, llm-v2 +110) app +0, sidecar inbound +1, outbound +2, admin +3;
