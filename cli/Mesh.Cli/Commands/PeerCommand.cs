@@ -62,7 +62,7 @@ internal static class PeerCommand
     private static Command List(GlobalOptions options)
     {
         var output = GlobalOptions.OutputOption("table");
-        var command = new Command("list", "List peerings with their state (Active, Stale, Expired), last contact and service counts") { output };
+        var command = new Command("list", "List peerings with their state (Active, Stale, Expired), last contact, gateway reachability and service counts") { output };
         command.Aliases.Add("ls");
         options.SetAction(command, async (parse, ct) =>
         {
@@ -83,11 +83,11 @@ internal static class PeerCommand
 
             var now = DateTimeOffset.UtcNow;
             TableWriter.Write(options.Console.Out,
-                ["NAME", "PEER CLUSTER", "TRUST DOMAIN", "ROLE", "STATE", "CONNECTED", "LAST HEARD", "IMPORTED", "EXPORTED", "STALE/EXPIRE AFTER"],
+                ["NAME", "PEER CLUSTER", "TRUST DOMAIN", "ROLE", "STATE", "CONNECTED", "LAST HEARD", "GATEWAY", "IMPORTED", "EXPORTED", "STALE/EXPIRE AFTER"],
                 peerings.Select(p => (IReadOnlyList<string>)
                 [
                     p.Name, p.PeerCluster, p.TrustDomain, p.Role, p.State, p.Connected ? "yes" : "no",
-                    p.LastHeard is { } heard ? Ago(now - heard) : "never", p.ImportedServices.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    p.LastHeard is { } heard ? Ago(now - heard) : "never", p.GatewayReachable ? "reachable" : "unreachable", p.ImportedServices.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     p.ExportedServices.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{Span(p.StaleAfter)}/{Span(p.ExpireAfter)}",
                 ]));
             foreach (var problem in peerings.Where(p => p.LastError is not null && !p.Connected))
@@ -114,6 +114,7 @@ internal static class PeerCommand
             await output.WriteLineAsync($"Peer cluster:  {p.PeerCluster} (trust domain {p.TrustDomain})");
             await output.WriteLineAsync($"Role:          {p.Role}");
             await output.WriteLineAsync($"State:         {p.State}{(p.Connected ? ", connected" : ", not connected")}");
+            await output.WriteLineAsync($"Gateway:       {(p.GatewayReachable ? "reachable" : "unreachable: its imports are not chosen")}");
             await output.WriteLineAsync($"Last heard:    {(p.LastHeard is { } heard ? heard.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "never")}");
             if (p.LastError is not null)
             {

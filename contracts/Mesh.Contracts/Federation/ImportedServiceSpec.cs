@@ -25,6 +25,12 @@ public sealed record ImportedServiceSpec
 
     public int GatewayPort { get; init; }
 
+    /// <summary>
+    /// Set when this cluster's probes cannot reach the peer's gateway: every locality is then unhealthy, so nothing is
+    /// sent to a gateway that is gone (Linkerd's gateway probes), with or without outlier detection.
+    /// </summary>
+    public bool GatewayUnreachable { get; init; }
+
     public IReadOnlyList<ServicePort> Ports { get; init; } = [];
 
     public IReadOnlyList<ImportedLocality> Localities { get; init; } = [];

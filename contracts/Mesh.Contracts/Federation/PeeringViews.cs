@@ -40,6 +40,9 @@ public sealed record PeeringView
     public TimeSpan StaleAfter { get; init; }
     public TimeSpan ExpireAfter { get; init; }
     public string? LastError { get; init; }
+
+    /// <summary>Whether this cluster's probes reach the peer's east-west gateway (imports behind an unreachable one are never chosen).</summary>
+    public bool GatewayReachable { get; init; } = true;
 }
 
 public static class PeeringStates

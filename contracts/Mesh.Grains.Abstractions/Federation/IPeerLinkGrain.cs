@@ -16,6 +16,10 @@ public interface IPeerLinkGrain : IGrainWithStringKey
     [OneWay]
     Task HeardAsync(DateTimeOffset at);
 
+    /// <summary>The peer's east-west gateway, as its latest exports name it (probed by this grain).</summary>
+    [OneWay]
+    Task GatewayAsync(string host, int port);
+
     Task<PeerLinkStatus> GetStatusAsync();
 
     /// <summary>The peering was deleted: stop dialing and deactivate.</summary>
@@ -30,4 +34,5 @@ public sealed record PeerLinkStatus
     [Id(1)] public bool Connected { get; init; }
     [Id(2)] public DateTimeOffset? LastHeard { get; init; }
     [Id(3)] public string? LastError { get; init; }
+    [Id(4)] public bool GatewayReachable { get; init; } = true;
 }

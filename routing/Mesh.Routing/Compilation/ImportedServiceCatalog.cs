@@ -8,7 +8,8 @@ namespace Mesh.Routing.Compilation;
 /// Services imported from peer clusters. Each import adds, to the local service of the same name and namespace (Istio's
 /// namespace sameness), one endpoint per locality of the peer: the peer's east-west gateway, weighted by the healthy
 /// workloads there and carrying the locality, so locality load balancing and failover treat the peer like any other
-/// place the service runs. A locality with no healthy workload is kept but unhealthy, so it is never chosen.
+/// place the service runs. A locality with no healthy workload, or behind a gateway this cluster cannot reach, is kept
+/// but unhealthy, so it is never chosen.
 /// </summary>
 internal static class ImportedServiceCatalog
 {
@@ -89,7 +90,7 @@ internal static class ImportedServiceCatalog
             Port = spec.GatewayPort,
             SidecarPort = spec.GatewayPort,
             Weight = Math.Max(1, locality.Healthy),
-            Health = locality.Healthy > 0 ? EndpointHealth.Healthy : EndpointHealth.Unhealthy,
+            Health = locality.Healthy > 0 && !spec.GatewayUnreachable ? EndpointHealth.Healthy : EndpointHealth.Unhealthy,
             Labels = labels,
             Region = NullIfEmpty(locality.Region),
             Zone = NullIfEmpty(locality.Zone),

@@ -20,6 +20,9 @@ internal sealed class ImportWriter(IMeshStore store, ResourceWriter writer)
     /// <returns>How many services are imported from the peer now.</returns>
     public async Task<int> ApplyAsync(string peer, string trustDomain, ExportSnapshot snapshot, CancellationToken cancellationToken)
     {
+        var existing = await ListAsync(peer, cancellationToken);
+        // What the probes found about the gateway stays as it is until they find otherwise.
+        var unreachable = existing.Values.Any(r => MeshJson.FromElement<ImportedServiceSpec>(r.Spec)?.GatewayUnreachable == true);
         var desired = new Dictionary<ResourceKey, MeshResource>();
         foreach (var service in snapshot.Services)
         {
@@ -31,6 +34,7 @@ internal sealed class ImportWriter(IMeshStore store, ResourceWriter writer)
                 TrustDomain = trustDomain,
                 GatewayAddress = snapshot.GatewayAddress,
                 GatewayPort = snapshot.GatewayPort,
+                GatewayUnreachable = unreachable,
                 Ports = [.. service.Ports.Select(p => new ServicePort { Name = p.Name, Port = p.Port, Protocol = p.Protocol })],
                 Localities = [.. service.Localities.Select(l => new ImportedLocality
                 {
@@ -57,7 +61,6 @@ internal sealed class ImportWriter(IMeshStore store, ResourceWriter writer)
             desired[resource.Key] = resource;
         }
 
-        var existing = await ListAsync(peer, cancellationToken);
         var writes = new List<ResourceWrite>();
         foreach (var (key, resource) in desired)
         {
@@ -74,6 +77,26 @@ internal sealed class ImportWriter(IMeshStore store, ResourceWriter writer)
         }
 
         return desired.Count;
+    }
+
+    /// <summary>Marks every import of the peer as behind a reachable gateway or not; returns how many changed.</summary>
+    public async Task<int> SetGatewayReachableAsync(string peer, bool reachable, CancellationToken cancellationToken)
+    {
+        var writes = new List<ResourceWrite>();
+        foreach (var resource in (await ListAsync(peer, cancellationToken)).Values)
+        {
+            if (MeshJson.FromElement<ImportedServiceSpec>(resource.Spec) is { } spec && spec.GatewayUnreachable == reachable)
+            {
+                writes.Add(ResourceWrite.Upsert(resource with { Spec = MeshJson.ToElement(spec with { GatewayUnreachable = !reachable }) }));
+            }
+        }
+
+        if (writes.Count > 0)
+        {
+            await writer.WriteAsync(writes, cancellationToken);
+        }
+
+        return writes.Count;
     }
 
     /// <summary>Removes every import of the peer (its peering expired or was deleted).</summary>

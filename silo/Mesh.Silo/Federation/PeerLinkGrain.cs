@@ -14,6 +14,9 @@ internal sealed partial class PeerLinkGrain(
     private DateTimeOffset _since;
     private DateTimeOffset? _lastHeard;
     private bool _withdrawn;
+    private (string Host, int Port)? _gateway;
+    private int _gatewayFailures;
+    private bool _gatewayUnreachable;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -23,6 +26,16 @@ internal sealed partial class PeerLinkGrain(
         {
             DeactivateOnIdle();
             return;
+        }
+
+        // The gateway the stored imports point at, and what the probes last found, until the peer says otherwise.
+        foreach (var import in (await imports.ListAsync(_peering.Name, cancellationToken)).Values)
+        {
+            if (Contracts.Json.MeshJson.FromElement<ImportedServiceSpec>(import.Spec) is { GatewayAddress.Length: > 0 } spec)
+            {
+                _gateway = (spec.GatewayAddress, spec.GatewayPort);
+                _gatewayUnreachable = spec.GatewayUnreachable;
+            }
         }
 
         if (_peering.Dialer)
@@ -58,6 +71,12 @@ internal sealed partial class PeerLinkGrain(
         return Task.CompletedTask;
     }
 
+    public Task GatewayAsync(string host, int port)
+    {
+        _gateway = host.Length == 0 ? null : (host, port);
+        return Task.CompletedTask;
+    }
+
     public Task<PeerLinkStatus> GetStatusAsync()
     {
         var now = time.GetUtcNow();
@@ -68,6 +87,7 @@ internal sealed partial class PeerLinkGrain(
             Connected = _peering?.Dialer == true ? _state.Connected : _lastHeard is { } heard && now - heard < 2 * options.Federation.HeartbeatInterval + TimeSpan.FromSeconds(1),
             LastHeard = _lastHeard,
             LastError = _state.LastError,
+            GatewayReachable = !_gatewayUnreachable,
         });
     }
 
@@ -89,7 +109,13 @@ internal sealed partial class PeerLinkGrain(
 
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
-        if (_peering is null || _withdrawn || StateAt(time.GetUtcNow()) != PeeringStates.Expired)
+        if (_peering is null)
+        {
+            return;
+        }
+
+        await ProbeGatewayAsync(_peering.Name, cancellationToken);
+        if (_withdrawn || StateAt(time.GetUtcNow()) != PeeringStates.Expired)
         {
             return;
         }
@@ -98,6 +124,35 @@ internal sealed partial class PeerLinkGrain(
         _withdrawn = true;
         LogExpired(logger, _peering.Name, withdrawn);
     }
+
+    /// <summary>
+    /// One silo (this activation's) probes the peer's gateway each interval: after <see cref="GatewayFailuresToMark"/>
+    /// failed connects in a row its imports are marked unreachable and never chosen; one successful connect restores them.
+    /// This is what keeps traffic off a dead cluster's gateway whether or not its control plane still talks.
+    /// </summary>
+    private async Task ProbeGatewayAsync(string peer, CancellationToken cancellationToken)
+    {
+        if (_gateway is not { } gateway)
+        {
+            return;
+        }
+
+        var reachable = await GatewayProbe.CanConnectAsync(gateway.Host, gateway.Port, options.Federation.HeartbeatInterval, cancellationToken);
+        _gatewayFailures = reachable ? 0 : _gatewayFailures + 1;
+        if (reachable == !_gatewayUnreachable || (!reachable && _gatewayFailures < GatewayFailuresToMark))
+        {
+            return;
+        }
+
+        await imports.SetGatewayReachableAsync(peer, reachable, cancellationToken);
+        _gatewayUnreachable = !reachable;
+        LogGateway(logger, peer, $"{gateway.Host}:{gateway.Port}", reachable ? "reachable again" : "unreachable: its imports are not chosen until it answers");
+    }
+
+    private const int GatewayFailuresToMark = 3;
+
+    [LoggerMessage(EventId = 1411, Level = LogLevel.Warning, Message = "Peer {Peer}'s gateway {Gateway} is {What}")]
+    private static partial void LogGateway(ILogger logger, string peer, string gateway, string what);
 
     [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Peer {Peer} expired: withdrew {Count} imported service(s) until it is heard again")]
     private static partial void LogExpired(ILogger logger, string peer, int count);

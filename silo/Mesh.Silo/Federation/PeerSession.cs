@@ -91,6 +91,7 @@ internal sealed partial class PeerSession(
                         throw Refuse(peering, exportsProblem);
                     }
 
+                    link.GatewayAsync(message.Exports.GatewayAddress, message.Exports.GatewayPort).Ignore();
                     var count = await imports.ApplyAsync(peering.Name, peering.TrustDomain, message.Exports, cancellationToken);
                     LogImported(logger, peering.Name, count);
                     break;

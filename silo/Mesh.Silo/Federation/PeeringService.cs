@@ -169,6 +169,7 @@ internal sealed partial class PeeringService(
             StaleAfter = options.Federation.StaleAfter,
             ExpireAfter = options.Federation.ExpireAfter,
             LastError = status.LastError,
+            GatewayReachable = status.GatewayReachable,
         };
     }
 

@@ -123,7 +123,13 @@ internal sealed class FederatedCluster : IAsyncDisposable
             await StartEchoAsync();
         }
 
-        Gateway = await Bed.StartSidecarAsync($"eastwest-{Name}", labels: "istio=eastwestgateway,app=eastwest,version=v1",
+        await StartGatewayAsync();
+    }
+
+    /// <summary>Starts (again) the east-west gateway and waits until it listens and knows the echo replica.</summary>
+    public async Task StartGatewayAsync()
+    {
+        Gateway = await Bed.StartSidecarAsync($"eastwest-{Name}-{Guid.NewGuid():N}"[..24], labels: "istio=eastwestgateway,app=eastwest,version=v1",
             extraArgs: ["--mode", "gateway", "--join-token", await Silo.JoinTokenAsync("eastwest"), "--locality", $"{Region}/{Zone}"]);
         await Poll.UntilTrueAsync(async () => (await Gateway.Admin.GetStringAsync("/listeners")).Contains($"\"port\":{GatewayPort},\"state\":\"listening\"", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), () => $"{Name}'s east-west gateway never listened on {GatewayPort}");

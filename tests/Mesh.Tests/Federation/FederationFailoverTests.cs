@@ -66,4 +66,44 @@ public sealed class FederationFailoverTests(ITestOutputHelper output)
         Assert.Equal(["c1"], load.Versions.Keys);
         Assert.DoesNotContain("c3", load.Versions.Keys);
     }
+
+    [Fact]
+    public async Task APeersDeadGateway_IsNeverChosen_TrafficGoesToTheNextLocality_AndReturnsWhenItAnswers()
+    {
+        await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output, echo: false);
+        await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
+        await using var c3 = await FederatedCluster.StartAsync("c3", "r2", "z3", output);
+        await c1.PeerWithAsync(c2);
+        await c1.PeerWithAsync(c3);
+        await c1.WaitForPeeringAsync("c2", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        await c1.WaitForPeeringAsync("c3", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        var client = await c1.StartClientAsync();
+        // No DestinationRule, so no outlier detection: only the gateway probes keep traffic off a dead gateway.
+        await AnswersFromAsync(client, "c2");
+
+        // c2's gateway dies while its control plane keeps talking (the case of istio#35082).
+        c2.Gateway.Process.Kill();
+        await c1.WaitForPeeringAsync("c2", p => p is { GatewayReachable: false, State: PeeringStates.Active }, "active, its gateway unreachable");
+        await AnswersFromAsync(client, "c3");
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await client.Proxy.GetAsync("http://echo:9080/");
+            Assert.Equal("200 c3", $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await c2.StartGatewayAsync();
+        await c1.WaitForPeeringAsync("c2", p => p.GatewayReachable, "with its gateway reachable again");
+        await AnswersFromAsync(client, "c2");
+    }
+
+    private static Task AnswersFromAsync(Sidecar.SidecarProcess client, string cluster)
+    {
+        string? last = null;
+        return Poll.UntilTrueAsync(async () =>
+        {
+            using var response = await client.Proxy.GetAsync("http://echo:9080/");
+            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            return last == "200 " + cluster;
+        }, TimeSpan.FromSeconds(30), () => $"echo never answered from {cluster}; last: {last}");
+    }
 }
