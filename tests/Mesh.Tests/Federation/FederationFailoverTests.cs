@@ -18,10 +18,7 @@ public sealed class FederationFailoverTests(ITestOutputHelper output)
         await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output);
         await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
         await using var c3 = await FederatedCluster.StartAsync("c3", "r2", "z3", output);
-        await c1.PeerWithAsync(c2);
-        await c1.PeerWithAsync(c3);
-        await c1.WaitForPeeringAsync("c2", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
-        await c1.WaitForPeeringAsync("c3", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        await PeerAsync(c1, c2, c3);
         await c1.Bed.ApplyAsync(IstioResources.DestinationRule("echo", new
         {
             host = "echo",
@@ -73,10 +70,7 @@ public sealed class FederationFailoverTests(ITestOutputHelper output)
         await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output, echo: false);
         await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
         await using var c3 = await FederatedCluster.StartAsync("c3", "r2", "z3", output);
-        await c1.PeerWithAsync(c2);
-        await c1.PeerWithAsync(c3);
-        await c1.WaitForPeeringAsync("c2", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
-        await c1.WaitForPeeringAsync("c3", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        await PeerAsync(c1, c2, c3);
         var client = await c1.StartClientAsync();
         // No DestinationRule, so no outlier detection: only the gateway probes keep traffic off a dead gateway.
         await AnswersFromAsync(client, "c2");
@@ -94,6 +88,16 @@ public sealed class FederationFailoverTests(ITestOutputHelper output)
         await c2.StartGatewayAsync();
         await c1.WaitForPeeringAsync("c2", p => p.GatewayReachable, "with its gateway reachable again");
         await AnswersFromAsync(client, "c2");
+    }
+
+    /// <summary>c1 peers with c2 and c3 and imports echo from both.</summary>
+    private static async Task PeerAsync(FederatedCluster c1, FederatedCluster c2, FederatedCluster c3)
+    {
+        foreach (var peer in new[] { c2, c3 })
+        {
+            await c1.PeerWithAsync(peer);
+            await c1.WaitForPeeringAsync(peer.Name, p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        }
     }
 
     private static Task AnswersFromAsync(Sidecar.SidecarProcess client, string cluster)
