@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Mesh.Contracts.Federation;
 using Mesh.Tests.Infrastructure;
 using Mesh.Tests.Sidecar;
@@ -93,6 +95,58 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output)
         await Poll.UntilTrueAsync(async () => (await client.Proxy.GetAsync("http://echo:9080/")).StatusCode == HttpStatusCode.ServiceUnavailable, Deadline,
             () => "the withdrawn import was still routed to");
     }
+
+    [Fact]
+    public async Task PeerRootRotation_AddActivateReissueRetire_FailsNoCrossClusterRequest()
+    {
+        await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output, echo: false);
+        await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
+        await c2.PeerWithAsync(c1);
+        await c1.WaitForPeeringAsync("c2", p => p is { State: PeeringStates.Active, ImportedServices: 1 }, "active with echo imported");
+        var client = await c1.StartClientAsync();
+        await EchoAnswersAsync(client, "c2");
+        var admin = c2.Silo.Admin;
+        var oldRoot = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/ca/roots")).EnumerateArray().Single().GetProperty("thumbprint").GetString();
+
+        await using var load = new LoadLoop(client.Proxy, "http://echo:9080/");
+        await load.WaitForMoreAsync(50);
+
+        // c2 adds a root: its peer hears of it (hello) and c1's sidecars trust it before it signs anything.
+        using var added = await admin.PostAsJsonAsync("/api/v1/ca/roots", new { activate = false });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var newRoot = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("thumbprint").GetString()!;
+        await WaitForTrustAsync(client, newRoot, trusted: true);
+        await load.WaitForMoreAsync(50);
+
+        (await admin.PostAsync($"/api/v1/ca/roots/{newRoot}/activate", null)).EnsureSuccessStatusCode();
+        using (var rotated = await c2.Echo!.Admin.PostAsync("/certs/rotate", null))
+        {
+            rotated.EnsureSuccessStatusCode();
+        }
+
+        await load.WaitForMoreAsync(50);
+        using (var retired = await admin.DeleteAsync($"/api/v1/ca/roots/{oldRoot}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, retired.StatusCode);
+        }
+
+        await WaitForTrustAsync(client, oldRoot!, trusted: false);
+        await using (var more = new LoadLoop(client.Proxy, "http://echo:9080/", concurrency: 8))
+        {
+            // New connections: c2's workload presents its new certificate, which c1 verifies with c2's new root only.
+            await more.WaitForMoreAsync(200);
+            await more.StopAsync();
+            Assert.Empty(more.Failures);
+        }
+
+        await load.StopAsync();
+        Assert.Empty(load.Failures);
+        Assert.Equal(["c2"], load.Versions.Keys);
+    }
+
+    private static Task WaitForTrustAsync(SidecarProcess sidecar, string thumbprint, bool trusted) =>
+        Poll.UntilTrueAsync(async () => (await sidecar.CertsAsync()).GetProperty("trustBundle").EnumerateArray().Any(t => t.GetString() == thumbprint) == trusted,
+            Deadline, () => $"the sidecar never {(trusted ? "trusted" : "stopped trusting")} root {thumbprint}");
 
     private static async Task EchoAnswersAsync(SidecarProcess client, string cluster)
     {
