@@ -43,6 +43,9 @@ public sealed record PeeringView
 
     /// <summary>Whether this cluster's probes reach the peer's east-west gateway (imports behind an unreachable one are never chosen).</summary>
     public bool GatewayReachable { get; init; } = true;
+
+    /// <summary>The silo this peering's link is active on: the dialer's stream and the gateway probes run there.</summary>
+    public string Silo { get; init; } = "";
 }
 
 public static class PeeringStates

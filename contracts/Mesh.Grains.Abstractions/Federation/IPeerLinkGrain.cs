@@ -35,4 +35,7 @@ public sealed record PeerLinkStatus
     [Id(2)] public DateTimeOffset? LastHeard { get; init; }
     [Id(3)] public string? LastError { get; init; }
     [Id(4)] public bool GatewayReachable { get; init; } = true;
+
+    /// <summary>The silo the link is active on (where the dialer's stream and the gateway probes run).</summary>
+    [Id(5)] public string Silo { get; init; } = "";
 }

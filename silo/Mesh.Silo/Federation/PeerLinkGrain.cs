@@ -88,6 +88,7 @@ internal sealed partial class PeerLinkGrain(
             LastHeard = _lastHeard,
             LastError = _state.LastError,
             GatewayReachable = !_gatewayUnreachable,
+            Silo = options.SiloId,
         });
     }
 

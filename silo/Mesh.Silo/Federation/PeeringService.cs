@@ -170,6 +170,7 @@ internal sealed partial class PeeringService(
             ExpireAfter = options.Federation.ExpireAfter,
             LastError = status.LastError,
             GatewayReachable = status.GatewayReachable,
+            Silo = status.Silo,
         };
     }
 

@@ -48,7 +48,7 @@ internal sealed class FederatedCluster : IAsyncDisposable
     /// the test can stall, one way or both.
     /// </param>
     public static async Task<FederatedCluster> StartAsync(string name, string region, string zone, ITestOutputHelper log, bool echo = true,
-        string? postgres = null, bool peeringRelay = false, IReadOnlyDictionary<string, string?>? extraSettings = null)
+        string? postgres = null, bool peeringRelay = false, IReadOnlyDictionary<string, string?>? extraSettings = null, int silos = 1)
     {
         var gatewayPort = ManagedProcess.FreePort();
         var siloPort = ManagedProcess.FreePort();
@@ -67,7 +67,7 @@ internal sealed class FederatedCluster : IAsyncDisposable
         MeshTestBed bed;
         try
         {
-            bed = await MeshTestBed.StartAsync(log, postgres: postgres, settings: settings, port: siloPort);
+            bed = await MeshTestBed.StartAsync(log, silos: silos, postgres: postgres, settings: settings, port: siloPort);
         }
         catch
         {

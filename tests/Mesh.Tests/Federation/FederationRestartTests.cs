@@ -42,4 +42,35 @@ public sealed class FederationRestartTests(PostgresFixture postgres, ITestOutput
         }, TimeSpan.FromSeconds(20), () => $"the restarted silo's peering: {System.Text.Json.JsonSerializer.Serialize(view)}");
         Assert.NotEqual(PeeringStates.Expired, view!.State);
     }
+
+    [Fact]
+    public async Task TheSiloHoldingTheStreamKilled_ASurvivorReopensIt_AndExportsKeepArriving()
+    {
+        var database = await postgres.CreateDatabaseAsync("fed_c1");
+        await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output, echo: false, postgres: database, silos: 2);
+        await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
+        await c2.PeerWithAsync(c1);
+        await c1.WaitForPeeringAsync("c2", p => p is { State: PeeringStates.Active, Connected: true, ImportedServices: 1, Role: "dialer" }, "active and connected");
+
+        var holder = (await c1.PeeringAsync("c2")).Silo;
+        var victim = c1.Bed.Silos.Single(s => s.SiloId == holder);
+        var survivor = c1.Bed.Silos.Single(s => s != victim);
+        victim.Process.Kill();
+        var killed = Stopwatch.StartNew();
+        PeeringView? view = null;
+        await Poll.UntilTrueAsync(async () =>
+        {
+            view = (await survivor.Admin.GetFromJsonAsync<List<PeeringView>>("/api/v1/peerings", Contracts.Json.MeshJson.Options))!.Single();
+            return view is { Connected: true, State: PeeringStates.Active } && view.Silo == survivor.SiloId;
+        }, TimeSpan.FromSeconds(30), () => $"no survivor re-opened the stream: {System.Text.Json.JsonSerializer.Serialize(view)}");
+        output.WriteLine($"stream re-opened from {survivor.SiloId} {killed.ElapsedMilliseconds} ms after {holder} was killed");
+
+        // What c2 exports from now on still arrives.
+        await c2.StartEchoAsync(another: true);
+        await Poll.UntilTrueAsync(async () =>
+        {
+            var detail = await survivor.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/peerings/c2", Contracts.Json.MeshJson.Options);
+            return detail.GetProperty("imported").EnumerateArray().Sum(s => s.GetProperty("localities").EnumerateArray().Sum(l => l.GetProperty("healthy").GetInt32())) == 2;
+        }, TimeSpan.FromSeconds(30), () => "c2's second replica never reached c1 after the stream moved");
+    }
 }
