@@ -22,7 +22,8 @@ public sealed class PeerCertificateValidator
         X509Certificate2Collection? intermediates,
         X509Certificate2Collection trustBundle,
         SpiffeId? expected = null,
-        string? expectedTrustDomain = null)
+        string? expectedTrustDomain = null,
+        IReadOnlyDictionary<string, string>? rootTrustDomains = null)
     {
         if (leaf is null)
         {
@@ -39,6 +40,7 @@ public sealed class PeerCertificateValidator
             return PeerValidationResult.Invalid("peer presented a CA certificate as its leaf");
         }
 
+        string anchor;
         using (var chain = new X509Chain())
         {
             var policy = chain.ChainPolicy;
@@ -63,6 +65,8 @@ public sealed class PeerCertificateValidator
                         : "certificate chain is invalid: " + string.Join(", ", statuses);
                 return PeerValidationResult.Invalid(reason);
             }
+
+            anchor = chain.ChainElements[^1].Certificate.Thumbprint;
         }
 
         var uris = ReadUriSans(leaf);
@@ -79,6 +83,11 @@ public sealed class PeerCertificateValidator
         if (!SpiffeId.TryParse(uris[0], out var id, out var error))
         {
             return PeerValidationResult.Invalid($"URI SAN is not a SPIFFE ID: {error}");
+        }
+
+        if (rootTrustDomains is not null && rootTrustDomains.TryGetValue(anchor, out var vouched) && vouched != id.TrustDomain)
+        {
+            return PeerValidationResult.Invalid($"peer trust domain '{id.TrustDomain}' is not vouched for by its root, which is trust domain '{vouched}''s");
         }
 
         if (expectedTrustDomain is not null && id.TrustDomain != expectedTrustDomain)
@@ -102,10 +111,11 @@ public sealed class PeerCertificateValidator
         System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
         X509Chain? chain,
         X509Certificate2Collection trustBundle,
-        SpiffeId? expected = null)
+        SpiffeId? expected = null,
+        IReadOnlyDictionary<string, string>? rootTrustDomains = null)
     {
         var leaf = certificate as X509Certificate2 ?? (certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-        return Validate(leaf, chain?.ChainPolicy.ExtraStore, trustBundle, expected);
+        return Validate(leaf, chain?.ChainPolicy.ExtraStore, trustBundle, expected, rootTrustDomains: rootTrustDomains);
     }
 
     /// <summary>URIs in the SAN extension, or null when the extension cannot be decoded.</summary>

@@ -32,7 +32,7 @@ internal sealed class CertificateStore(PeerCertificateValidator validator)
     public bool SetBundle(TrustBundle bundle)
     {
         var current = _bundle;
-        if (current.Trust.Pem == bundle.Pem)
+        if (current.Trust.SameAs(bundle))
         {
             return false;
         }
@@ -43,11 +43,12 @@ internal sealed class CertificateStore(PeerCertificateValidator validator)
 
     /// <summary>Validates a peer against the current bundle and, when given, the identity it must carry.</summary>
     public PeerValidationResult Validate(X509Certificate? certificate, X509Chain? chain, SpiffeId? expected = null) =>
-        validator.Validate(certificate, chain, _bundle.Roots, expected);
+        validator.Validate(certificate, chain, _bundle.Roots, expected, _bundle.Trust.TrustDomains);
 
     /// <summary>Validates a peer again with the intermediates it presented at its handshake.</summary>
     public PeerValidationResult Validate(X509Certificate certificate, X509Certificate2Collection intermediates) =>
-        validator.Validate(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), intermediates, _bundle.Roots);
+        validator.Validate(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), intermediates, _bundle.Roots,
+            rootTrustDomains: _bundle.Trust.TrustDomains);
 
     private sealed record Bundle(TrustBundle Trust, X509Certificate2Collection Roots);
 }

@@ -32,9 +32,10 @@ internal sealed class SecurityConfig(SidecarOptions options, CertificateStore st
             try
             {
                 var spec = resource.Spec.Deserialize<TrustBundleSpec>(MeshJson.Options);
-                // Peer clusters' roots (federation) are trusted beside the mesh's own.
-                var federated = spec?.Federated?.SelectMany(f => f?.Roots ?? []) ?? [];
-                bundle = TrustBundle.FromPem(string.Concat((spec?.Roots ?? []).Concat(federated)));
+                // Peer clusters' roots (federation) are trusted beside the mesh's own, each for its own trust domain only.
+                IEnumerable<(string, IEnumerable<string>)> domains = [(spec?.TrustDomain ?? "", spec?.Roots ?? [])];
+                bundle = TrustBundle.FromDomains(domains.Concat((spec?.Federated ?? []).Where(f => f is not null)
+                    .Select(f => (f.TrustDomain, (IEnumerable<string>)f.Roots))));
             }
             catch (Exception ex) when (ex is JsonException or System.Security.Cryptography.CryptographicException)
             {

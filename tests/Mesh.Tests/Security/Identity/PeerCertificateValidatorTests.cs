@@ -22,6 +22,36 @@ public sealed class PeerCertificateValidatorTests
     }
 
     [Fact]
+    public void Validate_APeerClustersRoot_VouchesOnlyForItsOwnTrustDomain()
+    {
+        // Federation: this mesh (a.mesh) trusts a peer's root (b.mesh). The peer's CA is honest for its own workloads,
+        // but a certificate it issues in this mesh's trust domain must not pass, nor one from a trusted root for a third.
+        var ours = Ca.CaTestKit.NewAuthority(_time, new CertificateAuthorityOptions { TrustDomain = "a.mesh" });
+        var peer = Ca.CaTestKit.NewAuthority(_time, new CertificateAuthorityOptions { TrustDomain = "b.mesh" });
+        var impostor = Ca.CaTestKit.NewAuthority(_time, new CertificateAuthorityOptions { TrustDomain = "a.mesh" });
+        var bound = TrustBundle.FromDomains([
+            ("a.mesh", [ours.TrustBundle.Pem]),
+            ("b.mesh", [peer.TrustBundle.Pem]),
+        ]);
+        // The peer's root, used to sign an a.mesh identity: a CA of b.mesh with the same key would do this.
+        var forging = new CertificateAuthority(peer.Active, new CertificateAuthorityOptions { TrustDomain = "a.mesh" }, _time);
+        using var honest = Ca.CaTestKit.Leaf(peer.Issue(Ca.CaTestKit.EcCsr(), "shop", "cart"));
+        using var forged = Ca.CaTestKit.Leaf(forging.Issue(Ca.CaTestKit.EcCsr(), "admin", "root"));
+        using var local = Ca.CaTestKit.Leaf(ours.Issue(Ca.CaTestKit.EcCsr(), "shop", "cart"));
+        var validator = new PeerCertificateValidator(_time);
+
+        Assert.True(validator.Validate(honest, null, bound.ToCollection(), rootTrustDomains: bound.TrustDomains).IsValid);
+        Assert.True(validator.Validate(local, null, bound.ToCollection(), rootTrustDomains: bound.TrustDomains).IsValid);
+        var refused = validator.Validate(forged, null, bound.ToCollection(), rootTrustDomains: bound.TrustDomains);
+        Assert.False(refused.IsValid);
+        Assert.Contains("is not vouched for by its root", refused.FailureReason);
+        // Without the binding (a bundle of the mesh's own roots only) the same certificate chains and passes: that is
+        // what the binding adds.
+        Assert.True(validator.Validate(forged, null, bound.ToCollection()).IsValid);
+        Assert.False(validator.Validate(Ca.CaTestKit.Leaf(impostor.Issue(Ca.CaTestKit.EcCsr(), "shop", "cart")), null, bound.ToCollection(), rootTrustDomains: bound.TrustDomains).IsValid);
+    }
+
+    [Fact]
     public void Validate_CertificateFromForeignCa_IsRejected()
     {
         var ours = Ca.CaTestKit.NewAuthority(_time);
