@@ -7,8 +7,9 @@ using Mesh.Security.Identity;
 namespace Mesh.Silo.Certificates;
 
 /// <summary>
-/// Issues the silo's own TLS server certificate from the active CA credential. Unlike a workload SVID it also
-/// carries DNS/IP SANs, so clients that check host names (meshctl, curl with the bundle) accept it too.
+/// Issues the silo's own TLS certificate from the active CA credential. Unlike a workload SVID it also carries DNS/IP
+/// SANs, so clients that check host names (meshctl, curl with the bundle) accept it too; it is also the client
+/// certificate a silo presents to a peer cluster's silos.
 /// </summary>
 internal static class ServingCertificateIssuer
 {
@@ -34,7 +35,8 @@ internal static class ServingCertificateIssuer
 
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        // Server, and client for peering: a silo dialing a peer cluster presents this certificate (docs/federation.md).
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca.Certificate, true, false));

@@ -6,13 +6,15 @@ namespace Mesh.Silo.Federation;
 
 /// <summary>
 /// gRPC channels to a peer cluster's silos. Over <c>https</c> the peer's silo must present a certificate chaining to
-/// the peer's roots (from the token, then from the peering), never to the machine's public CAs.
+/// the peer's roots (from the token, then from the peering), never to the machine's public CAs, and this silo
+/// presents its own (mutual TLS) when it has one.
 /// </summary>
 internal static class FederationChannels
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
 
-    public static GrpcChannel Open(string address, IReadOnlyList<string> peerRoots)
+    /// <param name="clientCertificate">This silo's own certificate, presented to an <c>https</c> peer (mutual TLS).</param>
+    public static GrpcChannel Open(string address, IReadOnlyList<string> peerRoots, X509Certificate2? clientCertificate = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -23,10 +25,14 @@ internal static class FederationChannels
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
         };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsTo(certificate, peerRoots);
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+        }
         return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
-    private static bool ChainsTo(X509Certificate? certificate, IReadOnlyList<string> roots)
+    internal static bool ChainsTo(X509Certificate? certificate, IReadOnlyList<string> roots)
     {
         if (certificate is null || roots.Count == 0)
         {

@@ -14,8 +14,8 @@ namespace Mesh.Silo.Federation;
 /// tokens, and the acceptor's end of each peering stream (docs/federation.md).
 /// </summary>
 internal sealed partial class FederationService(
-    IGrainFactory grains, ClusterIdentityProvider identity, PeerSession session, IHostApplicationLifetime lifetime, TimeProvider time,
-    ILogger<FederationService> logger) : MeshFederation.MeshFederationBase
+    IGrainFactory grains, ClusterIdentityProvider identity, PeerSession session, IHostApplicationLifetime lifetime, Mesh.Security.Identity.PeerCertificateValidator validator,
+    TimeProvider time, ILogger<FederationService> logger) : MeshFederation.MeshFederationBase
 {
     public override async Task<RedeemResponse> Redeem(RedeemRequest request, ServerCallContext context)
     {
@@ -78,6 +78,11 @@ internal sealed partial class FederationService(
             throw new RpcException(new Status(StatusCode.Unauthenticated, $"no peering '{InputValidation.Clip(name)}' accepts this credential (deleted, or never established)"));
         }
 
+        if (PeerSiloProblem(context.GetHttpContext(), peering) is { } problem)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, problem));
+        }
+
         // A stopping silo ends its peering streams at once (the dialer moves to another silo) rather than holding shutdown.
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
@@ -88,6 +93,27 @@ internal sealed partial class FederationService(
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "the silo is shutting down; reconnect to another"));
         }
+    }
+
+    /// <summary>
+    /// Over TLS the stream is mutual TLS: the dialing silo must present a certificate of the peer's trust domain that
+    /// chains to the peer's roots, besides the credential. Cleartext (a local or test setup) relies on the credential.
+    /// </summary>
+    private string? PeerSiloProblem(HttpContext http, PeeringRecord peering)
+    {
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is null)
+        {
+            return null;
+        }
+
+        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        foreach (var pem in peering.Roots)
+        {
+            roots.ImportFromPem(pem);
+        }
+
+        var result = validator.Validate(http.Connection.ClientCertificate, null, roots, expectedTrustDomain: peering.TrustDomain);
+        return result.IsValid ? null : $"peering '{peering.Name}' over TLS needs the peer silo's certificate: {result.FailureReason}";
     }
 
     private static RpcException Invalid(string problem) => new(new Status(StatusCode.InvalidArgument, problem));

@@ -11,7 +11,8 @@ namespace Mesh.Silo.Federation;
 /// tries the next silo after a growing delay. It never blocks anything local: the peer being down only shows in the
 /// peering's state and last error.
 /// </summary>
-internal sealed partial class PeerDialer(PeerSession session, CertificateAuthorityService ca, SiloOptions options, TimeProvider time, ILogger<PeerDialer> logger)
+internal sealed partial class PeerDialer(
+    PeerSession session, CertificateAuthorityService ca, IServiceProvider services, SiloOptions options, TimeProvider time, ILogger<PeerDialer> logger)
 {
     public const string PeerHeader = "mesh-peer";
 
@@ -24,7 +25,8 @@ internal sealed partial class PeerDialer(PeerSession session, CertificateAuthori
             try
             {
                 var credential = Encoding.UTF8.GetString(ca.RequireKek().Open(peering.SealedCredential ?? "", PeeringCredentials.AssociatedData(peering.Name), "peering credential"));
-                using var channel = FederationChannels.Open(address, peering.Roots);
+                // A silo serving its self-issued certificate presents it to https peers (mutual TLS).
+                using var channel = FederationChannels.Open(address, peering.Roots, services.GetService<ServingCertificateProvider>()?.Current);
                 var headers = new Metadata { { "authorization", "Bearer " + credential }, { PeerHeader, peering.RemoteName } };
                 using var call = new MeshFederation.MeshFederationClient(channel).Exchange(headers, cancellationToken: cancellationToken);
                 await session.RunAsync(peering, call.ResponseStream, call.RequestStream, () =>
