@@ -116,7 +116,8 @@ internal sealed partial class OutboundConnectionProxy(
         var config = endpoint.Config;
         if (mutualTls)
         {
-            var ssl = await mtls.ConnectTcpAsync(new DnsEndPoint(config.Address, config.SidecarPort ?? config.Port), config.Identity, cancellationToken);
+            // A peer cluster's gateway routes the connection by the SNI (the mTLS stays end to end with the workload).
+            var ssl = await mtls.ConnectTcpAsync(new DnsEndPoint(config.Address, config.SidecarPort ?? config.Port), config.Identity, cancellationToken, config.GatewaySni);
             // In-band metadata exchange (a header has nowhere to go on TCP): one line naming this workload and the
             // service port it connects to, which a gateway needs to pick its listener (Istio's captured port).
             await ssl.WriteAsync(Encoding.ASCII.GetBytes($"{local.PeerHeaderValue};{PeerMetadata.PortField}={servicePort}\n"), cancellationToken);

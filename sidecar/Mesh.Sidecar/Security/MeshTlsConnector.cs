@@ -83,8 +83,9 @@ internal sealed class MeshTlsConnector : IDisposable
     /// Mutual TLS to a peer sidecar's inbound listener for a proxied TCP connection: ALPN <see cref="MeshTcp"/> tells
     /// it to relay the bytes to its app instead of reading HTTP.
     /// </summary>
-    public Task<SslStream> ConnectTcpAsync(DnsEndPoint peer, string? expectedIdentity, CancellationToken cancellationToken) =>
-        HandshakeAsync(peer, expectedIdentity, MeshTcp, cancellationToken);
+    /// <param name="serverName">The SNI for a peer cluster's gateway (<see cref="GatewaySni"/>); the address otherwise.</param>
+    public Task<SslStream> ConnectTcpAsync(DnsEndPoint peer, string? expectedIdentity, CancellationToken cancellationToken, string? serverName = null) =>
+        HandshakeAsync(peer, expectedIdentity, MeshTcp, cancellationToken, serverName);
 
     /// <summary>The ALPN protocol of TCP connections relayed between sidecars.</summary>
     public static readonly SslApplicationProtocol MeshTcp = new("mesh-tcp");

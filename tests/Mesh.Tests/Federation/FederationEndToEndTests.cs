@@ -144,6 +144,64 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output)
         Assert.Equal(["c2"], load.Versions.Keys);
     }
 
+    [Fact]
+    public async Task TcpServicesAndSubsets_CrossTheGateway_AsIstiosMultiNetworkMeshDoes()
+    {
+        await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output, echo: false);
+        await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
+        var tcpPort = Infrastructure.ManagedProcess.FreePort();
+        await using var line = LineServer.Start("c2");
+        foreach (var cluster in new[] { c1, c2 })
+        {
+            await cluster.Silo.Admin.PutServiceAsync(TcpRoutingEndToEndTests.TcpService("tcp-echo", tcpPort));
+            await cluster.Bed.ApplyAsync(IstioResources.Resource(Contracts.Resources.ResourceKinds.MeshApiVersion, Contracts.Resources.ResourceKinds.ExportedServices, "default",
+                new { services = new[] { new { name = "echo", consumers = new[] { new { peer = "*" } } }, new { name = "tcp-echo", consumers = new[] { new { peer = "*" } } } } }));
+            // Subsets resolve on both sides: the caller selects by labels, the peer's gateway by the subset in the SNI.
+            await cluster.Bed.ApplyAsync(IstioResources.Subsets("echo"));
+        }
+
+        var tcpEcho = await c2.Bed.StartSidecarAsync("tcp-echo-c2", "tcp-echo", line.Port, "app=tcp-echo,version=v1",
+            extraArgs: ["--join-token", await c2.Silo.JoinTokenAsync("tcp-echo"), "--locality", "r1/z2"]);
+        await c2.Gateway.WaitForEndpointAsync(tcpEcho);
+        await c2.PeerWithAsync(c1);
+        await c1.WaitForPeeringAsync("c2", p => p is { State: PeeringStates.Active, ImportedServices: 2 }, "active with echo and tcp-echo imported");
+        await c1.Bed.ApplyAsync(TcpRoutingEndToEndTests.EgressListener(tcpPort, "TCP", "./tcp-echo"));
+        var client = await c1.StartClientAsync();
+        await TcpRoutingEndToEndTests.WaitForListenerAsync(client, tcpPort);
+
+        // TCP: the bytes cross the gateway inside the mTLS between the two sidecars.
+        string? answer = null;
+        await Poll.UntilTrueAsync(async () =>
+        {
+            try
+            {
+                answer = await LineServer.AskAsync(tcpPort, "ping");
+            }
+            catch (IOException)
+            {
+                answer = null;
+            }
+
+            return answer == "c2 ping";
+        }, Deadline, () => $"tcp-echo never answered from c2 (last: {answer})");
+
+        // Subsets: v1 is c2's replica; v2 exists nowhere, so its route has no endpoint.
+        await c1.Bed.ApplyAsync(IstioResources.VirtualService("echo", new
+        {
+            hosts = new[] { "echo" },
+            http = new object[]
+            {
+                new { match = new[] { new { headers = new { subset = new { exact = "v2" } } } }, route = new[] { new { destination = new { host = "echo", subset = "v2" } } } },
+                new { route = new[] { new { destination = new { host = "echo", subset = "v1" } } } },
+            },
+        }));
+        await EchoAnswersAsync(client, "c2");
+        Assert.Contains("outbound_.9080_.v1_.echo.default.svc.cluster.local", await client.Admin.GetStringAsync("/config_dump"), StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://echo:9080/") { Headers = { { "subset", "v2" } } };
+        using var noSubset = await client.Proxy.SendAsync(request);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, noSubset.StatusCode);
+    }
+
     private static Task WaitForTrustAsync(SidecarProcess sidecar, string thumbprint, bool trusted) =>
         Poll.UntilTrueAsync(async () => (await sidecar.CertsAsync()).GetProperty("trustBundle").EnumerateArray().Any(t => t.GetString() == thumbprint) == trusted,
             Deadline, () => $"the sidecar never {(trusted ? "trusted" : "stopped trusting")} root {thumbprint}");

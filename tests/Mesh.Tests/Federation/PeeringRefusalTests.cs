@@ -87,17 +87,17 @@ public sealed class PeeringRefusalTests(ITestOutputHelper output)
         var headers = new Metadata { { "authorization", "Bearer " + redeemed.Credential }, { "mesh-peer", "fake" } };
         var garbage = new ExportSnapshot { GatewayAddress = "127.0.0.1", GatewayPort = 15443 };
         garbage.Services.Add(new ExportedService { Namespace = "Not_A_Namespace", Name = "echo", Ports = { new ExportedPort { Name = "http", Port = 80, Protocol = "HTTP" } } });
-        var refusal = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(client, headers, identity, garbage));
+        var refusal = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(bed.Silo.BaseAddress, headers, identity, garbage));
         Assert.Equal(StatusCode.InvalidArgument, refusal.StatusCode);
         Assert.Contains("exports.services[0].namespace", refusal.Status.Detail, StringComparison.Ordinal);
 
         var lying = identity.Clone();
         lying.TrustDomain = "other.mesh";
-        refusal = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(client, headers, lying, null));
+        refusal = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(bed.Silo.BaseAddress, headers, lying, null));
         Assert.Contains("hello.trust_domain", refusal.Status.Detail, StringComparison.Ordinal);
 
         var wrongCredential = new Metadata { { "authorization", "Bearer forged" }, { "mesh-peer", "fake" } };
-        refusal = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(client, wrongCredential, identity, null));
+        refusal = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(bed.Silo.BaseAddress, wrongCredential, identity, null));
         Assert.Equal(StatusCode.Unauthenticated, refusal.StatusCode);
 
         var detail = await bed.Silo.Admin.GetFromJsonAsync<JsonElement>("/api/v1/peerings/fake", MeshJson.Options);
@@ -108,20 +108,25 @@ public sealed class PeeringRefusalTests(ITestOutputHelper output)
         valid.Services.Add(new ExportedService { Namespace = "default", Name = "echo", Ports = { new ExportedPort { Name = "http", Port = 80, Protocol = "HTTP" } } });
         await Poll.UntilTrueAsync(async () =>
         {
-            await ExchangeAsync(client, headers, identity, valid, keepOpen: TimeSpan.FromMilliseconds(300));
+            await ExchangeAsync(bed.Silo.BaseAddress, headers, identity, valid, keepOpen: TimeSpan.FromMilliseconds(300));
             var imported = (await bed.Silo.Admin.GetFromJsonAsync<JsonElement>("/api/v1/peerings/fake", MeshJson.Options)).GetProperty("imported");
             return imported.GetArrayLength() == 1;
         }, TimeSpan.FromSeconds(20), () => "a valid export from the same peer was never imported");
     }
 
-    private static async Task ExchangeAsync(MeshFederation.MeshFederationClient client, Metadata headers, ClusterIdentity hello, ExportSnapshot? exports, TimeSpan? keepOpen = null)
+    /// <summary>One stream on a channel of its own: a refused stream must not leave a reset connection to the next one.</summary>
+    private static async Task ExchangeAsync(Uri silo, Metadata headers, ClusterIdentity hello, ExportSnapshot? exports, TimeSpan? keepOpen = null)
     {
-        using var call = client.Exchange(headers);
+        using var channel = GrpcChannel.ForAddress(silo);
+        using var call = new MeshFederation.MeshFederationClient(channel).Exchange(headers);
         await call.RequestStream.WriteAsync(new PeerMessage { Hello = hello });
         if (exports is not null)
         {
             await call.RequestStream.WriteAsync(new PeerMessage { Exports = exports });
         }
+
+        // Half-close: the silo reads what was sent, in order, and answers; no reset races its verdict.
+        await call.RequestStream.CompleteAsync();
 
         if (keepOpen is { } wait)
         {

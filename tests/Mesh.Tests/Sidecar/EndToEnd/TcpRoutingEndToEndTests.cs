@@ -215,7 +215,7 @@ public sealed class TcpRoutingEndToEndTests(ITestOutputHelper log)
     };
 
     /// <summary>A Sidecar resource for the client workload: a listener of its own for <paramref name="hosts"/>, and every host visible.</summary>
-    private static MeshResource EgressListener(int port, string protocol, string hosts) => new()
+    internal static MeshResource EgressListener(int port, string protocol, string hosts) => new()
     {
         ApiVersion = "networking.istio.io/v1",
         Kind = ResourceKinds.Sidecar,

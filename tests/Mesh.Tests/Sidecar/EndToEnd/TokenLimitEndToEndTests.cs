@@ -88,6 +88,7 @@ public sealed class TokenLimitEndToEndTests(ITestOutputHelper output)
         // back, so the server ends up processing (nearly) the whole budget before the first 429.
         var sent = 0;
         HttpStatusCode last;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         do
         {
             using var response = await ChatAsync(caller, null, 4, $"question {sent} " + string.Join(' ', Enumerable.Range(0, 20).Select(i => $"w{i}")));
@@ -96,10 +97,14 @@ public sealed class TokenLimitEndToEndTests(ITestOutputHelper output)
         }
         while (last == HttpStatusCode.OK && sent < 1000);
 
+        var elapsed = started.Elapsed;
         var processed = await llm.TotalAsync("promptTokens");
-        output.WriteLine($"{sent} requests, {processed} prompt tokens processed of {limit}");
+        // The bucket refills while the loop runs (a minute's worth per minute): on a loaded machine that is a few
+        // hundred tokens more than the limit, which the budget rightly admits.
+        var allowed = limit + (limit * elapsed.TotalSeconds / 60);
+        output.WriteLine($"{sent} requests in {elapsed.TotalSeconds:0.0} s, {processed} prompt tokens processed of {limit} (allowed {allowed:0})");
         Assert.Equal(HttpStatusCode.TooManyRequests, last);
-        Assert.InRange(processed, limit * 0.9, limit * 1.05);
+        Assert.InRange(processed, limit * 0.9, allowed * 1.05);
     }
 
     private static Task<HttpResponseMessage> ChatAsync(SidecarProcess sidecar, string? user, int maxTokens, string question = "hello")
