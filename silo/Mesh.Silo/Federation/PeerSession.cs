@@ -36,7 +36,8 @@ internal sealed partial class PeerSession(
         {
             try
             {
-                await Task.WhenAll(receive, send);
+                // A write stuck on a stalled connection ends when the caller drops the stream, after this returns.
+                await Task.WhenAll(receive, send).WaitAsync(TimeSpan.FromSeconds(5), time);
             }
             catch (Exception) when (session.IsCancellationRequested)
             {
@@ -103,6 +104,10 @@ internal sealed partial class PeerSession(
         }
     }
 
+    /// <remarks>
+    /// Writes are not given the session's token: cancelling a write resets the HTTP/2 stream, and the peer would see
+    /// "cancelled" instead of the status that ended the session (for example the refusal of what it sent).
+    /// </remarks>
     private async Task SendAsync(PeeringRecord peering, IAsyncStreamWriter<PeerMessage> writer, CancellationToken cancellationToken)
     {
         string? sentRoots = null;
@@ -122,7 +127,7 @@ internal sealed partial class PeerSession(
             var roots = string.Concat(hello.Roots);
             if (roots != sentRoots && hello.Roots.Count > 0)
             {
-                await writer.WriteAsync(new PeerMessage { Hello = hello }, cancellationToken);
+                await writer.WriteAsync(new PeerMessage { Hello = hello });
                 sentRoots = roots;
                 sent = true;
             }
@@ -130,7 +135,7 @@ internal sealed partial class PeerSession(
             var snapshot = exports.Build(peering.Name);
             if (!snapshot.Equals(sentExports) || time.GetElapsedTime(sentAt) >= Resync)
             {
-                await writer.WriteAsync(new PeerMessage { Exports = snapshot }, cancellationToken);
+                await writer.WriteAsync(new PeerMessage { Exports = snapshot });
                 sentExports = snapshot;
                 sentAt = time.GetTimestamp();
                 sent = true;
@@ -138,7 +143,7 @@ internal sealed partial class PeerSession(
 
             if (!sent)
             {
-                await writer.WriteAsync(new PeerMessage { Heartbeat = new Heartbeat { SentUnixMillis = time.GetUtcNow().ToUnixTimeMilliseconds() } }, cancellationToken);
+                await writer.WriteAsync(new PeerMessage { Heartbeat = new Heartbeat { SentUnixMillis = time.GetUtcNow().ToUnixTimeMilliseconds() } });
             }
 
             await Task.WhenAny(changed, Task.Delay(options.Federation.HeartbeatInterval, time, cancellationToken));
