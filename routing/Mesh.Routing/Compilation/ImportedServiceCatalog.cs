@@ -96,7 +96,7 @@ internal static class ImportedServiceCatalog
             Zone = NullIfEmpty(locality.Zone),
             Subzone = NullIfEmpty(locality.Subzone),
             Network = spec.Peer,
-            Identity = $"spiffe://{spec.TrustDomain}/ns/{import.Namespace}/sa/{spec.ServiceAccount ?? "default"}",
+            Identity = ServiceCatalog.IdentityOf(spec.TrustDomain, import.Namespace, spec.ServiceAccount),
             Peer = spec.Peer,
         };
     }

@@ -129,8 +129,11 @@ internal sealed class ServiceCatalog
     }
 
     /// <summary>The SPIFFE identity of a workload running as <paramref name="account"/> (Istio's default account when none).</summary>
-    internal static string IdentityOf(ProxyCompilerOptions options, string ns, string? account) =>
-        $"spiffe://{options.TrustDomain}/ns/{ns}/sa/{account ?? "default"}";
+    internal static string IdentityOf(ProxyCompilerOptions options, string ns, string? account) => IdentityOf(options.TrustDomain, ns, account);
+
+    /// <summary>The same in another trust domain (a peer cluster's).</summary>
+    internal static string IdentityOf(string trustDomain, string ns, string? account) =>
+        $"spiffe://{trustDomain}/ns/{ns}/sa/{account ?? "default"}";
 
     /// <summary>A registry endpoint as a cluster member: its labels give the locality, the service account its identity.</summary>
     internal static EndpointConfig RegistryEndpoint(Typed<EndpointSpec> typed, string identity)

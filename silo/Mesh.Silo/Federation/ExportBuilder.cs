@@ -18,23 +18,7 @@ internal sealed class ExportBuilder(ResourceCache cache, SiloOptions options)
     public ExportSnapshot Build(string peer)
     {
         var (_, resources) = cache.Snapshot();
-        var exported = new SortedSet<(string Namespace, string Name)>();
-        foreach (var resource in resources)
-        {
-            if (resource.Kind != ResourceKinds.ExportedServices || MeshJson.FromElement<ExportedServicesSpec>(resource.Spec) is not { } spec)
-            {
-                continue;
-            }
-
-            foreach (var service in spec.Services)
-            {
-                if (service.Consumers.Any(c => c.Includes(peer)))
-                {
-                    exported.Add((resource.Key.Namespace, service.Name));
-                }
-            }
-        }
-
+        var exported = ExportedTo(resources, peer);
         var snapshot = new ExportSnapshot();
         if (GatewayEndpoint.TryParse(options.Federation.GatewayAddress, out var host, out var port))
         {
@@ -67,6 +51,28 @@ internal sealed class ExportBuilder(ResourceCache cache, SiloOptions options)
         }
 
         return snapshot;
+    }
+
+    /// <summary>The services (namespace, name) that <c>ExportedServices</c> resources offer <paramref name="peer"/>.</summary>
+    public SortedSet<(string Namespace, string Name)> ExportedTo(string peer) => ExportedTo(cache.Snapshot().Resources, peer);
+
+    private static SortedSet<(string Namespace, string Name)> ExportedTo(IReadOnlyList<MeshResource> resources, string peer)
+    {
+        var exported = new SortedSet<(string Namespace, string Name)>();
+        foreach (var resource in resources)
+        {
+            if (resource.Kind != ResourceKinds.ExportedServices || MeshJson.FromElement<ExportedServicesSpec>(resource.Spec) is not { } spec)
+            {
+                continue;
+            }
+
+            foreach (var service in spec.Services.Where(s => s.Consumers.Any(c => c.Includes(peer))))
+            {
+                exported.Add((resource.Key.Namespace, service.Name));
+            }
+        }
+
+        return exported;
     }
 
     private static IEnumerable<ExportedLocality> Localities(IEnumerable<(IReadOnlyDictionary<string, string>? Labels, EndpointHealth Health)> endpoints)

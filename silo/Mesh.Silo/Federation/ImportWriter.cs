@@ -112,8 +112,7 @@ internal sealed class ImportWriter(IMeshStore store, ResourceWriter writer)
     }
 
     public async Task<Dictionary<ResourceKey, MeshResource>> ListAsync(string peer, CancellationToken cancellationToken) =>
-        (await store.ListAsync(ResourceKinds.ImportedService, null, cancellationToken))
+        (await store.ListAsync(new ResourceQuery(ResourceKinds.ImportedService) { Labels = new Dictionary<string, string> { [PeerLabel] = peer } }, cancellationToken))
             .Select(s => s.Resource)
-            .Where(r => r.Metadata.Labels?.GetValueOrDefault(PeerLabel) == peer)
             .ToDictionary(r => r.Key);
 }

@@ -113,6 +113,7 @@ internal sealed partial class PeerSession(
         string? sentRoots = null;
         ExportSnapshot? sentExports = null;
         var sentAt = 0L;
+        var builtAt = -1L;
         var federation = grains.GetGrain<IFederationGrain>(0);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -132,8 +133,12 @@ internal sealed partial class PeerSession(
                 sent = true;
             }
 
-            var snapshot = exports.Build(peering.Name);
-            if (!snapshot.Equals(sentExports) || time.GetElapsedTime(sentAt) >= Resync)
+            // Exports are built from the whole cache: only when it moved since they were last built, or to resync.
+            var revision = cache.Revision;
+            var resync = time.GetElapsedTime(sentAt) >= Resync;
+            var snapshot = revision != builtAt || resync ? exports.Build(peering.Name) : sentExports;
+            builtAt = revision;
+            if (snapshot is not null && (!snapshot.Equals(sentExports) || resync))
             {
                 await writer.WriteAsync(new PeerMessage { Exports = snapshot });
                 sentExports = snapshot;

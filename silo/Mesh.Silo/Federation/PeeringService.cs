@@ -7,14 +7,13 @@ using Mesh.Contracts.Resources;
 using Mesh.Grains.Federation;
 using Mesh.Istio.Validation;
 using Mesh.Silo.Api;
-using Mesh.Silo.Cache;
 using Mesh.Silo.Certificates;
 
 namespace Mesh.Silo.Federation;
 
 /// <summary>What the peering API does: make tokens, redeem a peer's token, list, describe and delete peerings.</summary>
 internal sealed partial class PeeringService(
-    IGrainFactory grains, ClusterIdentityProvider identity, CertificateAuthorityService ca, ImportWriter imports, ResourceCache cache,
+    IGrainFactory grains, ClusterIdentityProvider identity, CertificateAuthorityService ca, ImportWriter imports, ExportBuilder exports,
     SiloOptions options, TimeProvider time, ILogger<PeeringService> logger)
 {
     private static readonly TimeSpan RedeemTimeout = TimeSpan.FromSeconds(10);
@@ -174,17 +173,7 @@ internal sealed partial class PeeringService(
         };
     }
 
-    private List<string> ExportedTo(string peer)
-    {
-        var (_, resources) = cache.Snapshot();
-        return resources
-            .Where(r => r.Kind == ResourceKinds.ExportedServices)
-            .SelectMany(r => MeshJson.FromElement<ExportedServicesSpec>(r.Spec) is { } spec
-                ? spec.Services.Where(s => s.Consumers.Any(c => c.Includes(peer))).Select(s => $"{r.Key.Namespace}/{s.Name}")
-                : [])
-            .Order(StringComparer.Ordinal)
-            .ToList();
-    }
+    private List<string> ExportedTo(string peer) => [.. exports.ExportedTo(peer).Select(e => $"{e.Namespace}/{e.Name}")];
 
     /// <summary>Tries each silo the token names; a refusal is final (the token is bad), an unreachable silo is not.</summary>
     private async Task<RedeemResponse> RedeemAsync(PeeringToken token, CancellationToken cancellationToken)
