@@ -35,8 +35,12 @@ step "west's model fails (its fault switch): outlier detection ejects it, traffi
 curl -s -X POST "http://127.0.0.1:${model[west]}/admin/fail?enabled=true" >/dev/null
 seen=$(versions 10); echo "   answers:$seen"
 check "answers from east, through west's and east's gateways" "echo '$seen' | grep -q east"
-echo "   east's model saw: $(curl -s "http://127.0.0.1:$((model[east] + 3))/metrics" | grep -o 'source_principal="spiffe://west.mesh/ns/default/sa/client"[^}]*connection_security_policy="mutual_tls"' | head -1)"
-check "east saw west's client identity over mTLS" "curl -s http://127.0.0.1:$((model[east] + 3))/metrics | grep -q 'source_principal=\"spiffe://west.mesh/ns/default/sa/client\"'"
+# The sidecar's metrics follow its requests by a moment: wait for the series (at most 10 s) before showing it.
+east_saw() { curl -s "http://127.0.0.1:$((model[east] + 3))/metrics" | grep -o 'source_principal="spiffe://west.mesh/ns/default/sa/client"[^}]*connection_security_policy="mutual_tls"' | head -1; }
+deadline=$((SECONDS + 10))
+until [ -n "$(east_saw)" ] || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+echo "   east's model saw: $(east_saw)"
+check "east saw west's client identity over mTLS" '[ -n "$(east_saw)" ]'
 
 step "west's model recovers: after the 5 s ejection, traffic returns home"
 curl -s -X POST "http://127.0.0.1:${model[west]}/admin/fail?enabled=false" >/dev/null
