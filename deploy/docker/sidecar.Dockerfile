@@ -3,10 +3,11 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-# Self-contained, framework trimmed and precompiled (scripts/publish-sidecar.sh): ~10 MB less RSS under load.
+# One native executable compiled with NativeAOT (scripts/publish-sidecar.sh), which links with clang against zlib.
+RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 RUN scripts/publish-sidecar.sh /out
 
-# No .NET runtime needed in the image: the published sidecar carries the part of it that it uses.
+# No .NET runtime needed in the image: the native sidecar carries the part of it that it uses.
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0
 WORKDIR /app
 COPY --from=build /out .

@@ -13,6 +13,10 @@ public static class PrometheusEndpointExtensions
 
     /// <summary>Serves the exporter's text at <paramref name="path"/>.</summary>
     public static IEndpointConventionBuilder MapPrometheusMetrics(this IEndpointRouteBuilder endpoints, string path = "/metrics") =>
-        endpoints.MapGet(path, (PrometheusExporter exporter) =>
-            Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8")).ExcludeFromDescription();
+        endpoints.MapGet(path, static context =>
+        {
+            var exporter = context.RequestServices.GetRequiredService<PrometheusExporter>();
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            return context.Response.WriteAsync(exporter.Render(), context.RequestAborted);
+        }).ExcludeFromDescription();
 }

@@ -32,7 +32,7 @@ public sealed record PeeringToken
 
     public DateTimeOffset ExpiresAt { get; init; }
 
-    public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, MeshJson.Options));
+    public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, MeshJson.Options.TypeInfo<PeeringToken>()));
 
     /// <summary>Reads a token; null with the reason when it is not one.</summary>
     public static PeeringToken? TryDecode(string? text, out string? problem)
@@ -47,7 +47,7 @@ public sealed record PeeringToken
         try
         {
             var bytes = Base64Url.DecodeFromChars(text.Trim());
-            var token = JsonSerializer.Deserialize<PeeringToken>(bytes, MeshJson.Options);
+            var token = JsonSerializer.Deserialize(bytes, MeshJson.Options.TypeInfo<PeeringToken>());
             if (token is null || token.V != Version || token.Id.Length == 0 || token.Secret.Length == 0 || token.Cluster.Length == 0 || token.Addresses.Count == 0)
             {
                 problem = "is not a Mesh peering token (fields missing or unknown version)";

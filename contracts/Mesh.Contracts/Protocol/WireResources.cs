@@ -41,7 +41,7 @@ public static class WireResources
         Namespace = resource.Key.Namespace,
         Name = resource.Key.Name,
         Version = Version(resource.Version),
-        Body = UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(resource, MeshJson.Options)),
+        Body = UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(resource, MeshJson.Options.TypeInfo<MeshResource>())),
     };
 
     /// <summary>The resource in a response; throws <see cref="InvalidDataException"/> when the body does not match its key.</summary>
@@ -50,7 +50,7 @@ public static class WireResources
         MeshResource? resource;
         try
         {
-            resource = JsonSerializer.Deserialize<MeshResource>(wire.Body.Span, MeshJson.Options);
+            resource = JsonSerializer.Deserialize(wire.Body.Span, MeshJson.Options.TypeInfo<MeshResource>());
         }
         catch (JsonException ex)
         {

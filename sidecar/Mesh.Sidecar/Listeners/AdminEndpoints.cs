@@ -1,3 +1,4 @@
+using Mesh.Sidecar.Hosting;
 using System.Text.Json;
 using Mesh.Contracts.Json;
 using Mesh.Sidecar.Configuration;
@@ -48,11 +49,11 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
                 response.ContentType = "application/json";
                 var config = holder.Current;
                 await JsonSerializer.SerializeAsync(response.Body, new ConfigDump(config.Revision, applier.Accepted.Revision, holder.Origin, subscription.Connected, config.Source),
-                    MeshJson.Options, context.RequestAborted);
+                    SidecarJson.Options.TypeInfo<ConfigDump>(), context.RequestAborted);
                 break;
             case "/listeners":
                 response.ContentType = "application/json";
-                await JsonSerializer.SerializeAsync(response.Body, connectionListeners.Status(), MeshJson.Options, context.RequestAborted);
+                await JsonSerializer.SerializeAsync(response.Body, connectionListeners.Status(), SidecarJson.Options.TypeInfo<IReadOnlyList<Connections.ListenerStatus>>(), context.RequestAborted);
                 break;
             case "/certs" or "/certs/rotate":
                 await certificates.HandleAsync(context);
@@ -64,5 +65,5 @@ internal sealed class AdminEndpoints(ProxyConfigHolder holder, ConfigApplier app
         }
     }
 
-    private sealed record ConfigDump(long Revision, long AcceptedRevision, string Origin, bool Subscribed, Routing.Model.ProxyConfig Config);
+    internal sealed record ConfigDump(long Revision, long AcceptedRevision, string Origin, bool Subscribed, Routing.Model.ProxyConfig Config);
 }

@@ -106,9 +106,9 @@ internal sealed partial class EndpointRegistrar(
         Log.Registered(logger, view.Name, options.Service!);
     }
 
-    private sealed record RenewRequest(IReadOnlyList<string> Names, int TtlSeconds);
+    internal sealed record RenewRequest(IReadOnlyList<string> Names, int TtlSeconds);
 
-    private sealed record RenewResult(IReadOnlyList<string>? Missing);
+    internal sealed record RenewResult(IReadOnlyList<string>? Missing);
 
     private static partial class Log
     {

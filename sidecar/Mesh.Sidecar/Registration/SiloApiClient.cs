@@ -55,7 +55,7 @@ internal sealed class SiloApiClient : IDisposable
 
             if (body is not null)
             {
-                request.Content = JsonContent.Create(body, body.GetType(), options: MeshJson.Options);
+                request.Content = JsonContent.Create(body, SidecarJson.Options.GetTypeInfo(body.GetType()));
             }
 
             try
@@ -76,7 +76,7 @@ internal sealed class SiloApiClient : IDisposable
 
                 return response.StatusCode == HttpStatusCode.NoContent || typeof(T) == typeof(object)
                     ? default
-                    : await response.Content.ReadFromJsonAsync<T>(MeshJson.Options, cancellationToken);
+                    : await response.Content.ReadFromJsonAsync(SidecarJson.Options.TypeInfo<T>(), cancellationToken);
             }
             catch (HttpRequestException ex)
             {

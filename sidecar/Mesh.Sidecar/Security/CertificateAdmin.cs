@@ -1,3 +1,4 @@
+using Mesh.Sidecar.Hosting;
 using System.Text.Json;
 using Mesh.Contracts.Json;
 using Microsoft.AspNetCore.Http;
@@ -42,8 +43,8 @@ internal sealed class CertificateAdmin(CertificateStore store, CertificateRotato
         response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(response.Body, new CertsView(
             identity?.Id.ToString(), identity?.SerialNumber, identity?.NotBefore, identity?.NotAfter,
-            identity?.Certificate.Issuer, [.. store.TrustBundle.Roots.Select(r => r.Thumbprint)]), MeshJson.Options, context.RequestAborted);
+            identity?.Certificate.Issuer, [.. store.TrustBundle.Roots.Select(r => r.Thumbprint)]), SidecarJson.Options.TypeInfo<CertsView>(), context.RequestAborted);
     }
 
-    private sealed record CertsView(string? SpiffeId, string? SerialNumber, DateTimeOffset? NotBefore, DateTimeOffset? NotAfter, string? Issuer, IReadOnlyList<string> TrustBundle);
+    internal sealed record CertsView(string? SpiffeId, string? SerialNumber, DateTimeOffset? NotBefore, DateTimeOffset? NotAfter, string? Issuer, IReadOnlyList<string> TrustBundle);
 }

@@ -104,9 +104,9 @@ internal sealed partial class CredentialCache(
         return new Credential(certificate, authorities, fingerprint);
     }
 
-    private sealed record FetchRequest(string Certificate, long Timestamp, string Signature);
+    internal sealed record FetchRequest(string Certificate, long Timestamp, string Signature);
 
-    private sealed record FetchResponse(string? Certificate, string? PrivateKey, string? CaCertificates);
+    internal sealed record FetchResponse(string? Certificate, string? PrivateKey, string? CaCertificates);
 
     private static partial class Log
     {

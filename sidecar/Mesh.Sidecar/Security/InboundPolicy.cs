@@ -56,7 +56,7 @@ internal sealed class InboundPolicy
         var entries = new List<PolicyEntry<T>>(resources.Count);
         foreach (var resource in resources)
         {
-            var spec = resource.Spec.Deserialize<T>(MeshJson.Options)
+            var spec = resource.Spec.Deserialize(MeshJson.Options.TypeInfo<T>())
                 ?? throw new JsonException($"{resource.Kind} {resource.Metadata.Namespace}/{resource.Metadata.Name} has no spec");
             entries.Add(new PolicyEntry<T>(resource.Metadata.Namespace ?? "default", resource.Metadata.Name, spec));
         }

@@ -31,7 +31,7 @@ internal sealed class SecurityConfig(SidecarOptions options, CertificateStore st
         {
             try
             {
-                var spec = resource.Spec.Deserialize<TrustBundleSpec>(MeshJson.Options);
+                var spec = resource.Spec.Deserialize(MeshJson.Options.TypeInfo<TrustBundleSpec>());
                 // Peer clusters' roots (federation) are trusted beside the mesh's own, each for its own trust domain only.
                 IEnumerable<(string, IEnumerable<string>)> domains = [(spec?.TrustDomain ?? "", spec?.Roots ?? [])];
                 bundle = TrustBundle.FromDomains(domains.Concat((spec?.Federated ?? []).Where(f => f is not null)

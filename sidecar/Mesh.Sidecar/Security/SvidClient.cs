@@ -41,7 +41,7 @@ internal sealed class SvidClient(SiloApiClient silos, SidecarOptions options)
         return new WorkloadIdentity(withKey, chain, id, response.SerialNumber, response.CertificateChain);
     }
 
-    private sealed record SigningRequest(string Csr, long? TtlSeconds, string? CurrentCertificate);
+    internal sealed record SigningRequest(string Csr, long? TtlSeconds, string? CurrentCertificate);
 
-    private sealed record SigningResponse(string CertificateChain, string SerialNumber, string SpiffeId, DateTimeOffset NotAfter, string TrustBundle);
+    internal sealed record SigningResponse(string CertificateChain, string SerialNumber, string SpiffeId, DateTimeOffset NotAfter, string TrustBundle);
 }

@@ -1,3 +1,4 @@
+using Mesh.Sidecar.Hosting;
 using System.Text.Json;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Resources;
@@ -26,7 +27,7 @@ internal sealed class StateFile(string path)
             await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
             {
                 var document = new StateDocument(state.Revision, [.. state.Resources.Values]);
-                await JsonSerializer.SerializeAsync(stream, document, MeshJson.Options, cancellationToken);
+                await JsonSerializer.SerializeAsync(stream, document, SidecarJson.Options.TypeInfo<StateDocument>(), cancellationToken);
                 await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true);
             }
@@ -56,7 +57,7 @@ internal sealed class StateFile(string path)
     {
         try
         {
-            var document = await JsonSerializer.DeserializeAsync<StateDocument>(stream, MeshJson.Options, cancellationToken)
+            var document = await JsonSerializer.DeserializeAsync(stream, SidecarJson.Options.TypeInfo<StateDocument>(), cancellationToken)
                 ?? throw new ResourceStateException($"state file {path} is empty");
             return ResourceState.FromResources(document.Revision, document.Resources ?? []);
         }
@@ -66,5 +67,5 @@ internal sealed class StateFile(string path)
         }
     }
 
-    private sealed record StateDocument(long Revision, IReadOnlyList<MeshResource> Resources);
+    internal sealed record StateDocument(long Revision, IReadOnlyList<MeshResource> Resources);
 }
