@@ -10,24 +10,24 @@ public sealed record TrustBundleSpec
     public const string Namespace = "istio-system";
     public const string Name = "mesh-trust-bundle";
 
-    public string TrustDomain { get; init; } = "";
+    public string TrustDomain { get; set; } = "";
 
     /// <summary>One PEM certificate per root.</summary>
-    public IReadOnlyList<string> Roots { get; init; } = [];
+    public IReadOnlyList<string> Roots { get; set; } = [];
 
     /// <summary>
     /// The roots of peer clusters (federation): a workload of a peer presents an SVID of the peer's trust domain that
     /// chains to one of these. Removed when the peering is deleted.
     /// </summary>
-    public IReadOnlyList<FederatedTrustBundle> Federated { get; init; } = [];
+    public IReadOnlyList<FederatedTrustBundle> Federated { get; set; } = [];
 }
 
 /// <summary>One peer cluster's trust domain and roots (PEM), as the SPIFFE federation bundle endpoint would give them.</summary>
 public sealed record FederatedTrustBundle
 {
-    public string Peer { get; init; } = "";
+    public string Peer { get; set; } = "";
 
-    public string TrustDomain { get; init; } = "";
+    public string TrustDomain { get; set; } = "";
 
-    public IReadOnlyList<string> Roots { get; init; } = [];
+    public IReadOnlyList<string> Roots { get; set; } = [];
 }

@@ -11,9 +11,9 @@ public sealed record SiloMember(string Id, string Address, string Status, DateTi
 /// <summary>What the admin API shows about one subscriber.</summary>
 public sealed record SubscriberStatus
 {
-    public string Id { get; init; } = "";
-    public string SiloId { get; init; } = "";
-    public NodeInfo Node { get; init; } = new();
+    public string Id { get; set; } = "";
+    public string SiloId { get; set; } = "";
+    public NodeInfo Node { get; set; } = new();
     public DateTimeOffset ConnectedAt { get; init; }
     public DateTimeOffset LastSeen { get; init; }
     /// <summary>Newest revision sent to it.</summary>

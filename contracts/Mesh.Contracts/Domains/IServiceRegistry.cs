@@ -21,8 +21,8 @@ public interface IServiceRegistry
 /// <summary>What a caller sends to register an endpoint.</summary>
 public sealed record EndpointRegistration
 {
-    public string Service { get; init; } = "";
-    public string Address { get; init; } = "";
+    public string Service { get; set; } = "";
+    public string Address { get; set; } = "";
     public int Port { get; init; }
     public int? Weight { get; init; }
     public IReadOnlyDictionary<string, string>? Labels { get; init; }

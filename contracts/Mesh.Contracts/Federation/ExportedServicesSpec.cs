@@ -6,21 +6,21 @@ namespace Mesh.Contracts.Federation;
 /// </summary>
 public sealed record ExportedServicesSpec
 {
-    public IReadOnlyList<ExportedServiceEntry> Services { get; init; } = [];
+    public IReadOnlyList<ExportedServiceEntry> Services { get; set; } = [];
 }
 
 /// <summary>One exported service of the resource's namespace and the peers that may import it.</summary>
 public sealed record ExportedServiceEntry
 {
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
 
-    public IReadOnlyList<ExportConsumer> Consumers { get; init; } = [];
+    public IReadOnlyList<ExportConsumer> Consumers { get; set; } = [];
 }
 
 /// <summary>A peer allowed to import the service: a peering name, or <c>*</c> for every peer.</summary>
 public sealed record ExportConsumer
 {
-    public string Peer { get; init; } = "";
+    public string Peer { get; set; } = "";
 
     public bool Includes(string peer) => Peer == "*" || string.Equals(Peer, peer, StringComparison.Ordinal);
 }

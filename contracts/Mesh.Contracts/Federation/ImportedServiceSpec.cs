@@ -11,17 +11,17 @@ namespace Mesh.Contracts.Federation;
 public sealed record ImportedServiceSpec
 {
     /// <summary>The peering it came from (this cluster's name for the peer).</summary>
-    public string Peer { get; init; } = "";
+    public string Peer { get; set; } = "";
 
     /// <summary>The service's name in its namespace (the resource's own namespace).</summary>
-    public string Service { get; init; } = "";
+    public string Service { get; set; } = "";
 
     public string? ServiceAccount { get; init; }
 
     /// <summary>The peer's trust domain: its workloads' SPIFFE IDs are <c>spiffe://TRUST_DOMAIN/ns/NS/sa/ACCOUNT</c>.</summary>
-    public string TrustDomain { get; init; } = "";
+    public string TrustDomain { get; set; } = "";
 
-    public string GatewayAddress { get; init; } = "";
+    public string GatewayAddress { get; set; } = "";
 
     public int GatewayPort { get; init; }
 
@@ -31,9 +31,9 @@ public sealed record ImportedServiceSpec
     /// </summary>
     public bool GatewayUnreachable { get; init; }
 
-    public IReadOnlyList<ServicePort> Ports { get; init; } = [];
+    public IReadOnlyList<ServicePort> Ports { get; set; } = [];
 
-    public IReadOnlyList<ImportedLocality> Localities { get; init; } = [];
+    public IReadOnlyList<ImportedLocality> Localities { get; set; } = [];
 
     /// <summary>The resource name of the import of <paramref name="service"/> from <paramref name="peer"/>.</summary>
     public static string NameFor(string peer, string service) => $"{peer}.{service}";
@@ -53,5 +53,5 @@ public sealed record ImportedLocality
     public int Total { get; init; }
 
     /// <summary>Labels every endpoint of the locality carries (so subsets selecting on them include it).</summary>
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
 }

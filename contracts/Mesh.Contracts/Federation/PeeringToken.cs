@@ -13,22 +13,22 @@ public sealed record PeeringToken
 {
     public const int Version = 1;
 
-    public int V { get; init; } = Version;
+    public int V { get; set; } = Version;
 
     /// <summary>The issuing cluster's name.</summary>
-    public string Cluster { get; init; } = "";
+    public string Cluster { get; set; } = "";
 
-    public string TrustDomain { get; init; } = "";
+    public string TrustDomain { get; set; } = "";
 
     /// <summary>URLs of the issuer's silos (gRPC and REST share them).</summary>
-    public IReadOnlyList<string> Addresses { get; init; } = [];
+    public IReadOnlyList<string> Addresses { get; set; } = [];
 
     /// <summary>The issuer's roots (PEM): an <c>https</c> silo of the issuer must present a certificate chaining to one.</summary>
-    public IReadOnlyList<string> Roots { get; init; } = [];
+    public IReadOnlyList<string> Roots { get; set; } = [];
 
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
 
-    public string Secret { get; init; } = "";
+    public string Secret { get; set; } = "";
 
     public DateTimeOffset ExpiresAt { get; init; }
 

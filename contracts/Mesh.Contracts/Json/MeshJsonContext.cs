@@ -15,6 +15,9 @@ namespace Mesh.Contracts.Json;
 /// Serialization code generated at compile time for the types that cross the wire, so that a NativeAOT sidecar
 /// (reflection off) reads and writes them. Every spec kind is here, not only those the sidecar reads today: a kind
 /// added to routing later must not fail only in the AOT binary.
+/// Generated code sets every <c>init</c> property when it creates an object, so an <c>init</c> property's default is
+/// lost when the JSON omits it (dotnet/runtime#84484). Wire types therefore give defaults only to <c>set</c>
+/// properties; tests/Mesh.Tests/Sidecar/Aot/SourceGeneratedJsonTests.cs compares every generated type with reflection.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

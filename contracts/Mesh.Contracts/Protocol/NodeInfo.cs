@@ -4,9 +4,9 @@ namespace Mesh.Contracts.Protocol;
 public sealed record NodeInfo
 {
     /// <summary>Unique id of the subscriber, e.g. <c>reviews-v1-7f9c</c>.</summary>
-    public string Id { get; init; } = "";
+    public string Id { get; set; } = "";
 
-    public string Namespace { get; init; } = "default";
+    public string Namespace { get; set; } = "default";
 
     /// <summary>Service the workload belongs to, if any.</summary>
     public string? Service { get; init; }

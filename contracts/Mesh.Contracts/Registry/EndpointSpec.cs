@@ -7,15 +7,15 @@ namespace Mesh.Contracts.Registry;
 /// </summary>
 public sealed record EndpointSpec
 {
-    public string Service { get; init; } = "";
+    public string Service { get; set; } = "";
 
-    public string Address { get; init; } = "";
+    public string Address { get; set; } = "";
 
     public int Port { get; init; }
 
-    public int Weight { get; init; } = 1;
+    public int Weight { get; set; } = 1;
 
-    public EndpointHealth Health { get; init; } = EndpointHealth.Healthy;
+    public EndpointHealth Health { get; set; } = EndpointHealth.Healthy;
 
     /// <summary>Who registered it: a sidecar id, a user, or <c>WorkloadEntry</c>.</summary>
     public string? RegisteredBy { get; init; }

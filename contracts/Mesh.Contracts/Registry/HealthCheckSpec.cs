@@ -31,7 +31,7 @@ public sealed record HealthCheckSpec
 /// <summary>An HTTP GET probe; healthy when the status is one of <see cref="ExpectedStatuses"/> (default 200).</summary>
 public sealed record HttpHealthCheck
 {
-    public string Path { get; init; } = "/";
+    public string Path { get; set; } = "/";
 
     public IReadOnlyList<int>? ExpectedStatuses { get; init; }
 

@@ -7,16 +7,16 @@ namespace Mesh.Contracts.Registry;
 public sealed record OutlierReport
 {
     /// <summary>Subscriber id of the sidecar that ejected the endpoint.</summary>
-    public string Reporter { get; init; } = "";
+    public string Reporter { get; set; } = "";
 
-    public string Namespace { get; init; } = "";
+    public string Namespace { get; set; } = "";
 
     /// <summary>Name of the endpoint resource.</summary>
-    public string Endpoint { get; init; } = "";
+    public string Endpoint { get; set; } = "";
 
     public DateTimeOffset Since { get; init; }
 
     public DateTimeOffset? Until { get; init; }
 
-    public string Reason { get; init; } = "";
+    public string Reason { get; set; } = "";
 }

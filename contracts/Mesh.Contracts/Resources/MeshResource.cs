@@ -9,11 +9,11 @@ namespace Mesh.Contracts.Resources;
 /// </summary>
 public sealed record MeshResource
 {
-    public string ApiVersion { get; init; } = "";
+    public string ApiVersion { get; set; } = "";
 
-    public string Kind { get; init; } = "";
+    public string Kind { get; set; } = "";
 
-    public ResourceMetadata Metadata { get; init; } = new();
+    public ResourceMetadata Metadata { get; set; } = new();
 
     public JsonElement Spec { get; init; }
 

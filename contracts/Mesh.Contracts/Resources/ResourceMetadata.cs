@@ -5,7 +5,7 @@ namespace Mesh.Contracts.Resources;
 /// <summary>Kubernetes-shaped metadata. <see cref="ResourceVersion"/> is the store revision of the last write.</summary>
 public sealed record ResourceMetadata
 {
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
 
     [JsonPropertyName("namespace")]
     public string? Namespace { get; init; }

@@ -8,8 +8,8 @@ public sealed record TrafficGraph
 {
     public int WindowSeconds { get; init; }
     public DateTimeOffset GeneratedAt { get; init; }
-    public IReadOnlyList<TrafficNode> Nodes { get; init; } = [];
-    public IReadOnlyList<TrafficEdgeView> Edges { get; init; } = [];
+    public IReadOnlyList<TrafficNode> Nodes { get; set; } = [];
+    public IReadOnlyList<TrafficEdgeView> Edges { get; set; } = [];
 }
 
 /// <summary>What nodes and edges both report about the requests they carried over the window.</summary>
@@ -43,43 +43,43 @@ public abstract record TrafficRates
     public double ReceivedBytesPerSecond { get; init; }
 
     /// <summary><c>healthy</c>, <c>degraded</c>, <c>failing</c> or <c>idle</c> (Kiali's thresholds).</summary>
-    public string Health { get; init; } = "idle";
+    public string Health { get; set; } = "idle";
 }
 
 /// <summary>A workload (or gateway, or service, or the "unknown" caller outside the mesh), with the requests it received.</summary>
 public sealed record TrafficNode : TrafficRates
 {
     /// <summary><c>namespace/workload</c>, <c>service:FQDN</c>, <c>external:HOST</c> or <c>unknown</c>.</summary>
-    public string Id { get; init; } = "";
-    public string Namespace { get; init; } = "";
-    public string Workload { get; init; } = "";
-    public string App { get; init; } = "";
-    public string Version { get; init; } = "";
+    public string Id { get; set; } = "";
+    public string Namespace { get; set; } = "";
+    public string Workload { get; set; } = "";
+    public string App { get; set; } = "";
+    public string Version { get; set; } = "";
 
     /// <summary>
     /// <c>workload</c>, <c>gateway</c>, <c>service</c> (a destination whose workload is not known: the request failed
     /// before an endpoint was picked), <c>external</c> (a host of a MESH_EXTERNAL ServiceEntry, named by the host) or
     /// <c>unknown</c> (callers outside the mesh).
     /// </summary>
-    public string Kind { get; init; } = "workload";
+    public string Kind { get; set; } = "workload";
 }
 
 /// <summary>Traffic from one workload to another through one service, in one protocol.</summary>
 public sealed record TrafficEdgeView : TrafficRates
 {
-    public string Source { get; init; } = "";
-    public string Target { get; init; } = "";
-    public string DestinationService { get; init; } = "";
+    public string Source { get; set; } = "";
+    public string Target { get; set; } = "";
+    public string DestinationService { get; set; } = "";
 
     /// <summary><c>http</c> (requests: rates, errors, latency) or <c>tcp</c> (connections and bytes).</summary>
-    public string Protocol { get; init; } = "http";
-    public IReadOnlyList<TrafficRouteView> Routes { get; init; } = [];
+    public string Protocol { get; set; } = "http";
+    public IReadOnlyList<TrafficRouteView> Routes { get; set; } = [];
 }
 
 /// <summary>The VirtualService route and DestinationRule subset that carried part of an edge's traffic.</summary>
 public sealed record TrafficRouteView
 {
-    public string Route { get; init; } = "";
-    public string Subset { get; init; } = "";
+    public string Route { get; set; } = "";
+    public string Subset { get; set; } = "";
     public double RequestsPerSecond { get; init; }
 }

@@ -7,7 +7,7 @@ public sealed record AuthorizationPolicySpec
 {
     public WorkloadSelector? Selector { get; init; }
 
-    public AuthorizationAction Action { get; init; } = AuthorizationAction.Allow;
+    public AuthorizationAction Action { get; set; } = AuthorizationAction.Allow;
 
     /// <summary>Only meaningful with <see cref="AuthorizationAction.Custom"/>; Mesh skips CUSTOM policies.</summary>
     public AuthorizationProvider? Provider { get; init; }
@@ -110,7 +110,7 @@ public sealed record RuleOperation
 /// <summary>Istio <c>Condition</c>: <c>key</c> such as <c>request.auth.claims[iss]</c> or <c>request.headers[x-user]</c>.</summary>
 public sealed record RuleCondition
 {
-    public string Key { get; init; } = "";
+    public string Key { get; set; } = "";
 
     public IReadOnlyList<string>? Values { get; init; }
 

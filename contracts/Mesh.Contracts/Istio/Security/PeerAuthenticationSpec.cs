@@ -16,7 +16,7 @@ public sealed record PeerAuthenticationSpec
 /// <summary>Istio <c>PeerAuthentication.MutualTLS</c>.</summary>
 public sealed record PeerAuthenticationMtls
 {
-    public MtlsMode Mode { get; init; } = MtlsMode.Unset;
+    public MtlsMode Mode { get; set; } = MtlsMode.Unset;
 }
 
 /// <summary>Istio mutual TLS modes. <see cref="Unset"/> inherits from the parent scope (namespace, then mesh).</summary>

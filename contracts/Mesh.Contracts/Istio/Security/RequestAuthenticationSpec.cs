@@ -11,7 +11,7 @@ public sealed record RequestAuthenticationSpec
 /// <summary>Istio <c>JWTRule</c>.</summary>
 public sealed record JwtRule
 {
-    public string Issuer { get; init; } = "";
+    public string Issuer { get; set; } = "";
 
     public IReadOnlyList<string>? Audiences { get; init; }
 
@@ -37,7 +37,7 @@ public sealed record JwtRule
 /// <summary>Istio <c>JWTHeader</c>: a header carrying the token, with an optional prefix such as <c>"Bearer "</c>.</summary>
 public sealed record JwtHeader
 {
-    public string Name { get; init; } = "";
+    public string Name { get; set; } = "";
 
     public string? Prefix { get; init; }
 }
@@ -45,7 +45,7 @@ public sealed record JwtHeader
 /// <summary>Istio <c>ClaimToHeader</c>.</summary>
 public sealed record ClaimToHeader
 {
-    public string Header { get; init; } = "";
+    public string Header { get; set; } = "";
 
-    public string Claim { get; init; } = "";
+    public string Claim { get; set; } = "";
 }
