@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 configuration="${CONFIGURATION:-Release}"
 dotnet build Mesh.sln -c "$configuration" -nologo -clp:ErrorsOnly
-# The end-to-end tests run the sidecar as it ships: self-contained and trimmed (scripts/publish-sidecar.sh).
+# The end-to-end tests run the sidecar as it ships: the NativeAOT executable (scripts/publish-sidecar.sh).
 MESH_TEST_SIDECAR="$(scripts/publish-sidecar.sh)"
 export MESH_TEST_SIDECAR
 # The run's output is kept so that a failure can be repeated at the very end: CI shows only the tail of a long log.

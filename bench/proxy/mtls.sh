@@ -28,7 +28,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   "$ROOT/scripts/publish-sidecar.sh" >/dev/null
 fi
 SILO_DLL=$ROOT/silo/Mesh.Silo/bin/$CONFIG/net10.0/mesh-silo.dll
-SIDECAR=$ROOT/artifacts/sidecar/mesh-sidecar   # as it ships: self-contained, trimmed
+SIDECAR=$ROOT/artifacts/sidecar/mesh-sidecar   # as it ships: NativeAOT
 
 # The app: nginx answering 1 KB on every path.
 APP=$(free_port)

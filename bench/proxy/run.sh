@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-hop proxy benchmark: direct vs one sidecar vs two sidecars vs nginx vs haproxy, all in ONE run, same machine.
 # Upstream: nginx serving a static 1 KB file (keep-alive). Load: wrk, HTTP/1.1 keep-alive.
-# Usage: bench/proxy/run.sh [duration_seconds=6] [rounds=3] [connections=32]
+# Usage: bench/proxy/run.sh [duration_seconds=6] [rounds=3] [connections=32]   (MESH_BENCH_SIDECAR: the sidecar to run)
 # Results: medians over rounds, printed as a markdown table (paste into docs/benchmarks.md (section "Sidecar proxy")).
 set -euo pipefail
 
@@ -23,7 +23,8 @@ SC2_OUT=18111; SC2_IN=18112; SC2_ADMIN=18113   # client sidecar of the two-hop c
 SC3_OUT=18121; SC3_IN=18122; SC3_ADMIN=18123   # server sidecar of the two-hop chain
 
 echo "publishing the sidecar and building the bare YARP floor (Release)..." >&2
-SIDECAR=$("$ROOT/scripts/publish-sidecar.sh")   # as it ships: self-contained, trimmed
+# As it ships (NativeAOT); MESH_BENCH_SIDECAR names another build, e.g. an older commit's, for an A/B.
+SIDECAR=${MESH_BENCH_SIDECAR:-$("$ROOT/scripts/publish-sidecar.sh")}
 dotnet build -c Release "$ROOT/bench/Mesh.Bench.BareYarp/Mesh.Bench.BareYarp.csproj" -v q -nologo >/dev/null
 BARE_YARP="$ROOT/bench/Mesh.Bench.BareYarp/bin/Release/net10.0/Mesh.Bench.BareYarp.dll"
 

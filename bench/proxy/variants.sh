@@ -15,7 +15,7 @@ source "$ROOT/bench/proxy/common.sh"
 
 UPSTREAM=18280; NGINX=18281; SC_OUT=18291; SC_IN=18292; SC_ADMIN=18293
 [[ "${SKIP_BUILD:-}" == 1 ]] || "$ROOT/scripts/publish-sidecar.sh" >/dev/null
-SIDECAR="$ROOT/artifacts/sidecar/mesh-sidecar"   # as it ships: self-contained, trimmed (scripts/publish-sidecar.sh)
+SIDECAR="$ROOT/artifacts/sidecar/mesh-sidecar"   # as it ships: NativeAOT (scripts/publish-sidecar.sh)
 start_upstream_nginx "$UPSTREAM"
 start_proxy_nginx "$NGINX" "$UPSTREAM"
 write_sidecar_state "$WORK/state.json" "$UPSTREAM"

@@ -31,7 +31,7 @@ all_alive() {
 }
 
 # choose_sidecar: sets the array "sidecar" to the command that runs a sidecar: MESH_SIDECAR when set, else the sidecar
-# as it ships (self-contained, trimmed; scripts/publish-sidecar.sh), else the framework-dependent build.
+# as it ships (NativeAOT; scripts/publish-sidecar.sh), else the framework-dependent build.
 choose_sidecar() {
   if [ -n "${MESH_SIDECAR:-}" ]; then
     read -r -a sidecar <<< "$MESH_SIDECAR"

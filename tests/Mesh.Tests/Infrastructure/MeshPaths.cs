@@ -16,7 +16,7 @@ internal static class MeshPaths
     public static string Sidecar => Program("sidecar/Mesh.Sidecar", "mesh-sidecar.dll");
 
     /// <summary>
-    /// The sidecar as deployed (self-contained, trimmed; scripts/publish-sidecar.sh) when MESH_TEST_SIDECAR names it,
+    /// The sidecar as deployed (NativeAOT; scripts/publish-sidecar.sh) when MESH_TEST_SIDECAR names it,
     /// as scripts/test.sh does, so the suite proves the artifact that ships; null runs the framework-dependent build.
     /// </summary>
     public static string? PublishedSidecar { get; } = Environment.GetEnvironmentVariable("MESH_TEST_SIDECAR") is { Length: > 0 } path
