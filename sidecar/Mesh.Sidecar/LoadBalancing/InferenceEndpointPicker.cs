@@ -57,6 +57,10 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
             foreach (var index in _ring.OwnersFrom(hash, candidates.Length))
             {
                 var endpoint = candidates[index];
+                // Only the prompt's first server on the ring holds its prefix; passing over it for any reason (over the
+                // bound, cache full, cooling down after a 429, ejected) makes the pick a spill.
+                var owner = first;
+                first = false;
                 if (!filter.Accepts(endpoint))
                 {
                     continue;
@@ -65,11 +69,9 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
                 var pressure = Pressure(endpoint, now);
                 if ((pressure == 0 || pressure + 1 <= bound) && !CacheFull(endpoint, now))
                 {
-                    Record(context, first ? PickReason.PrefixAffinity : PickReason.PrefixSpill);
+                    Record(context, owner ? PickReason.PrefixAffinity : PickReason.PrefixSpill);
                     return endpoint;
                 }
-
-                first = false;
             }
         }
 

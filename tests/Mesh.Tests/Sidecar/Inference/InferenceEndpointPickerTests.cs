@@ -56,6 +56,22 @@ public sealed class InferenceEndpointPickerTests
     }
 
     [Fact]
+    public void AffinityServerCoolingDown_RequestSpillsAndSaysSo()
+    {
+        var endpoints = Servers(4);
+        var picker = new InferenceEndpointPicker(endpoints, new InferencePickerConfig(), new Random(1));
+        var prompt = Prompt("cooled prefix " + new string('c', 600), "q");
+        var (home, _) = PickWithReason(picker, endpoints, prompt);
+
+        // A 429 with Retry-After put the prompt's server in a cooldown: the pick moves on and is not affinity.
+        home.State.CooldownUntilTicks = Now + TimeSpan.FromSeconds(5).Ticks;
+        var (other, reason) = PickWithReason(picker, endpoints, prompt);
+
+        Assert.NotSame(home, other);
+        Assert.Equal(PickReason.PrefixSpill, reason);
+    }
+
+    [Fact]
     public void BusyButNotQueueing_KeepsItsPromptGroup()
     {
         var endpoints = Servers(4);
