@@ -21,6 +21,7 @@ internal static class ApplyCommand
         options.SetAction(command, async (parse, ct) =>
         {
             var resources = await LoadValidatedAsync(options, parse.GetValue(files)!, parse.GetValue(options.Namespace), ct);
+            await WriteWarningsAsync(options, resources);
             var output = options.Console.Out;
             if (parse.GetValue(dryRun))
             {
@@ -55,6 +56,25 @@ internal static class ApplyCommand
         return command;
     }
 
+    /// <summary>
+    /// What validation accepted but wants said (fields accepted and not enforced, for example), on stderr before
+    /// anything is sent, as kubectl prints a server's warnings: <c>Warning: FILE: Kind ns/name: path: message</c>.
+    /// </summary>
+    private static async Task WriteWarningsAsync(GlobalOptions options, List<LoadedResource> resources)
+    {
+        foreach (var resource in resources)
+        {
+            foreach (var message in ResourceValidator.Validate(resource.Resource).Where(m => m.Severity == ValidationSeverity.Warning))
+            {
+                await options.Console.Error.WriteLineAsync($"Warning: {Describe(resource, message)}");
+            }
+        }
+    }
+
+    private static string Describe(LoadedResource resource, ValidationMessage message) =>
+        $"{resource.Location}: {resource.Resource.Kind} {resource.Resource.Key.Namespace}/{resource.Resource.Metadata.Name}: "
+        + (message.Path.Length == 0 ? "" : message.Path + ": ") + message.Message;
+
     /// <summary>Reads every input and validates every resource; throws with all problems if there is any.</summary>
     public static async Task<List<LoadedResource>> LoadValidatedAsync(GlobalOptions options, IReadOnlyList<string> inputs, string? ns, CancellationToken ct)
     {
@@ -64,8 +84,7 @@ internal static class ApplyCommand
         {
             foreach (var message in ResourceValidator.Validate(resource.Resource).Where(m => m.Severity == ValidationSeverity.Error))
             {
-                var path = message.Path.Length == 0 ? "" : message.Path + ": ";
-                errors.Add($"{resource.Location}: {resource.Resource.Kind} {resource.Resource.Key.Namespace}/{resource.Resource.Metadata.Name}: {path}{message.Message}");
+                errors.Add(Describe(resource, message));
             }
         }
 

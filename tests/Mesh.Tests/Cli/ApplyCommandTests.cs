@@ -131,6 +131,33 @@ public sealed class ApplyCommandTests(CliSiloFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task Apply_FieldAcceptedButNotEnforced_PrintsAWarningNamingItAndStillApplies()
+    {
+        var path = _files.Write("delay-without-fixed.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: warned
+              namespace: warnings
+            spec:
+              hosts: [ratings]
+              http:
+              - fault:
+                  delay:
+                    percentage: { value: 10 }
+                route:
+                - destination: { host: ratings }
+            """);
+
+        var result = await Meshctl.For(fixture.Silo).RunAsync("apply", "-f", path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Warning: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("VirtualService warnings/warned: spec.http[0].fault.delay: accepted, not enforced", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("virtualservice.networking.istio.io/warned created", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Apply_MalformedYaml_ReportsDocumentAndLineWithoutStackTrace()
     {
         var path = _files.Write("malformed.yaml", "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: ok\nspec: {}\n---\nkind: VirtualService\n  bad: [\n");
