@@ -20,8 +20,14 @@ internal static class ApplyCommand
         var command = new Command("apply", "Create or update resources from YAML or JSON files") { files, dryRun };
         options.SetAction(command, async (parse, ct) =>
         {
-            var resources = await LoadValidatedAsync(options, parse.GetValue(files)!, parse.GetValue(options.Namespace), ct);
-            await WriteWarningsAsync(options, resources);
+            var (resources, warnings) = await LoadValidatedAsync(options, parse.GetValue(files)!, parse.GetValue(options.Namespace), ct);
+            // What validation accepted but wants said (fields accepted and not enforced, for example), before anything
+            // is sent, as kubectl prints a server's warnings.
+            foreach (var warning in warnings)
+            {
+                await options.Console.Error.WriteLineAsync($"Warning: {warning}");
+            }
+
             var output = options.Console.Out;
             if (parse.GetValue(dryRun))
             {
@@ -56,35 +62,29 @@ internal static class ApplyCommand
         return command;
     }
 
-    /// <summary>
-    /// What validation accepted but wants said (fields accepted and not enforced, for example), on stderr before
-    /// anything is sent, as kubectl prints a server's warnings: <c>Warning: FILE: Kind ns/name: path: message</c>.
-    /// </summary>
-    private static async Task WriteWarningsAsync(GlobalOptions options, List<LoadedResource> resources)
-    {
-        foreach (var resource in resources)
-        {
-            foreach (var message in ResourceValidator.Validate(resource.Resource).Where(m => m.Severity == ValidationSeverity.Warning))
-            {
-                await options.Console.Error.WriteLineAsync($"Warning: {Describe(resource, message)}");
-            }
-        }
-    }
-
     private static string Describe(LoadedResource resource, ValidationMessage message) =>
         $"{resource.Location}: {resource.Resource.Kind} {resource.Resource.Key.Namespace}/{resource.Resource.Metadata.Name}: "
         + (message.Path.Length == 0 ? "" : message.Path + ": ") + message.Message;
 
-    /// <summary>Reads every input and validates every resource; throws with all problems if there is any.</summary>
-    public static async Task<List<LoadedResource>> LoadValidatedAsync(GlobalOptions options, IReadOnlyList<string> inputs, string? ns, CancellationToken ct)
+    /// <summary>
+    /// Reads every input and validates every resource once; throws with all errors if there is any, else returns the
+    /// resources and the warnings (<c>FILE: Kind ns/name: path: message</c>).
+    /// </summary>
+    public static async Task<(List<LoadedResource> Resources, List<string> Warnings)> LoadValidatedAsync(GlobalOptions options, IReadOnlyList<string> inputs, string? ns, CancellationToken ct)
     {
         var (loaded, errors) = await ResourceFileLoader.LoadAsync(inputs, options.Console.In, ct);
         var resources = ResourceFileLoader.WithNamespace(loaded, ns, errors);
+        var warnings = new List<string>();
         foreach (var resource in resources)
         {
-            foreach (var message in ResourceValidator.Validate(resource.Resource).Where(m => m.Severity == ValidationSeverity.Error))
+            foreach (var message in ResourceValidator.Validate(resource.Resource))
             {
-                errors.Add(Describe(resource, message));
+                switch (message.Severity)
+                {
+                    case ValidationSeverity.Error: errors.Add(Describe(resource, message)); break;
+                    case ValidationSeverity.Warning: warnings.Add(Describe(resource, message)); break;
+                    default: break;
+                }
             }
         }
 
@@ -99,6 +99,6 @@ internal static class ApplyCommand
             throw new CliException(ExitCodes.UserError, "no resources found in " + string.Join(", ", inputs));
         }
 
-        return resources;
+        return (resources, warnings);
     }
 }

@@ -49,7 +49,7 @@ internal static class DeleteCommand
                 throw new CliException(ExitCodes.Usage, "give either -f FILE or KIND NAME, not both");
             }
 
-            var resources = await ApplyCommand.LoadValidatedAsync(options, files, ns, ct);
+            var (resources, _) = await ApplyCommand.LoadValidatedAsync(options, files, ns, ct);
             return resources.Select(r =>
             {
                 var info = KindCatalog.ForResource(r.Resource);
