@@ -12,13 +12,17 @@ using Mesh.Contracts.Resources;
 // bench/ai (docs/benchmarks.md, "AI traffic: endpoint picking"): the same prefix-heavy workload against SimLLM
 // replicas through sidecars with round robin, least-request and Mesh's picker, and through a central oracle.
 // Usage: Mesh.Bench.Ai [seconds per rate step=10] [replicas=8] [sidecars=4] [groups=150] [SimLLM time scale=1.0]
+//                     [picker load bounds=default,2] [strategies=rr,lr,picker,oracle] [rates=10,20,30,40,50,60]
 var stepSeconds = Arg(0, 10);
 var replicaCount = Arg(1, 8);
 var sidecarCount = Arg(2, 4);
 var groups = Arg(3, 150);
 var timeScale = args.Length > 4 ? args[4] : "1.0";
+var loadBounds = (args.Length > 5 ? args[5] : "default,2").Split(',', StringSplitOptions.RemoveEmptyEntries);
+var strategies = (args.Length > 6 ? args[6] : "rr,lr,picker,oracle").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+var rates = (args.Length > 7 ? args[7] : "10,20,30,40,50,60").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 const int Slots = 4;
-var workload = new Workload(groups, PrefixWords: 1200, MaxTokens: 16, RatesPerSecond: [10, 20, 30, 40, 50, 60], StepLength: TimeSpan.FromSeconds(stepSeconds), Seed: 20261204);
+var workload = new Workload(groups, PrefixWords: 1200, MaxTokens: 16, RatesPerSecond: rates, StepLength: TimeSpan.FromSeconds(stepSeconds), Seed: 20261204);
 string[] simOptions = ["--models", "llama-3-8b", "--max-num-seqs", $"{Slots}", "--time-scale", timeScale, "--max-queue", "1000"];
 
 var root = FindRoot();
@@ -39,13 +43,29 @@ try
     var proxies = outboundPorts.Select(p => new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy($"http://127.0.0.1:{p}"), UseProxy = true, MaxConnectionsPerServer = 4096 })
     { Timeout = Timeout.InfiniteTimeSpan }).ToArray();
     var results = new List<PhaseResult>();
-    foreach (var (name, annotations, policy) in new (string, Dictionary<string, string>?, object?)[]
+    var phases = new List<(string Name, Dictionary<string, string>? Annotations, object? Policy)>();
+    if (strategies.Contains("rr"))
     {
-        ("round robin", null, new { loadBalancer = new { simple = "ROUND_ROBIN" } }),
-        ("least request", null, new { loadBalancer = new { simple = "LEAST_REQUEST" } }),
-        ("mesh picker", new Dictionary<string, string> { ["inference.mesh.dev/endpoint-picker"] = "prefix-aware" }, null),
-        ("mesh picker, load-bound 2", new Dictionary<string, string> { ["inference.mesh.dev/endpoint-picker"] = "prefix-aware", ["inference.mesh.dev/load-bound"] = "2" }, null),
-    })
+        phases.Add(("round robin", null, new { loadBalancer = new { simple = "ROUND_ROBIN" } }));
+    }
+
+    if (strategies.Contains("lr"))
+    {
+        phases.Add(("least request", null, new { loadBalancer = new { simple = "LEAST_REQUEST" } }));
+    }
+
+    foreach (var bound in strategies.Contains("picker") ? loadBounds : [])
+    {
+        var annotations = new Dictionary<string, string> { ["inference.mesh.dev/endpoint-picker"] = "prefix-aware" };
+        if (bound != "default")
+        {
+            annotations["inference.mesh.dev/load-bound"] = bound;
+        }
+
+        phases.Add((bound == "default" ? "mesh picker" : $"mesh picker, load-bound {bound}", annotations, null));
+    }
+
+    foreach (var (name, annotations, policy) in phases)
     {
         var revision = await ApplyRuleAsync(silo, annotations, policy);
         await Task.WhenAll(sidecars.Select(s => s.WaitForAckAsync(silo, revision, TimeSpan.FromSeconds(60))));
@@ -59,11 +79,14 @@ try
     var prefixTokens = workload.PrefixWords * 1.1;
     var oracle = new OraclePicker(replicaCount, Slots, prefixesPerCache: (int)(2048 * 16 / prefixTokens),
         serviceMs: 20 + (25.0 * workload.MaxTokens), missPrefillMs: 0.5 * prefixTokens);
-    results.Add(await RunPhaseAsync("oracle (central)", workload, replicas, request =>
+    if (strategies.Contains("oracle"))
     {
-        var server = oracle.Pick(request.Group);
-        return new Dispatch(replicas[server].Client, new Uri(replicas[server].Client.BaseAddress!, "/v1/chat/completions"), () => oracle.Done(server));
-    }));
+        results.Add(await RunPhaseAsync("oracle (central)", workload, replicas, request =>
+        {
+            var server = oracle.Pick(request.Group);
+            return new Dispatch(replicas[server].Client, new Uri(replicas[server].Client.BaseAddress!, "/v1/chat/completions"), () => oracle.Done(server));
+        }));
+    }
 
     Report.Print(results, workload, replicaCount, sidecarCount, Slots, timeScale);
 }

@@ -121,13 +121,14 @@ public sealed record LoadBalancerConfig
 
 /// <summary>
 /// How the sidecar picks among model servers (docs/ai-traffic.md): the prompt's first <see cref="PrefixBytes"/> bytes
-/// choose a point on a hash ring; the first endpoint from there whose load is within <see cref="LoadBound"/> times
-/// the average takes the request. Load comes from each server's Prometheus <see cref="MetricsPath"/>.
+/// choose a point on a hash ring; the endpoint owning it takes the request while its load is within
+/// <see cref="LoadBound"/> times the average, and the least-loaded endpoint otherwise. Load comes from each server's
+/// Prometheus <see cref="MetricsPath"/>.
 /// </summary>
 public sealed record InferencePickerConfig
 {
     public int PrefixBytes { get; init; } = 512;
-    public double LoadBound { get; init; } = 1.25;
+    public double LoadBound { get; init; } = 2;
     public string MetricsPath { get; init; } = "/metrics";
 
     /// <summary>KV-cache use (0..1) from which a server counts as full and is passed over while others are not.</summary>

@@ -77,7 +77,8 @@ internal sealed partial class ModelServerScraper(
             {
                 foreach (var state in states)
                 {
-                    state.ScrapedLoad = load;
+                    state.SlotsSeen = Math.Max(state.SlotsSeen, load.Running);
+                    state.ScrapedLoad = load with { InFlightAtScrape = Volatile.Read(ref state.ActiveRequests) };
                 }
             }
         }

@@ -72,6 +72,9 @@ internal sealed class EndpointState
     /// <summary>Load the model server reported on its metrics page (running + waiting sequences); see <see cref="ModelServerLoad"/>.</summary>
     public volatile ModelServerLoad? ScrapedLoad;
 
+    /// <summary>The most sequences the server was ever seen running: its slots, as far as this sidecar can tell.</summary>
+    public int SlotsSeen;
+
     /// <summary>UTC ticks until which the endpoint asked not to be sent requests (Retry-After on a 429/503); 0 when not.</summary>
     public long CooldownUntilTicks;
 
@@ -84,5 +87,11 @@ internal sealed class EndpointState
     }
 }
 
-/// <summary>One scrape of a model server's metrics: sequences running and waiting, KV-cache use (0..1), and when.</summary>
-internal sealed record ModelServerLoad(int Running, int Waiting, double KvCacheUsage, long AtTicks);
+/// <summary>
+/// One scrape of a model server's metrics: sequences running and waiting, KV-cache use (0..1), and when; and how many
+/// requests this sidecar had in flight to the server when the page was read, so the picker can add the ones sent since.
+/// </summary>
+internal sealed record ModelServerLoad(int Running, int Waiting, double KvCacheUsage, long AtTicks)
+{
+    public int InFlightAtScrape { get; init; }
+}

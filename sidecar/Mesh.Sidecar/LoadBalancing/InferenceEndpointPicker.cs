@@ -7,17 +7,19 @@ namespace Mesh.Sidecar.LoadBalancing;
 /// <summary>
 /// Picks a model server for an inference request (docs/ai-traffic.md, "Endpoint picking"). The hash of the prompt's
 /// first bytes chooses a point on a consistent-hash ring, so every sidecar sends the same prefix to the same server
-/// without sharing state and that server's prefix cache keeps hitting. Walking clockwise, the first server that is
-/// not overloaded takes the request (consistent hashing with bounded loads). A model server with free sequence slots
-/// is not loaded in the sense that matters (its queue is empty), so the bound is on the queue:
+/// without sharing state and that server's prefix cache keeps hitting. The owner keeps the request while its load is
+/// within a bound of the average (consistent hashing with bounded loads). A model server with free sequence slots is
+/// not loaded in the sense that matters (its queue is empty), so the bound is on the queue:
 /// <code>
-/// pressure(e) = waiting(e) from its metrics page     (fresh metrics)
-///             = requests this sidecar has in flight to e  (no fresh metrics: the passive signal)
+/// pressure(e) = waiting(e) from its metrics page, plus the requests this sidecar sent since that page was read
+///               beyond the server's free slots                        (fresh metrics)
+///             = requests this sidecar has in flight to e               (no fresh metrics: the passive signal)
 /// bound       = LoadBound × (Σ pressure / n + 1)
-/// accept e when kvCacheUsage(e) &lt; KvCacheFull and (pressure(e) = 0 or pressure(e) + 1 ≤ bound)
+/// owner keeps it when kvCacheUsage(owner) &lt; KvCacheFull and (pressure(owner) = 0 or pressure(owner) + 1 ≤ bound)
 /// </code>
-/// A request without a prompt, or one that finds every server over the bound, goes to the server with the least
-/// pressure, then the fewest running sequences. Metrics older than <see cref="StaleAfter"/> are ignored.
+/// Otherwise the request spills to the server with the least pressure, then the fewest running sequences: a spilled
+/// request pays a full prefill wherever it goes, so it should at least not queue as well. A request without a prompt
+/// goes there too. Metrics older than <see cref="StaleAfter"/> are ignored.
 /// </summary>
 internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, InferencePickerConfig config, Random random) : ILoadBalancer
 {
@@ -50,43 +52,45 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
         }
 
         var key = context?.Features.Get<InferenceRequest>()?.Prompt.PrefixKey(config.PrefixBytes);
-        if (key is { } hash)
+        if (key is null)
         {
-            var bound = config.LoadBound * (total / accepted + 1);
-            var first = true;
-            foreach (var index in _ring.OwnersFrom(hash, candidates.Length))
-            {
-                var endpoint = candidates[index];
-                // Only the prompt's first server on the ring holds its prefix; passing over it for any reason (over the
-                // bound, cache full, cooling down after a 429, ejected) makes the pick a spill.
-                var owner = first;
-                first = false;
-                if (!filter.Accepts(endpoint))
-                {
-                    continue;
-                }
-
-                var pressure = Pressure(endpoint, now);
-                if ((pressure == 0 || pressure + 1 <= bound) && !CacheFull(endpoint, now))
-                {
-                    Record(context, owner ? PickReason.PrefixAffinity : PickReason.PrefixSpill);
-                    return endpoint;
-                }
-            }
+            Record(context, PickReason.LeastLoadedNoPrompt);
+            return LeastLoaded(candidates, filter, now, except: null);
         }
 
-        Record(context, key is null ? PickReason.LeastLoadedNoPrompt : PickReason.LeastLoadedAllBusy);
-        return LeastLoaded(candidates, filter, now);
+        var bound = config.LoadBound * (total / accepted + 1);
+        var owner = candidates[_ring.OwnerOf(key.Value)];
+        if (filter.Accepts(owner) && WithinBound(owner, bound, now) && !CacheFull(owner, now))
+        {
+            Record(context, PickReason.PrefixAffinity);
+            return owner;
+        }
+
+        // Passing over the owner for any reason (over the bound, cache full, cooling down after a 429, ejected) is a spill.
+        if (LeastLoaded(candidates, filter, now, except: owner) is { } spill)
+        {
+            Record(context, WithinBound(spill, bound, now) ? PickReason.PrefixSpill : PickReason.LeastLoadedAllBusy);
+            return spill;
+        }
+
+        Record(context, PickReason.LeastLoadedAllBusy);
+        return filter.Accepts(owner) ? owner : null;
     }
 
-    private EndpointRuntime? LeastLoaded(EndpointRuntime[] candidates, in EndpointFilter filter, long now)
+    private static bool WithinBound(EndpointRuntime endpoint, double bound, long now)
+    {
+        var pressure = Pressure(endpoint, now);
+        return pressure == 0 || pressure + 1 <= bound;
+    }
+
+    private EndpointRuntime? LeastLoaded(EndpointRuntime[] candidates, in EndpointFilter filter, long now, EndpointRuntime? except)
     {
         EndpointRuntime? best = null;
         var bestLoad = (Pressure: double.MaxValue, Running: double.MaxValue);
         var ties = 0;
         foreach (var endpoint in candidates)
         {
-            if (!filter.Accepts(endpoint))
+            if (endpoint == except || !filter.Accepts(endpoint))
             {
                 continue;
             }
@@ -106,11 +110,26 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
         return best;
     }
 
-    internal static double Pressure(EndpointRuntime endpoint, long nowTicks) =>
-        Fresh(endpoint, nowTicks) is { } scraped ? scraped.Waiting : Volatile.Read(ref endpoint.State.ActiveRequests);
+    internal static double Pressure(EndpointRuntime endpoint, long nowTicks)
+    {
+        var active = Volatile.Read(ref endpoint.State.ActiveRequests);
+        if (Fresh(endpoint, nowTicks) is not { } scraped)
+        {
+            return active;
+        }
 
-    private static int Running(EndpointRuntime endpoint, long nowTicks) =>
-        Fresh(endpoint, nowTicks) is { } scraped ? scraped.Running : Volatile.Read(ref endpoint.State.ActiveRequests);
+        // The page is up to a scrape interval old, and a burst from this sidecar lands inside that interval: the requests
+        // it sent since fill the server's free slots first, then queue.
+        var sentSince = Math.Max(0, active - scraped.InFlightAtScrape);
+        var freeSlots = Math.Max(0, endpoint.State.SlotsSeen - scraped.Running - scraped.Waiting);
+        return scraped.Waiting + Math.Max(0, sentSince - freeSlots);
+    }
+
+    private static int Running(EndpointRuntime endpoint, long nowTicks)
+    {
+        var active = Volatile.Read(ref endpoint.State.ActiveRequests);
+        return Fresh(endpoint, nowTicks) is { } scraped ? scraped.Running + Math.Max(0, active - scraped.InFlightAtScrape) : active;
+    }
 
     private static ModelServerLoad? Fresh(EndpointRuntime endpoint, long nowTicks) =>
         endpoint.State.ScrapedLoad is { } scraped && nowTicks - scraped.AtTicks < StaleAfter.Ticks ? scraped : null;

@@ -92,28 +92,17 @@ internal sealed class RingHashBalancer : ILoadBalancer
         return null;
     }
 
-    /// <summary>Endpoint indexes in ring order from <paramref name="hash"/>, each once: the bounded-load walk of a consistent hash.</summary>
-    internal IEnumerable<int> OwnersFrom(ulong hash, int endpointCount)
+    /// <summary>The index of the endpoint that owns <paramref name="hash"/>'s point on the ring, or -1 when the ring is empty.</summary>
+    internal int OwnerOf(ulong hash)
     {
         if (_hashes.Length == 0)
         {
-            yield break;
+            return -1;
         }
 
         var index = Array.BinarySearch(_hashes, hash);
         index = index < 0 ? ~index : index;
-        var seen = new bool[endpointCount];
-        var remaining = endpointCount;
-        for (var i = 0; i < _hashes.Length && remaining > 0; i++)
-        {
-            var owner = _owners[(index + i) % _hashes.Length];
-            if (!seen[owner])
-            {
-                seen[owner] = true;
-                remaining--;
-                yield return owner;
-            }
-        }
+        return _owners[index % _hashes.Length];
     }
 
     private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);

@@ -49,7 +49,9 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
     public async Task BusyReplica_ItsPromptGroupSpillsToAnother_ThenComesBackWhenItIsIdle()
     {
         await using var mesh = await MeshTestBed.StartAsync(output);
-        await using var replicas = await Replicas.StartAsync(2, "--max-num-seqs", "2");
+        // Three replicas: with the default load bound of 2, a queue spills once it is more than 3 deeper than the average
+        // of the others (p + 1 > 2 × (p / 3 + 1)); with two replicas the bound would always hold.
+        await using var replicas = await Replicas.StartAsync(3, "--max-num-seqs", "2");
         var client = await StartPickerMeshAsync(mesh, replicas);
         var system = "You are a careful reviewer. " + string.Join(' ', Enumerable.Range(0, 150).Select(i => $"policy-{i}"));
 
@@ -61,17 +63,17 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
 
         var home = await replicas.WhichServedAsync(before);
         var busy = replicas[home];
-        // Fill the home replica: two hung requests hold its two slots, two more wait in its queue.
+        // Fill the home replica: two hung requests hold its two slots, four more wait in its queue.
         Assert.True((await busy.Client.PostAsJsonAsync("/admin/failure", new { mode = "hang-before-first-token" })).IsSuccessStatusCode);
         using var hold = new CancellationTokenSource();
-        var hung = Enumerable.Range(0, 4).Select(i => busy.PostStreamingAsync("/v1/chat/completions", new
+        var hung = Enumerable.Range(0, 6).Select(i => busy.PostStreamingAsync("/v1/chat/completions", new
         {
             model = SimLlmServer.Model,
             stream = true,
             messages = new[] { new { role = "user", content = $"occupy {i}" } },
         }, hold.Token)).ToList();
         var endpoint = $"endpoint=\"127.0.0.1:{busy.BaseAddress.Port}\",signal=\"waiting\"";
-        await Poll.UntilTrueAsync(async () => (await client.MetricsAsync()).Split('\n').Any(l => l.Contains(endpoint, StringComparison.Ordinal) && l.EndsWith(" 2", StringComparison.Ordinal)),
+        await Poll.UntilTrueAsync(async () => (await client.MetricsAsync()).Split('\n').Any(l => l.Contains(endpoint, StringComparison.Ordinal) && l.EndsWith(" 4", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(20), () => "the sidecar never saw the busy replica's queue");
 
         before = await replicas.RequestCountsAsync();
@@ -84,7 +86,7 @@ public sealed class EndpointPickerEndToEndTests(ITestOutputHelper output)
         await Poll.UntilTrueAsync(() => Task.FromResult(client.Process.Output.Contains("\"pick_reason\":\"prefix-spill\"", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10), () => "the access log never named the spill");
 
-        // The two admitted streams already have their headers; ending them is disposing them. The queued two are cancelled.
+        // The two admitted streams already have their headers; ending them is disposing them. The queued four are cancelled.
         await hold.CancelAsync();
         foreach (var request in hung)
         {

@@ -35,7 +35,7 @@ public sealed class InferenceEndpointPickerTests
     }
 
     [Fact]
-    public void AffinityServerOverTheLoadBound_RequestSpillsToTheNextOnTheRing()
+    public void AffinityServerOverTheLoadBound_RequestSpillsToTheLeastLoaded()
     {
         var endpoints = Servers(4);
         var picker = new InferenceEndpointPicker(endpoints, new InferencePickerConfig(), new Random(1));
@@ -44,15 +44,64 @@ public sealed class InferenceEndpointPickerTests
         Assert.Equal(PickReason.PrefixAffinity, reason);
 
         home.State.ScrapedLoad = new ModelServerLoad(Running: 8, Waiting: 3, KvCacheUsage: 0.5, AtTicks: Now);
-        foreach (var rest in endpoints.Where(e => e != home))
+        var rest = endpoints.Where(e => e != home).ToArray();
+        foreach (var busy in rest)
         {
-            rest.State.ScrapedLoad = new ModelServerLoad(Running: 8, Waiting: 0, KvCacheUsage: 0.5, AtTicks: Now);
+            busy.State.ScrapedLoad = new ModelServerLoad(Running: 8, Waiting: 0, KvCacheUsage: 0.5, AtTicks: Now);
         }
+
+        // The spill pays a full prefill wherever it goes, so it goes where it does not also wait for a slot.
+        var idlest = rest[^1];
+        idlest.State.ScrapedLoad = new ModelServerLoad(Running: 2, Waiting: 0, KvCacheUsage: 0.5, AtTicks: Now);
 
         var (other, spillReason) = PickWithReason(picker, endpoints, prompt);
 
-        Assert.NotSame(home, other);
+        Assert.Same(idlest, other);
         Assert.Equal(PickReason.PrefixSpill, spillReason);
+    }
+
+    [Fact]
+    public void RequestsSentSinceTheLastScrape_QueueOnceTheServersSlotsAreFull()
+    {
+        var endpoints = Servers(2);
+        var server = endpoints[0];
+        server.State.SlotsSeen = 4;
+        server.State.ActiveRequests = 1;
+        server.State.ScrapedLoad = new ModelServerLoad(Running: 2, Waiting: 0, KvCacheUsage: 0.1, AtTicks: Now) { InFlightAtScrape = 1 };
+
+        // Two requests sent since the page was read take the two free slots: nothing waits yet.
+        server.State.ActiveRequests = 3;
+        Assert.Equal(0, InferenceEndpointPicker.Pressure(server, Now));
+
+        // Three more find every slot taken and queue, though the page the sidecar last read said the queue was empty.
+        server.State.ActiveRequests = 6;
+        Assert.Equal(3, InferenceEndpointPicker.Pressure(server, Now));
+
+        // Requests that ended since the scrape do not make the server's own queue shorter than it reported.
+        server.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 2, KvCacheUsage: 0.1, AtTicks: Now) { InFlightAtScrape = 6 };
+        server.State.ActiveRequests = 4;
+        Assert.Equal(2, InferenceEndpointPicker.Pressure(server, Now));
+    }
+
+    [Fact]
+    public void BurstFromThisSidecarBetweenScrapes_SpillsBeforeTheNextScrapeShowsTheQueue()
+    {
+        var endpoints = Servers(4);
+        var picker = new InferenceEndpointPicker(endpoints, new InferencePickerConfig(), new Random(1));
+        var prompt = Prompt("burst prefix " + new string('b', 600), "q");
+        var home = Pick(picker, endpoints, prompt);
+        foreach (var endpoint in endpoints)
+        {
+            endpoint.State.SlotsSeen = 4;
+            endpoint.State.ScrapedLoad = new ModelServerLoad(Running: 0, Waiting: 0, KvCacheUsage: 0.1, AtTicks: Now);
+        }
+
+        // The last page showed the home server idle; this sidecar has since sent it eight requests for its four slots.
+        home.State.ActiveRequests = 8;
+        var (other, reason) = PickWithReason(picker, endpoints, prompt);
+
+        Assert.NotSame(home, other);
+        Assert.Equal(PickReason.PrefixSpill, reason);
     }
 
     [Fact]
