@@ -12,13 +12,13 @@ using Mesh.Contracts.Resources;
 // bench/ai (docs/benchmarks.md, "AI traffic: endpoint picking"): the same prefix-heavy workload against SimLLM
 // replicas through sidecars with round robin, least-request and Mesh's picker, and through a central oracle.
 // Usage: Mesh.Bench.Ai [seconds per rate step=10] [replicas=8] [sidecars=4] [groups=150] [SimLLM time scale=1.0]
-//                     [picker load bounds=default,2] [strategies=rr,lr,picker,oracle] [rates=10,20,30,40,50,60]
+//                     [picker load bounds=default,1.25] [strategies=rr,lr,picker,oracle] [rates=10,20,30,40,50,60]
 var stepSeconds = Arg(0, 10);
 var replicaCount = Arg(1, 8);
 var sidecarCount = Arg(2, 4);
 var groups = Arg(3, 150);
 var timeScale = args.Length > 4 ? args[4] : "1.0";
-var loadBounds = (args.Length > 5 ? args[5] : "default,2").Split(',', StringSplitOptions.RemoveEmptyEntries);
+var loadBounds = (args.Length > 5 ? args[5] : "default,1.25").Split(',', StringSplitOptions.RemoveEmptyEntries);
 var strategies = (args.Length > 6 ? args[6] : "rr,lr,picker,oracle").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 var rates = (args.Length > 7 ? args[7] : "10,20,30,40,50,60").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 const int Slots = 4;

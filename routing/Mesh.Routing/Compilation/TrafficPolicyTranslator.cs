@@ -13,6 +13,7 @@ internal static class TrafficPolicyTranslator
     public const string EndpointPickerAnnotation = "inference.mesh.dev/endpoint-picker";
     public const string PrefixBytesAnnotation = "inference.mesh.dev/prefix-bytes";
     public const string LoadBoundAnnotation = "inference.mesh.dev/load-bound";
+    public const string QueueSlackAnnotation = "inference.mesh.dev/queue-slack";
     public const string MetricsPathAnnotation = "inference.mesh.dev/metrics-path";
 
     /// <summary>A subset's policy replaces the rule's policy field by field (loadBalancer, connectionPool, ...), as in Istio.</summary>
@@ -107,6 +108,8 @@ internal static class TrafficPolicyTranslator
                     int.TryParse(bytesText, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes : defaults.PrefixBytes,
                 LoadBound = annotations.TryGetValue(LoadBoundAnnotation, out var boundText) &&
                     double.TryParse(boundText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var bound) && bound >= 1 ? bound : defaults.LoadBound,
+                QueueSlack = annotations.TryGetValue(QueueSlackAnnotation, out var slackText) &&
+                    int.TryParse(slackText, NumberStyles.None, CultureInfo.InvariantCulture, out var slack) ? slack : defaults.QueueSlack,
                 MetricsPath = annotations.TryGetValue(MetricsPathAnnotation, out var path) && path.StartsWith('/') ? path : defaults.MetricsPath,
             },
         };

@@ -129,6 +129,12 @@ public sealed record InferencePickerConfig
 {
     public int PrefixBytes { get; init; } = 512;
     public double LoadBound { get; init; } = 2;
+
+    /// <summary>
+    /// How many more requests may wait at the prompt's own server than at the least-loaded one before the prompt
+    /// spills: a wait of that many requests costs about what a full prefill elsewhere does.
+    /// </summary>
+    public int QueueSlack { get; init; } = 8;
     public string MetricsPath { get; init; } = "/metrics";
 
     /// <summary>KV-cache use (0..1) from which a server counts as full and is passed over while others are not.</summary>

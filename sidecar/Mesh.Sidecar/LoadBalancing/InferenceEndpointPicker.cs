@@ -16,7 +16,10 @@ namespace Mesh.Sidecar.LoadBalancing;
 ///             = requests this sidecar has in flight to e               (no fresh metrics: the passive signal)
 /// bound       = LoadBound × (Σ pressure / n + 1)
 /// owner keeps it when kvCacheUsage(owner) &lt; KvCacheFull and (pressure(owner) = 0 or pressure(owner) + 1 ≤ bound)
+///                    and pressure(owner) ≤ pressure(least loaded other) + QueueSlack
 /// </code>
+/// The bound is relative, which suits light load; when every queue is deep, twice the average is a long wait, so the
+/// slack caps in absolute terms how much longer the owner's queue may be than the idlest server's.
 /// Otherwise the request spills to the server with the least pressure, then the fewest running sequences: a spilled
 /// request pays a full prefill wherever it goes, so it should at least not queue as well. A request without a prompt
 /// goes there too. Metrics older than <see cref="StaleAfter"/> are ignored.
@@ -60,14 +63,17 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
 
         var bound = config.LoadBound * (total / accepted + 1);
         var owner = candidates[_ring.OwnerOf(key.Value)];
-        if (filter.Accepts(owner) && WithinBound(owner, bound, now) && !CacheFull(owner, now))
+        var spill = LeastLoaded(candidates, filter, now, except: owner);
+        if (filter.Accepts(owner) && WithinBound(owner, bound, now) && !CacheFull(owner, now) &&
+            (spill is null || Pressure(owner, now) <= Pressure(spill, now) + config.QueueSlack))
         {
             Record(context, PickReason.PrefixAffinity);
             return owner;
         }
 
-        // Passing over the owner for any reason (over the bound, cache full, cooling down after a 429, ejected) is a spill.
-        if (LeastLoaded(candidates, filter, now, except: owner) is { } spill)
+        // Passing over the owner for any reason (over the bound or the slack, cache full, cooling down after a 429,
+        // ejected) is a spill.
+        if (spill is not null)
         {
             Record(context, WithinBound(spill, bound, now) ? PickReason.PrefixSpill : PickReason.LeastLoadedAllBusy);
             return spill;

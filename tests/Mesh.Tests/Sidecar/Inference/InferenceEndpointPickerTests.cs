@@ -61,6 +61,33 @@ public sealed class InferenceEndpointPickerTests
     }
 
     [Fact]
+    public void EveryQueueDeep_OwnerMoreThanTheSlackBehindTheIdlest_Spills()
+    {
+        var endpoints = Servers(8);
+        var picker = new InferenceEndpointPicker(endpoints, new InferencePickerConfig(), new Random(1));
+        var prompt = Prompt("deep prefix " + new string('d', 600), "q");
+        var home = Pick(picker, endpoints, prompt);
+        var rest = endpoints.Where(e => e != home).ToArray();
+        foreach (var endpoint in rest)
+        {
+            endpoint.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 15, KvCacheUsage: 0.5, AtTicks: Now);
+        }
+
+        var idlest = rest[2];
+        idlest.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 5, KvCacheUsage: 0.5, AtTicks: Now);
+
+        // Twenty waiting is within twice the average (about 14), but 15 more than the idlest server: past the slack of 8.
+        home.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 20, KvCacheUsage: 0.5, AtTicks: Now);
+        var (spilled, reason) = PickWithReason(picker, endpoints, prompt);
+        Assert.Same(idlest, spilled);
+        Assert.Equal(PickReason.PrefixSpill, reason);
+
+        // Within the slack, the prompt stays where its prefix is cached.
+        home.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 12, KvCacheUsage: 0.5, AtTicks: Now);
+        Assert.Same(home, Pick(picker, endpoints, prompt));
+    }
+
+    [Fact]
     public void RequestsSentSinceTheLastScrape_QueueOnceTheServersSlotsAreFull()
     {
         var endpoints = Servers(2);
