@@ -12,7 +12,7 @@ using Mesh.Contracts.Resources;
 // bench/ai (docs/benchmarks.md, "AI traffic: endpoint picking"): the same prefix-heavy workload against SimLLM
 // replicas through sidecars with round robin, least-request and Mesh's picker, and through a central oracle.
 // Usage: Mesh.Bench.Ai [seconds per rate step=10] [replicas=8] [sidecars=4] [groups=150] [SimLLM time scale=1.0]
-//                     [picker load bounds=default,1.25] [strategies=rr,lr,picker,oracle] [rates=10,20,30,40,50,60]
+//                     [picker variants=default,1.25: a load bound, bound:slack or :slack] [strategies=rr,lr,picker,oracle] [rates=10,20,30,40,50,60]
 var stepSeconds = Arg(0, 10);
 var replicaCount = Arg(1, 8);
 var sidecarCount = Arg(2, 4);
@@ -57,12 +57,22 @@ try
     foreach (var bound in strategies.Contains("picker") ? loadBounds : [])
     {
         var annotations = new Dictionary<string, string> { ["inference.mesh.dev/endpoint-picker"] = "prefix-aware" };
-        if (bound != "default")
+        // "2" sets the load bound, "2:16" the load bound and the queue slack, ":16" the slack alone.
+        var (loadBound, slack) = bound.Split(':') is [var b, var q] ? (b, q) : (bound, "");
+        var label = new List<string>();
+        if (loadBound is not ("" or "default"))
         {
-            annotations["inference.mesh.dev/load-bound"] = bound;
+            annotations["inference.mesh.dev/load-bound"] = loadBound;
+            label.Add($"load-bound {loadBound}");
         }
 
-        phases.Add((bound == "default" ? "mesh picker" : $"mesh picker, load-bound {bound}", annotations, null));
+        if (slack != "")
+        {
+            annotations["inference.mesh.dev/queue-slack"] = slack;
+            label.Add($"queue-slack {slack}");
+        }
+
+        phases.Add((label.Count == 0 ? "mesh picker" : "mesh picker, " + string.Join(", ", label), annotations, null));
     }
 
     foreach (var (name, annotations, policy) in phases)

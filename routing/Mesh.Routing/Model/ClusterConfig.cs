@@ -132,9 +132,9 @@ public sealed record InferencePickerConfig
 
     /// <summary>
     /// How many more requests may wait at the prompt's own server than at the least-loaded one before the prompt
-    /// spills: a wait of that many requests costs about what a full prefill elsewhere does.
+    /// spills, so that deep queues of popular prefixes do not drift apart (docs/ai-traffic.md explains the default).
     /// </summary>
-    public int QueueSlack { get; init; } = 8;
+    public int QueueSlack { get; init; } = 16;
     public string MetricsPath { get; init; } = "/metrics";
 
     /// <summary>KV-cache use (0..1) from which a server counts as full and is passed over while others are not.</summary>

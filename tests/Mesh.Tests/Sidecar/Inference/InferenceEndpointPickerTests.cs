@@ -76,8 +76,8 @@ public sealed class InferenceEndpointPickerTests
         var idlest = rest[2];
         idlest.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 5, KvCacheUsage: 0.5, AtTicks: Now);
 
-        // Twenty waiting is within twice the average (about 14), but 15 more than the idlest server: past the slack of 8.
-        home.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 20, KvCacheUsage: 0.5, AtTicks: Now);
+        // 25 waiting is within twice the average (15), but 20 more than the idlest server: past the slack of 16.
+        home.State.ScrapedLoad = new ModelServerLoad(Running: 4, Waiting: 25, KvCacheUsage: 0.5, AtTicks: Now);
         var (spilled, reason) = PickWithReason(picker, endpoints, prompt);
         Assert.Same(idlest, spilled);
         Assert.Equal(PickReason.PrefixSpill, reason);
