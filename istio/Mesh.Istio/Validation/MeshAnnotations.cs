@@ -4,8 +4,9 @@ using Mesh.Contracts.Resources;
 namespace Mesh.Istio.Validation;
 
 /// <summary>
-/// Mesh's own DestinationRule annotations that change what is enforced (token rate limits): a typo there must be a
-/// 400 naming the annotation, not a limit silently switched off.
+/// Mesh's own DestinationRule annotations that change what is enforced or how endpoints are picked (token rate limits,
+/// fallback, the endpoint picker's settings): a typo there must be a 400 naming the annotation, not a limit silently
+/// switched off or a setting silently left at its default.
 /// </summary>
 internal static class MeshAnnotations
 {
@@ -17,6 +18,7 @@ internal static class MeshAnnotations
         }
 
         Fallback(annotations, context);
+        Picker(annotations, context);
         PerMinute(annotations, TokenLimitAnnotations.PromptTokensPerMinute, context);
         PerMinute(annotations, TokenLimitAnnotations.CompletionTokensPerMinute, context);
         if (annotations.TryGetValue(TokenLimitAnnotations.Key, out var key) && key is not null && key != TokenLimitAnnotations.PrincipalKey &&
@@ -36,6 +38,22 @@ internal static class MeshAnnotations
         if (!FallbackAnnotation.TryParse(target, out var host, out _) || !Dns1123.IsSubdomain(host))
         {
             context.Error($"metadata.annotations.{FallbackAnnotation.Name}", $"\"{target}\" must be a host name, optionally with :port (1-65535)");
+        }
+    }
+
+    private static void Picker(IReadOnlyDictionary<string, string> annotations, ValidationContext context)
+    {
+        Setting(annotations, EndpointPickerAnnotations.PrefixBytes, t => EndpointPickerAnnotations.TryParsePrefixBytes(t, out _), "must be a whole number of bytes, at least 1", context);
+        Setting(annotations, EndpointPickerAnnotations.LoadBound, t => EndpointPickerAnnotations.TryParseLoadBound(t, out _), "must be a decimal number, at least 1", context);
+        Setting(annotations, EndpointPickerAnnotations.QueueSlack, t => EndpointPickerAnnotations.TryParseQueueSlack(t, out _), "must be a whole number of requests, 0 or more", context);
+        Setting(annotations, EndpointPickerAnnotations.MetricsPath, EndpointPickerAnnotations.IsMetricsPath, "must be a path starting with /", context);
+    }
+
+    private static void Setting(IReadOnlyDictionary<string, string> annotations, string name, Func<string, bool> valid, string rule, ValidationContext context)
+    {
+        if (annotations.TryGetValue(name, out var text) && text is not null && !valid(text))
+        {
+            context.Error($"metadata.annotations.{name}", $"\"{text}\" {rule}");
         }
     }
 

@@ -10,11 +10,6 @@ internal static class TrafficPolicyTranslator
 {
     public const string RequestsPerSecondAnnotation = "ratelimit.mesh.dev/requests-per-second";
     public const string BurstAnnotation = "ratelimit.mesh.dev/burst";
-    public const string EndpointPickerAnnotation = "inference.mesh.dev/endpoint-picker";
-    public const string PrefixBytesAnnotation = "inference.mesh.dev/prefix-bytes";
-    public const string LoadBoundAnnotation = "inference.mesh.dev/load-bound";
-    public const string QueueSlackAnnotation = "inference.mesh.dev/queue-slack";
-    public const string MetricsPathAnnotation = "inference.mesh.dev/metrics-path";
 
     /// <summary>A subset's policy replaces the rule's policy field by field (loadBalancer, connectionPool, ...), as in Istio.</summary>
     public static TrafficPolicy? Merge(TrafficPolicy? rule, TrafficPolicy? subset) =>
@@ -92,25 +87,27 @@ internal static class TrafficPolicyTranslator
     public static LoadBalancerConfig InferencePicker(MeshResource? rule, LoadBalancerConfig configured, bool byDefault = false)
     {
         var annotations = rule?.Metadata.Annotations ?? Labels.Empty;
-        var annotated = annotations.TryGetValue(EndpointPickerAnnotation, out var picker) && picker == "prefix-aware";
+        var annotated = annotations.TryGetValue(EndpointPickerAnnotations.Picker, out var picker) && picker == EndpointPickerAnnotations.PrefixAware;
         if (!annotated && !byDefault)
         {
             return configured;
         }
 
+        // The validator refuses bad values at apply; one stored before it did falls back to the default.
         var defaults = new InferencePickerConfig();
         return configured with
         {
             Algorithm = LoadBalancerAlgorithm.InferencePicker,
             Inference = new InferencePickerConfig
             {
-                PrefixBytes = annotations.TryGetValue(PrefixBytesAnnotation, out var bytesText) &&
-                    int.TryParse(bytesText, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes : defaults.PrefixBytes,
-                LoadBound = annotations.TryGetValue(LoadBoundAnnotation, out var boundText) &&
-                    double.TryParse(boundText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var bound) && bound >= 1 ? bound : defaults.LoadBound,
-                QueueSlack = annotations.TryGetValue(QueueSlackAnnotation, out var slackText) &&
-                    int.TryParse(slackText, NumberStyles.None, CultureInfo.InvariantCulture, out var slack) ? slack : defaults.QueueSlack,
-                MetricsPath = annotations.TryGetValue(MetricsPathAnnotation, out var path) && path.StartsWith('/') ? path : defaults.MetricsPath,
+                PrefixBytes = annotations.TryGetValue(EndpointPickerAnnotations.PrefixBytes, out var bytesText) &&
+                    EndpointPickerAnnotations.TryParsePrefixBytes(bytesText, out var bytes) ? bytes : defaults.PrefixBytes,
+                LoadBound = annotations.TryGetValue(EndpointPickerAnnotations.LoadBound, out var boundText) &&
+                    EndpointPickerAnnotations.TryParseLoadBound(boundText, out var bound) ? bound : defaults.LoadBound,
+                QueueSlack = annotations.TryGetValue(EndpointPickerAnnotations.QueueSlack, out var slackText) &&
+                    EndpointPickerAnnotations.TryParseQueueSlack(slackText, out var slack) ? slack : defaults.QueueSlack,
+                MetricsPath = annotations.TryGetValue(EndpointPickerAnnotations.MetricsPath, out var path) &&
+                    EndpointPickerAnnotations.IsMetricsPath(path) ? path : defaults.MetricsPath,
             },
         };
     }

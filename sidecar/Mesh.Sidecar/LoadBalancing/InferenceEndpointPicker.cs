@@ -18,11 +18,11 @@ namespace Mesh.Sidecar.LoadBalancing;
 /// owner keeps it when kvCacheUsage(owner) &lt; KvCacheFull and (pressure(owner) = 0 or pressure(owner) + 1 ≤ bound)
 ///                    and pressure(owner) ≤ pressure(least loaded other) + QueueSlack
 /// </code>
-/// The bound is relative, which suits light load; when every queue is deep, twice the average is a long wait, so the
-/// slack caps in absolute terms how much longer the owner's queue may be than the idlest server's.
 /// Otherwise the request spills to the server with the least pressure, then the fewest running sequences: a spilled
 /// request pays a full prefill wherever it goes, so it should at least not queue as well. A request without a prompt
-/// goes there too. Metrics older than <see cref="StaleAfter"/> are ignored.
+/// goes there too. The bound is relative, which suits light load; when every queue is deep, twice the average is a
+/// long wait, so the slack caps in absolute terms how much longer the owner's queue may be than the idlest server's.
+/// Metrics older than <see cref="StaleAfter"/> are ignored.
 /// </summary>
 internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, InferencePickerConfig config, Random random) : ILoadBalancer
 {

@@ -46,6 +46,15 @@ public sealed class ResourceValidatorTests
             "metadata.annotations.ratelimit.mesh.dev/token-limit-key", "must be \"principal\" or \"header:NAME\"" },
         { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { inference.mesh.dev/fallback: \"provider:99999\" } }\nspec: { host: llm }",
             "metadata.annotations.inference.mesh.dev/fallback", "must be a host name, optionally with :port" },
+        // the endpoint picker's settings
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { inference.mesh.dev/prefix-bytes: \"0\" } }\nspec: { host: llm }",
+            "metadata.annotations.inference.mesh.dev/prefix-bytes", "\"0\" must be a whole number of bytes, at least 1" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { inference.mesh.dev/load-bound: \"0.5\" } }\nspec: { host: llm }",
+            "metadata.annotations.inference.mesh.dev/load-bound", "\"0.5\" must be a decimal number, at least 1" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { inference.mesh.dev/queue-slack: \"-3\" } }\nspec: { host: llm }",
+            "metadata.annotations.inference.mesh.dev/queue-slack", "\"-3\" must be a whole number of requests, 0 or more" },
+        { "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: llm, annotations: { inference.mesh.dev/metrics-path: metrics } }\nspec: { host: llm }",
+            "metadata.annotations.inference.mesh.dev/metrics-path", "\"metrics\" must be a path starting with /" },
         // InferencePool (Gateway API Inference Extension v1)
         { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  targetPorts: [ { number: 8000 } ]\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.selector.matchLabels", "is required" },
         { "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: { name: llm }\nspec:\n  selector: { matchLabels: { app: vllm } }\n  targetPorts: []\n  endpointPickerRef: { name: epp, port: { number: 9002 } }", "spec.targetPorts", "1 to 8 ports" },
@@ -294,6 +303,16 @@ public sealed class ResourceValidatorTests
     public void Validate_SingleDestinationWithoutWeight_Accepted()
     {
         var resource = ResourceDocumentReader.Read(Vs(Route + "  - route: [ { destination: { host: reviews, subset: v1 } } ]")).Single();
+
+        Assert.Empty(ResourceValidator.Validate(resource));
+    }
+
+    [Fact]
+    public void Validate_EndpointPickerSettings_InRange_Accepted()
+    {
+        var resource = ResourceDocumentReader.Read("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: llm\n  annotations:\n" +
+            "    inference.mesh.dev/endpoint-picker: prefix-aware\n    inference.mesh.dev/prefix-bytes: \"256\"\n    inference.mesh.dev/load-bound: \"1.5\"\n" +
+            "    inference.mesh.dev/queue-slack: \"0\"\n    inference.mesh.dev/metrics-path: /stats/metrics\nspec: { host: llm }").Single();
 
         Assert.Empty(ResourceValidator.Validate(resource));
     }
