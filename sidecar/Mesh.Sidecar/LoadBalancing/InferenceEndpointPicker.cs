@@ -64,8 +64,10 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
         var bound = config.LoadBound * (total / accepted + 1);
         var owner = candidates[_ring.OwnerOf(key.Value)];
         var spill = LeastLoaded(candidates, filter, now, except: owner);
-        if (filter.Accepts(owner) && WithinBound(owner, bound, now) && !CacheFull(owner, now) &&
-            (spill is null || Pressure(owner, now) <= Pressure(spill, now) + config.QueueSlack))
+        var spillPressure = spill is null ? 0 : Pressure(spill, now);
+        var ownerPressure = Pressure(owner, now);
+        if (filter.Accepts(owner) && WithinBound(ownerPressure, bound) && !CacheFull(owner, now) &&
+            (spill is null || ownerPressure <= spillPressure + config.QueueSlack))
         {
             Record(context, PickReason.PrefixAffinity);
             return owner;
@@ -75,7 +77,7 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
         // ejected) is a spill.
         if (spill is not null)
         {
-            Record(context, WithinBound(spill, bound, now) ? PickReason.PrefixSpill : PickReason.LeastLoadedAllBusy);
+            Record(context, WithinBound(spillPressure, bound) ? PickReason.PrefixSpill : PickReason.LeastLoadedAllBusy);
             return spill;
         }
 
@@ -83,11 +85,7 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
         return filter.Accepts(owner) ? owner : null;
     }
 
-    private static bool WithinBound(EndpointRuntime endpoint, double bound, long now)
-    {
-        var pressure = Pressure(endpoint, now);
-        return pressure == 0 || pressure + 1 <= bound;
-    }
+    private static bool WithinBound(double pressure, double bound) => pressure == 0 || pressure + 1 <= bound;
 
     private EndpointRuntime? LeastLoaded(EndpointRuntime[] candidates, in EndpointFilter filter, long now, EndpointRuntime? except)
     {
@@ -126,16 +124,18 @@ internal sealed class InferenceEndpointPicker(EndpointRuntime[] endpoints, Infer
 
         // The page is up to a scrape interval old, and a burst from this sidecar lands inside that interval: the requests
         // it sent since fill the server's free slots first, then queue.
-        var sentSince = Math.Max(0, active - scraped.InFlightAtScrape);
         var freeSlots = Math.Max(0, endpoint.State.SlotsSeen - scraped.Running - scraped.Waiting);
-        return scraped.Waiting + Math.Max(0, sentSince - freeSlots);
+        return scraped.Waiting + Math.Max(0, SentSince(scraped, active) - freeSlots);
     }
 
     private static int Running(EndpointRuntime endpoint, long nowTicks)
     {
         var active = Volatile.Read(ref endpoint.State.ActiveRequests);
-        return Fresh(endpoint, nowTicks) is { } scraped ? scraped.Running + Math.Max(0, active - scraped.InFlightAtScrape) : active;
+        return Fresh(endpoint, nowTicks) is { } scraped ? scraped.Running + SentSince(scraped, active) : active;
     }
+
+    /// <summary>Requests this sidecar added to the server since the page was read (ended ones do not count against it).</summary>
+    private static int SentSince(ModelServerLoad scraped, int active) => Math.Max(0, active - scraped.InFlightAtScrape);
 
     private static ModelServerLoad? Fresh(EndpointRuntime endpoint, long nowTicks) =>
         endpoint.State.ScrapedLoad is { } scraped && nowTicks - scraped.AtTicks < StaleAfter.Ticks ? scraped : null;
