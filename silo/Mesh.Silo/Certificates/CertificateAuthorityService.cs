@@ -20,10 +20,17 @@ internal sealed class CertificateAuthorityService(
     private volatile string? _publishedFingerprint;
     private volatile string? _startProblem;
     private volatile bool _ready;
+    private volatile bool _started;
     private KeyEncryptionKey? _kek;
     private string? _kekProblem;
 
     public CaSettings Settings => options.Ca;
+
+    /// <summary>
+    /// Whether the bootstrapper has finished, successfully or with a reason to refuse. The silo reports ready only after
+    /// this, so a client that waited for readiness never sees the CA's start-up 503.
+    /// </summary>
+    public bool Started => _started;
 
     public CertificateAuthorityOptions AuthorityOptions { get; } = options.Ca.ToAuthorityOptions();
 
@@ -34,6 +41,7 @@ internal sealed class CertificateAuthorityService(
         _kekProblem = kekProblem;
         _startProblem = startProblem;
         _ready = startProblem is null;
+        _started = true;
     }
 
     /// <summary>The roots as the store has them now.</summary>
@@ -119,7 +127,7 @@ internal sealed class CertificateAuthorityService(
             cancellationToken);
 
     /// <summary>The key-encryption key that seals every private key the silos store; 503 when there is none.</summary>
-    public KeyEncryptionKey RequireKek() => _kek ?? throw new ApiStatusException(503, _kekProblem ?? "CA not configured");
+    public KeyEncryptionKey RequireKek() => _kek ?? throw new ApiStatusException(503, _kekProblem ?? (_started ? "CA not configured" : "the certificate authority is starting; retry shortly"));
 
     /// <summary>Adds a generated or imported credential (pending: trusted, not signing), optionally activating it.</summary>
     public async Task<CaRootView> AddRootAsync(string? certificatePem, string? privateKeyPem, bool activate, CancellationToken cancellationToken)

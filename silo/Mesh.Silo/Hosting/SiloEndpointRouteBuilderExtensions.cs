@@ -36,8 +36,13 @@ internal static class SiloEndpointRouteBuilderExtensions
         app.MapGrpcReflectionService();
 
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
-        app.MapGet("/readyz", async (IMeshStore store, ResourceCache cache, CancellationToken ct) =>
+        app.MapGet("/readyz", async (IMeshStore store, ResourceCache cache, Certificates.CertificateAuthorityService ca, CancellationToken ct) =>
         {
+            if (cache.IsLoaded && !ca.Started)
+            {
+                return Results.Text("not ready: the certificate authority is starting", statusCode: 503);
+            }
+
             var ready = cache.IsLoaded && await IsStoreReadyAsync(store, ct);
             return ready ? Results.Text("ready") : Results.Text("not ready: store unreachable or migrations not applied", statusCode: 503);
         }).ExcludeFromDescription();

@@ -36,6 +36,20 @@ public sealed class CaBootstrapTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Ready_TheCaAnswersAtOnce_WithoutAStartingRetry()
+    {
+        // SiloProcess returns once /readyz says ready; a client that waited for that must find the CA serving,
+        // not the 503 of a bootstrap still under way.
+        await using var silo = await SiloProcess.StartAsync(log: output);
+        var ca = new CaClient(silo);
+
+        var (status, body) = await ca.SendAsync(HttpMethod.Get, "/api/v1/ca/bundle", null, null);
+
+        Assert.True(status == HttpStatusCode.OK, $"{status}: {body}");
+        Assert.Contains("BEGIN CERTIFICATE", body);
+    }
+
+    [Fact]
     public async Task Start_WithIntermediateChainFile_SignsWithIntermediateAndTrustsItsRoot()
     {
         using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
