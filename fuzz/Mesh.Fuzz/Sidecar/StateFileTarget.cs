@@ -10,10 +10,9 @@ internal static class StateFileTarget
 {
     public static void Load(byte[] input)
     {
-        using var stream = new MemoryStream(input, writable: false);
         try
         {
-            var state = StateFile.ReadAsync(stream, "fuzz.json", CancellationToken.None).GetAwaiter().GetResult();
+            var state = StateFile.Read(input, "fuzz.json");
             // What a resume sends next: every held resource's key and version.
             state.HeldVersions(new Mesh.Contracts.Protocol.V1.Subscribe());
         }

@@ -19,6 +19,9 @@ internal static partial class SidecarHost
         // The sidecar is configured by flags and MESH_* variables only, so no watcher thread (and its inotify state) for
         // appsettings files; the host reads this switch from its environment configuration, not from options.
         Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+        // Reading and parsing the saved state needs nothing from the host, so it runs on the second core while the host
+        // is built: with 1,000 services that takes the parse (about a fifth of the start) off the path to ready.
+        var savedState = Task.Run(() => ReadStateFileAsync(new StateFile(options.StateFile)));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
@@ -36,7 +39,7 @@ internal static partial class SidecarHost
 
         await using var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.Sidecar");
-        await LoadStateFileAsync(app.Services, logger);
+        await ApplyStateFileAsync(await savedState, app.Services, logger);
         if (options.JoinToken is not null)
         {
             try
@@ -62,23 +65,30 @@ internal static partial class SidecarHost
         return 0;
     }
 
-    private static async Task LoadStateFileAsync(IServiceProvider services, ILogger logger)
+    private static async Task<(ResourceState? State, string? Error)> ReadStateFileAsync(StateFile file)
     {
-        var file = services.GetRequiredService<StateFile>();
         try
         {
-            if (await file.LoadAsync(CancellationToken.None) is { } state)
-            {
-                var error = await services.GetRequiredService<ConfigApplier>().ApplyAsync(state, "state-file", persist: false, CancellationToken.None);
-                if (error is not null)
-                {
-                    Log.StateFileRejected(logger, file.Path, error);
-                }
-            }
+            return (await file.LoadAsync(CancellationToken.None), null);
         }
         catch (Exception ex) when (ex is ResourceStateException or IOException)
         {
-            Log.StateFileRejected(logger, file.Path, ex.Message);
+            return (null, ex.Message);
+        }
+    }
+
+    private static async Task ApplyStateFileAsync((ResourceState? State, string? Error) saved, IServiceProvider services, ILogger logger)
+    {
+        var path = services.GetRequiredService<StateFile>().Path;
+        var error = saved.Error;
+        if (saved.State is { } state)
+        {
+            error = await services.GetRequiredService<ConfigApplier>().ApplyAsync(state, "state-file", persist: false, CancellationToken.None);
+        }
+
+        if (error is not null)
+        {
+            Log.StateFileRejected(logger, path, error);
         }
     }
 

@@ -48,16 +48,18 @@ internal sealed class StateFile(string path)
             return null;
         }
 
-        await using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
-        return await ReadAsync(stream, Path, cancellationToken);
+        // Read whole, then parse from memory: the streaming deserializer's resumable path (async buffer refills,
+        // converters that suspend mid-object) cost about twice as much CPU for a state file of 1,000 services.
+        var bytes = await File.ReadAllBytesAsync(Path, cancellationToken);
+        return Read(bytes, Path);
     }
 
-    /// <summary>Reads a state document; throws <see cref="ResourceStateException"/> naming <paramref name="path"/> when it is not one.</summary>
-    internal static async Task<ResourceState> ReadAsync(Stream stream, string path, CancellationToken cancellationToken)
+    /// <summary>Parses a state document held in memory; throws <see cref="ResourceStateException"/> naming <paramref name="path"/> when it is not one.</summary>
+    internal static ResourceState Read(ReadOnlySpan<byte> utf8, string path)
     {
         try
         {
-            var document = await JsonSerializer.DeserializeAsync(stream, SidecarJson.Options.TypeInfo<StateDocument>(), cancellationToken)
+            var document = JsonSerializer.Deserialize(utf8, SidecarJson.Options.TypeInfo<StateDocument>())
                 ?? throw new ResourceStateException($"state file {path} is empty");
             return ResourceState.FromResources(document.Revision, document.Resources ?? []);
         }

@@ -96,6 +96,26 @@ public sealed class AvailabilityEndToEndTests(PostgresFixture postgres, ITestOut
     }
 
     [Fact]
+    public async Task Restart_StateFileTorn_StartsWithoutItSaysWhy_ThenTakesTheSilosConfiguration()
+    {
+        await using var mesh = await MeshTestBed.StartAsync(output);
+        var v1 = await mesh.StartUpstreamAsync("v1");
+        await mesh.AddServiceAsync("reviews", 9080, v1);
+        var first = await mesh.StartSidecarAsync("productpage");
+        await mesh.SyncAsync(first);
+        first.Process.Kill();
+        var saved = await File.ReadAllTextAsync(first.StateFile);
+        await File.WriteAllTextAsync(first.StateFile, saved[..(saved.Length / 2)]);
+
+        var restarted = await mesh.StartSidecarAsync("productpage-torn", stateFile: first.StateFile);
+
+        var ignored = await restarted.Process.WaitForOutputAsync("Ignoring state file", TimeSpan.FromSeconds(20));
+        Assert.Contains(first.StateFile, ignored, StringComparison.Ordinal);
+        await mesh.SyncAsync(restarted);
+        Assert.Equal("v1", await restarted.Proxy.GetStringAsync("http://reviews:9080/"));
+    }
+
+    [Fact]
     public async Task Restart_SiloUp_ResumesWithTheStateFilesVersionsInsteadOfDownloadingEverything()
     {
         await using var mesh = await MeshTestBed.StartAsync(output);
