@@ -11,16 +11,19 @@ internal enum ApiRole
 
 /// <summary>
 /// Bearer-token roles for the admin API. No token or an unknown token is 401; a known token without the needed role
-/// is 403. Tokens are compared by SHA-256 digest in constant time and never logged or echoed.
+/// is 403. Static tokens are compared by SHA-256 digest in constant time; JWTs from an OpenID Connect provider are
+/// validated by <see cref="AdminJwtAuthentication"/>. No token is ever logged or echoed.
 /// </summary>
 internal sealed class AdminAuthorization
 {
     private readonly List<(byte[] Digest, ApiRole Role)> _tokens = [];
     private readonly bool _protectReads;
+    private readonly AdminJwtSettings _jwt;
 
     public AdminAuthorization(SiloOptions options)
     {
         _protectReads = options.ProtectReads;
+        _jwt = options.AdminJwt;
         var admin = options.AdminToken ?? Environment.GetEnvironmentVariable("MESH_ADMIN_TOKEN");
         if (!string.IsNullOrEmpty(admin))
         {
@@ -33,11 +36,15 @@ internal sealed class AdminAuthorization
         }
     }
 
-    public bool HasAdminToken => _tokens.Any(t => t.Role == ApiRole.Admin);
+    public bool HasAdminToken => _tokens.Any(t => t.Role == ApiRole.Admin) || _jwt.Enabled;
 
-    /// <summary>Null when allowed, otherwise the status and message to answer with.</summary>
-    public (int Status, string Message)? Check(HttpRequest request, ApiRole required)
+    /// <summary>
+    /// Null when allowed, otherwise the status and message to answer with. A static token is checked first; any other
+    /// bearer token goes to the OpenID Connect validation when <c>Mesh:AdminJwt</c> is configured.
+    /// </summary>
+    public async Task<(int Status, string Message)?> CheckAsync(HttpContext context, ApiRole required)
     {
+        var request = context.Request;
         if (required == ApiRole.ReadOnly && !_protectReads)
         {
             return null;
@@ -59,6 +66,17 @@ internal sealed class AdminAuthorization
             {
                 role = knownRole;
             }
+        }
+
+        if (role is null && _jwt.Enabled)
+        {
+            var (jwtRole, status, message) = await AdminJwtAuthentication.AuthenticateAsync(context, _jwt);
+            if (jwtRole is null)
+            {
+                return (status, message);
+            }
+
+            role = jwtRole;
         }
 
         return role switch
@@ -93,7 +111,7 @@ internal static class AuthorizationEndpointExtensions
     /// </summary>
     public static async Task<bool> TryAuthorizeAsync(this HttpContext context, ApiRole role)
     {
-        if (context.RequestServices.GetRequiredService<AdminAuthorization>().Check(context.Request, role) is not { } refusal)
+        if (await context.RequestServices.GetRequiredService<AdminAuthorization>().CheckAsync(context, role) is not { } refusal)
         {
             return true;
         }

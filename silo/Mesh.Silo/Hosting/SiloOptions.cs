@@ -19,6 +19,9 @@ internal sealed record SiloOptions
     /// <summary>When true, reads need a token too (admin or read-only).</summary>
     public bool ProtectReads { get; init; }
 
+    /// <summary>JWTs from an OpenID Connect provider, accepted beside the static tokens (section <c>Mesh:AdminJwt</c>).</summary>
+    public Api.AdminJwtSettings AdminJwt { get; init; } = new();
+
     /// <summary>
     /// OpenTelemetry collector (OTLP/HTTP): the silo's request and grain-call spans and its metrics go there. Empty:
     /// nothing is exported (metrics stay on /metrics).

@@ -56,6 +56,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<Mesh.Contracts.Domains.IPolicyStore>(sp => sp.GetRequiredService<PolicyStore>());
         services.AddSingleton<PolicyLikeReads>();
         services.AddSingleton<AdminAuthorization>();
+        services.AddAdminJwt(options.AdminJwt);
         services.AddMeshCertificates(options);
 
         services.AddHostedService<DeadSiloCleanup>();

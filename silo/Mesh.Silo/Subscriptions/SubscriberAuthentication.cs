@@ -21,7 +21,7 @@ internal sealed class SubscriberAuthentication(AdminAuthorization authorization,
         var http = context.GetHttpContext();
         if (http.Connection.ClientCertificate is not { } certificate)
         {
-            if (authorization.Check(http.Request, ApiRole.ReadOnly) is { } refusal)
+            if (await authorization.CheckAsync(http, ApiRole.ReadOnly) is { } refusal)
             {
                 throw new RpcException(new Status(refusal.Status == 401 ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, refusal.Message));
             }
