@@ -213,4 +213,6 @@ token limits per x-user (mesh/ai.yaml); an egress gateway, and an
 Logs in $state/logs. Press Ctrl-C to stop everything.
 MSG
 fi
-while :; do wait || true; sleep 1; done
+# down.sh (from another terminal) stops the processes and removes the pids file: then there is nothing left to wait for.
+while [ -f "$state/pids" ]; do wait || true; sleep 1; done
+exit 0

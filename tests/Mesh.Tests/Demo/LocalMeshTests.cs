@@ -45,6 +45,26 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task UpScript_DownScriptFromAnotherTerminal_StopsEverythingAndUpExits()
+    {
+        await using var mesh = LocalMeshProcess.Start();
+        await mesh.Script.WaitForOutputAsync("READY ingress=", TimeSpan.FromSeconds(180));
+        var started = mesh.RecordedProcesses();
+
+        await using (var down = ManagedProcess.Start("down.sh", "bash", [Path.Combine(MeshPaths.RepositoryRoot, "deploy/local/down.sh")],
+            new Dictionary<string, string?> { ["MESH_STATE_DIR"] = mesh.StateDirectory }))
+        {
+            Assert.Equal(0, await down.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        Assert.Equal(0, await mesh.Script.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(started.All(p => !LocalMeshProcess.IsRunning(p.Pid)),
+            $"still running after down.sh: {string.Join(", ", started.Where(p => LocalMeshProcess.IsRunning(p.Pid)))}");
+        var busy = LocalMeshProcess.PortOffsets.Select(o => mesh.BasePort + o).Where(p => !LocalMeshProcess.IsPortFree(p)).ToList();
+        Assert.True(busy.Count == 0, $"ports still bound after down.sh: {string.Join(", ", busy)}");
+    }
+
     /// <summary>Reads the SSE stream event by event: tokens arrive one per event, then a done event, all from one trace.</summary>
     private static async Task AssertTokensStreamAsync(HttpClient client)
     {
