@@ -69,10 +69,12 @@ public sealed class InferenceFallbackEndToEndTests(ITestOutputHelper output)
         await using var up = await SimLlmServer.StartAsync();
         await InferenceCalls.SetFailureAsync(hung, new { mode = "hang-before-first-token" });
         await mesh.AddServiceAsync(Host, 8000, [hung.BaseAddress.Port, up.BaseAddress.Port]);
+        // The per-try timeout must be longer than a healthy server's first token on a loaded 2-core machine (a
+        // 500 ms one timed all three tries out once while other end-to-end tests ran), and still short against the hang.
         await mesh.ApplyAsync(IstioResources.VirtualService(Host, new
         {
             hosts = new[] { Host },
-            http = new[] { new { route = new[] { new { destination = new { host = Host } } }, retries = new { attempts = 2, perTryTimeout = "500ms", retryOn = "gateway-error,connect-failure" } } },
+            http = new[] { new { route = new[] { new { destination = new { host = Host } } }, retries = new { attempts = 2, perTryTimeout = "1500ms", retryOn = "gateway-error,connect-failure" } } },
         }));
         var client = await mesh.StartSidecarAsync("chat-app");
         await mesh.SyncAsync(client);
