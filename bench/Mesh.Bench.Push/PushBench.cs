@@ -28,8 +28,10 @@ internal static class PushBench
         var siloCpu = new List<double>();
         var benchCpu = new List<double>();
         var self = Environment.ProcessId;
-        // Two unmeasured writes first: steady state, not tier-0 JIT code, is what the bar is about.
-        for (var round = -2; round < rounds; round++)
+        // Unmeasured writes first: steady state, not tier-0 JIT code, is what the bar is about. MESH_BENCH_WARMUP sets
+        // how many (default 2).
+        var warmup = int.TryParse(Environment.GetEnvironmentVariable("MESH_BENCH_WARMUP"), out var w) ? w : 2;
+        for (var round = -warmup; round < rounds; round++)
         {
             var siloCpuBefore = ProcessMemory.CpuTime(silo.ProcessId);
             var benchCpuBefore = ProcessMemory.CpuTime(self);

@@ -50,6 +50,13 @@ internal sealed class SiloHost : IAsyncDisposable
             info.Environment[key] = value;
         }
 
+        // For an A/B of runtime settings on the silo alone: MESH_BENCH_SILO_ENV="DOTNET_TieredPGO=0;DOTNET_gcServer=1".
+        foreach (var pair in (Environment.GetEnvironmentVariable("MESH_BENCH_SILO_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (key, value) = (pair[..pair.IndexOf('=')], pair[(pair.IndexOf('=') + 1)..]);
+            info.Environment[key] = value;
+        }
+
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
