@@ -12,6 +12,9 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKey, MeshResource> _resources = [];
+
+    // The same resources by kind, so a reader that needs one kind (exports, external hosts) does not copy them all.
+    private readonly Dictionary<string, Dictionary<ResourceKey, MeshResource>> _byKind = [];
     private readonly List<ChangeEntry> _recent = [];
 
     // Parallel to _recent: the resource each change replaced (null when the key did not exist), so a delta can tell
@@ -48,9 +51,10 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
         lock (_gate)
         {
             _resources.Clear();
+            _byKind.Clear();
             foreach (var stored in snapshot.Resources)
             {
-                _resources[stored.Resource.Key] = stored.Resource;
+                SetLocked(stored.Resource.Key, stored.Resource);
             }
 
             _recent.Clear();
@@ -82,14 +86,7 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
                 }
 
                 _replaced.Add(_resources.GetValueOrDefault(change.Key));
-                if (change.Resource is null)
-                {
-                    _resources.Remove(change.Key);
-                }
-                else
-                {
-                    _resources[change.Key] = change.Resource;
-                }
+                SetLocked(change.Key, change.Resource);
 
                 _recent.Add(change);
                 _appliedAt.TryAdd(change.Revision, now);
@@ -112,6 +109,37 @@ internal sealed class ResourceCache(TimeProvider timeProvider, SiloOptions optio
 
     /// <summary>Whether the resource exists at the current revision.</summary>
     public bool Contains(ResourceKey key) => Get(key) is not null;
+
+    /// <summary>Every resource of one kind at the current revision.</summary>
+    public IReadOnlyList<MeshResource> OfKind(string kind)
+    {
+        lock (_gate)
+        {
+            return _byKind.TryGetValue(kind, out var ofKind) ? [.. ofKind.Values] : [];
+        }
+    }
+
+    private void SetLocked(ResourceKey key, MeshResource? resource)
+    {
+        if (resource is null)
+        {
+            _resources.Remove(key);
+            if (_byKind.TryGetValue(key.Kind, out var ofKind))
+            {
+                ofKind.Remove(key);
+            }
+
+            return;
+        }
+
+        _resources[key] = resource;
+        if (!_byKind.TryGetValue(key.Kind, out var kind))
+        {
+            _byKind[key.Kind] = kind = [];
+        }
+
+        kind[key] = resource;
+    }
 
     /// <summary>Every resource at the current revision.</summary>
     public (long Revision, IReadOnlyList<MeshResource> Resources) Snapshot()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mesh.Contracts.Federation;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Protocol.Federation;
@@ -15,10 +16,13 @@ namespace Mesh.Silo.Federation;
 /// </summary>
 internal sealed class ExportBuilder(ResourceCache cache, SiloOptions options)
 {
+    // Exports are rebuilt after every change the cache sees, for every peer; an endpoint's spec is read once per
+    // resource instance rather than on every rebuild (weak keys: replaced resources are collected).
+    private readonly ConditionalWeakTable<MeshResource, EndpointSpec?> _endpointSpecs = new();
+
     public ExportSnapshot Build(string peer)
     {
-        var (_, resources) = cache.Snapshot();
-        var exported = ExportedTo(resources, peer);
+        var exported = ExportedTo(peer);
         var snapshot = new ExportSnapshot();
         if (GatewayEndpoint.TryParse(options.Federation.GatewayAddress, out var host, out var port))
         {
@@ -31,10 +35,11 @@ internal sealed class ExportBuilder(ResourceCache cache, SiloOptions options)
             return snapshot;
         }
 
-        var endpoints = resources
-            .Where(r => r.Kind == ResourceKinds.Endpoint)
-            .Select(r => (Resource: r, Spec: MeshJson.FromElement<EndpointSpec>(r.Spec)))
-            .Where(e => e.Spec is not null && exported.Contains((e.Resource.Key.Namespace, e.Spec.Service)))
+        // Membership by hash: the sorted set compares strings culture-sensitively, once per endpoint in the mesh.
+        var wanted = new HashSet<(string Namespace, string Name)>(exported);
+        var endpoints = cache.OfKind(ResourceKinds.Endpoint)
+            .Select(r => (Resource: r, Spec: _endpointSpecs.GetValue(r, static r => MeshJson.FromElement<EndpointSpec>(r.Spec))))
+            .Where(e => e.Spec is not null && wanted.Contains((e.Resource.Key.Namespace, e.Spec.Service)))
             .ToLookup(e => (e.Resource.Key.Namespace, e.Spec!.Service));
         foreach (var (ns, name) in exported)
         {
@@ -54,14 +59,12 @@ internal sealed class ExportBuilder(ResourceCache cache, SiloOptions options)
     }
 
     /// <summary>The services (namespace, name) that <c>ExportedServices</c> resources offer <paramref name="peer"/>.</summary>
-    public SortedSet<(string Namespace, string Name)> ExportedTo(string peer) => ExportedTo(cache.Snapshot().Resources, peer);
-
-    private static SortedSet<(string Namespace, string Name)> ExportedTo(IReadOnlyList<MeshResource> resources, string peer)
+    public SortedSet<(string Namespace, string Name)> ExportedTo(string peer)
     {
         var exported = new SortedSet<(string Namespace, string Name)>();
-        foreach (var resource in resources)
+        foreach (var resource in cache.OfKind(ResourceKinds.ExportedServices))
         {
-            if (resource.Kind != ResourceKinds.ExportedServices || MeshJson.FromElement<ExportedServicesSpec>(resource.Spec) is not { } spec)
+            if (MeshJson.FromElement<ExportedServicesSpec>(resource.Spec) is not { } spec)
             {
                 continue;
             }
