@@ -74,8 +74,7 @@ internal sealed partial class HealthChecker(
 
     private void Rescan()
     {
-        var (_, resources) = cache.Snapshot();
-        var targets = _targets.Find(resources, ownership.Holds);
+        var targets = _targets.Find([.. cache.OfKind(ResourceKinds.Service), .. cache.OfKind(ResourceKinds.Endpoint)], ownership.Holds);
         lock (_loops)
         {
             var seen = new HashSet<ResourceKey>();

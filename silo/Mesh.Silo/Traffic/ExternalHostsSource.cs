@@ -23,10 +23,10 @@ internal sealed class ExternalHostsSource(ResourceCache cache)
                 return current.Hosts;
             }
 
-            var (snapshotRevision, resources) = cache.Snapshot();
-            var hosts = ExternalHosts.From(resources.Where(r => r.Kind == ResourceKinds.ServiceEntry));
+            // Read after the revision: entries newer than it only make the next call rebuild once more.
+            var hosts = ExternalHosts.From(cache.OfKind(ResourceKinds.ServiceEntry));
             // Two readers may rebuild at once; both results are right for their revision, so the last write wins.
-            Volatile.Write(ref _current, new Built(snapshotRevision, hosts));
+            Volatile.Write(ref _current, new Built(revision, hosts));
             return hosts;
         }
     }
