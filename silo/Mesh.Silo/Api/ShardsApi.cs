@@ -13,7 +13,7 @@ internal static class ShardsApi
         {
             var partitions = await keeper.EnsureAllAsync(ct);
             var counts = new int[partitions.Length];
-            foreach (var target in new HealthTargets(partitions.Length).Find(cache.Snapshot().Resources, _ => true))
+            foreach (var target in new HealthTargets(partitions.Length).Find(cache, _ => true))
             {
                 counts[target.Shard]++;
             }

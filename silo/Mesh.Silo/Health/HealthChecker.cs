@@ -74,7 +74,7 @@ internal sealed partial class HealthChecker(
 
     private void Rescan()
     {
-        var targets = _targets.Find([.. cache.OfKind(ResourceKinds.Service), .. cache.OfKind(ResourceKinds.Endpoint)], ownership.Holds);
+        var targets = _targets.Find(cache, ownership.Holds);
         lock (_loops)
         {
             var seen = new HashSet<ResourceKey>();

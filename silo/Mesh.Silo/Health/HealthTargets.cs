@@ -5,7 +5,7 @@ using Mesh.Contracts.Resources;
 namespace Mesh.Silo.Health;
 
 /// <summary>
-/// Finds the endpoints to probe in a cache snapshot: endpoints whose service (same namespace, <c>spec.service</c>)
+/// Finds the endpoints to probe in the resource cache: endpoints whose service (same namespace, <c>spec.service</c>)
 /// has a health check. Shards and parsed specs are remembered by resource version, so a rescan hashes and parses
 /// only what changed, and parses only endpoints in included shards.
 /// </summary>
@@ -14,11 +14,11 @@ internal sealed class HealthTargets(int shards)
     private Dictionary<ResourceKey, (long Version, HealthCheckPolicy? Policy)> _policies = [];
     private Dictionary<ResourceKey, EndpointEntry> _endpoints = [];
 
-    /// <summary>Targets whose shard passes <paramref name="include"/>.</summary>
-    public List<ProbeTarget> Find(IReadOnlyList<MeshResource> resources, Func<int, bool> include)
+    /// <summary>Targets among the cache's endpoints whose shard passes <paramref name="include"/>.</summary>
+    public List<ProbeTarget> Find(Cache.ResourceCache cache, Func<int, bool> include)
     {
         var policies = new Dictionary<ResourceKey, (long, HealthCheckPolicy?)>();
-        foreach (var service in resources.Where(r => r.Kind == ResourceKinds.Service))
+        foreach (var service in cache.OfKind(ResourceKinds.Service))
         {
             policies[service.Key] = _policies.TryGetValue(service.Key, out var known) && known.Version == service.Version
                 ? known
@@ -28,7 +28,7 @@ internal sealed class HealthTargets(int shards)
         _policies = policies;
         var endpoints = new Dictionary<ResourceKey, EndpointEntry>();
         var targets = new List<ProbeTarget>();
-        foreach (var endpoint in resources.Where(r => r.Kind == ResourceKinds.Endpoint))
+        foreach (var endpoint in cache.OfKind(ResourceKinds.Endpoint))
         {
             var entry = _endpoints.TryGetValue(endpoint.Key, out var known) && known.Version == endpoint.Version
                 ? known
