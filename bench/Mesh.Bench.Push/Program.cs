@@ -31,6 +31,13 @@ if (args is ["kill", ..])
     return;
 }
 
+if (args is ["registrations", ..])
+{
+    // dotnet Mesh.Bench.Push.dll registrations: only the registration part below
+    await RunRegistrationsAsync(Path.Combine(FindRepo(), "silo/Mesh.Silo/bin/Release/net10.0/mesh-silo.dll"));
+    return;
+}
+
 var counts = args.Length > 0 ? args[0].Split(',').Select(int.Parse).ToArray() : [100, 1000, 10000];
 var rounds = args.Length > 1 ? int.Parse(args[1]) : 5;
 var repo = FindRepo();
@@ -46,20 +53,25 @@ await using (var silo = await SiloHost.StartAsync(siloDll, postgres: null))
     }
 }
 
-await using (var postgres = await Mesh.Tests.Infrastructure.PostgresServer.LaunchAsync(allowExternal: false))
-{
-    var database = await postgres.CreateDatabaseAsync("bench_registrations");
-    await using var silo = await SiloHost.StartAsync(siloDll, database);
-    foreach (var concurrency in new[] { 64, 256 })
-    {
-        var rates = new List<double>();
-        for (var run = 0; run < 3; run++)
-        {
-            rates.Add(await RegistrationBench.RunAsync(silo, concurrency, registrations: 10_000, run));
-        }
+await RunRegistrationsAsync(siloDll);
 
-        rates.Sort();
-        Console.WriteLine($"registrations via API into PostgreSQL, concurrency {concurrency}: median {rates[1]:F0}/s (runs: {string.Join(", ", rates.Select(r => r.ToString("F0")))})");
+static async Task RunRegistrationsAsync(string siloDll)
+{
+    await using (var postgres = await Mesh.Tests.Infrastructure.PostgresServer.LaunchAsync(allowExternal: false))
+    {
+        var database = await postgres.CreateDatabaseAsync("bench_registrations");
+        await using var silo = await SiloHost.StartAsync(siloDll, database);
+        foreach (var concurrency in new[] { 64, 256 })
+        {
+            var rates = new List<double>();
+            for (var run = 0; run < 3; run++)
+            {
+                rates.Add(await RegistrationBench.RunAsync(silo, concurrency, registrations: 10_000, run));
+            }
+
+            rates.Sort();
+            Console.WriteLine($"registrations via API into PostgreSQL, concurrency {concurrency}: median {rates[1]:F0}/s (runs: {string.Join(", ", rates.Select(r => r.ToString("F0")))})");
+        }
     }
 }
 

@@ -24,6 +24,16 @@ public sealed record EndpointSpec
     public int? SidecarPort { get; init; }
 
     public static string NameFor(string service, string address, int port) => $"{service}.{address}.{port}".Replace(':', '-');
+
+    /// <summary>
+    /// The service an endpoint name was made for by <see cref="NameFor"/>: service names are DNS-1123 labels, so it is
+    /// the part before the first dot. Null for a name no registration could have made.
+    /// </summary>
+    public static string? ServiceOfName(string name)
+    {
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 ? name[..dot] : null;
+    }
 }
 
 public enum EndpointHealth

@@ -29,8 +29,8 @@ internal static class RegistryApi
             var service = Bind(await RequestBody.ReadJsonAsync<MeshResource>(request, options, ct), ns, name);
             return Results.Ok(await registry.UpsertServiceAsync(service, createOnly: false, ct));
         });
-        writes.MapDelete("/namespaces/{ns}/services/{name}", (string ns, string name, long? resourceVersion, Policy.PolicyStore store, CancellationToken ct) =>
-            DeleteAsync(store, new ResourceKey(ResourceKinds.Service, ns, name), resourceVersion, ct));
+        writes.MapDelete("/namespaces/{ns}/services/{name}", async (string ns, string name, long? resourceVersion, ServiceRegistry registry, CancellationToken ct) =>
+            await registry.DeleteServiceAsync(ns, name, resourceVersion, ct) ? Results.NoContent() : NotFound(ResourceKinds.Service, ns, name));
 
         api.MapGet("/endpoints", (string? @namespace, string? service, [AsParameters] ListParameters list, HttpResponse response, ServiceRegistry registry, CancellationToken ct) =>
             ListEndpointsAsync(registry, @namespace, service, list, response, ct));

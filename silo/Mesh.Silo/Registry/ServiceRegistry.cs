@@ -2,17 +2,20 @@ using Mesh.Contracts.Domains;
 using Mesh.Contracts.Json;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
-using Mesh.Grains.Health;
+using Mesh.Grains.Registry;
 using Mesh.Silo.Api;
 using Mesh.Silo.Cache;
-using Mesh.Silo.Health;
 using Mesh.Storage.Abstractions;
 
 namespace Mesh.Silo.Registry;
 
-/// <summary>Services and endpoints, stored as <c>Service</c> and <c>Endpoint</c> resources so they flow through the same log.</summary>
+/// <summary>
+/// The registry's API-facing side: validates what callers send, then hands each write to the grain that owns the
+/// service (<see cref="IServiceRegistryGrain"/>); reads come from the store. Services and endpoints are stored as
+/// <c>Service</c> and <c>Endpoint</c> resources, so they flow through the same log as everything else.
+/// </summary>
 internal sealed class ServiceRegistry(
-    IMeshStore store, IOutlierReportStore outliers, ResourceWriter writer, IGrainFactory grains, SiloOptions options, TimeProvider timeProvider)
+    IMeshStore store, IOutlierReportStore outliers, IGrainFactory grains, SiloOptions options, TimeProvider timeProvider)
     : IServiceRegistry, IEndpointHealth
 {
     public async Task<MeshResource> UpsertServiceAsync(MeshResource service, bool createOnly, CancellationToken cancellationToken)
@@ -25,11 +28,14 @@ internal sealed class ServiceRegistry(
         }
 
         InputValidation.Throw(errors);
-        var write = createOnly
-            ? ResourceWrite.Create(service)
-            : ResourceWrite.Upsert(service, service.Metadata.ResourceVersion);
-        var result = await writer.WriteAsync([write], cancellationToken);
-        return result.Upserted.Count > 0 ? result.Upserted[0] : (await store.GetAsync(service.Key, cancellationToken))!.Resource;
+        var result = await Owner(service.Key.Namespace, service.Metadata.Name).WriteServiceAsync(service, createOnly, cancellationToken);
+        return result.Stored(service.Key);
+    }
+
+    public async Task<bool> DeleteServiceAsync(string @namespace, string name, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var result = await Owner(@namespace, name).DeleteServiceAsync(expectedVersion, cancellationToken);
+        return result.Accepted(new ResourceKey(ResourceKinds.Service, @namespace, name));
     }
 
     public async Task<EndpointView> RegisterEndpointAsync(string @namespace, EndpointRegistration registration, bool createOnly, CancellationToken cancellationToken)
@@ -63,18 +69,14 @@ internal sealed class ServiceRegistry(
         };
         var ttl = registration.TtlSeconds ?? options.DefaultEndpointTtlSeconds;
         DateTimeOffset? lease = ttl > 0 ? timeProvider.GetUtcNow().AddSeconds(ttl) : null;
-        var write = createOnly ? ResourceWrite.Create(resource, lease) : ResourceWrite.Upsert(resource, null, lease);
-        var result = await writer.WriteAsync([write], cancellationToken);
-        if (lease is { } expiresAt)
-        {
-            // The endpoint's partition expires its lease; tell it when, so it need not poll the store for new leases.
-            var partition = ShardHash.Of(@namespace, resource.Metadata.Name, options.Health.Shards);
-            _ = grains.GetGrain<IHealthPartitionGrain>(partition).LeaseScheduledAsync(expiresAt);
-        }
-
-        return ToView(result.Upserted[0], lease);
+        var result = await Owner(@namespace, spec.Service).RegisterEndpointAsync(resource, lease, createOnly, cancellationToken);
+        return ToView(result.Stored(resource.Key), lease);
     }
 
+    /// <summary>
+    /// A renewal moves only the lease column: no revision, nothing pushed, no resource changed. So it needs no owner
+    /// and is one statement for any number of endpoints; the endpoints' health partitions expire what is not renewed.
+    /// </summary>
     public async Task<IReadOnlyList<string>> RenewLeasesAsync(string @namespace, IReadOnlyList<string> endpointNames, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var keys = endpointNames.Select(name => new ResourceKey(ResourceKinds.Endpoint, @namespace, name)).ToList();
@@ -84,9 +86,13 @@ internal sealed class ServiceRegistry(
 
     public async Task<bool> DeregisterEndpointAsync(string @namespace, string endpointName, long? expectedVersion, CancellationToken cancellationToken)
     {
-        var key = new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName);
-        var result = await writer.WriteAsync([ResourceWrite.Delete(key, expectedVersion)], cancellationToken);
-        return result.Deleted.Count > 0;
+        if (EndpointSpec.ServiceOfName(endpointName) is not { } service)
+        {
+            return false;
+        }
+
+        var result = await Owner(@namespace, service).DeregisterEndpointAsync(endpointName, expectedVersion, cancellationToken);
+        return result.Accepted(new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName));
     }
 
     public Task<IReadOnlyList<EndpointView>> ListEndpointsAsync(string? @namespace, string? service, CancellationToken cancellationToken) =>
@@ -118,34 +124,17 @@ internal sealed class ServiceRegistry(
 
     public async Task<bool> ReportAsync(string @namespace, string endpointName, EndpointHealth health, CancellationToken cancellationToken)
     {
-        // Health reports race with re-registrations; retry on a version conflict rather than fail the report.
-        for (var attempt = 0; attempt < 3; attempt++)
+        if (EndpointSpec.ServiceOfName(endpointName) is not { } service)
         {
-            var stored = await store.GetAsync(new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName), cancellationToken);
-            if (stored is null)
-            {
-                return false;
-            }
-
-            var spec = MeshJson.FromElement<EndpointSpec>(stored.Resource.Spec)!;
-            if (spec.Health == health)
-            {
-                return true;
-            }
-
-            var updated = stored.Resource with { Spec = MeshJson.ToElement(spec with { Health = health }) };
-            try
-            {
-                await writer.WriteAsync([ResourceWrite.Upsert(updated, stored.Resource.Version)], cancellationToken);
-                return true;
-            }
-            catch (StoreConflictException) when (attempt < 2)
-            {
-            }
+            return false;
         }
 
-        return true;
+        var result = await Owner(@namespace, service).SetEndpointHealthAsync(endpointName, health, cancellationToken);
+        return result.Accepted(new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName));
     }
+
+    private IServiceRegistryGrain Owner(string @namespace, string service) =>
+        grains.GetGrain<IServiceRegistryGrain>(ServiceRegistryKey.For(@namespace, service));
 
     public static EndpointView ToView(MeshResource resource, DateTimeOffset? lease)
     {

@@ -30,33 +30,7 @@ public sealed class HealthPartitionGrainTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((silo, orleans) =>
-        {
-            orleans.AddMemoryGrainStorage(OrleansPostgresSiloBuilderExtensions.StorageName);
-            orleans.UseInMemoryReminderService();
-            orleans.AddMeshHealthPartitions();
-            // The silo's own failure-detection settings, so a killed silo is declared dead as quickly as in production.
-            orleans.Configure<ClusterMembershipOptions>(membership =>
-            {
-                membership.ProbeTimeout = TimeSpan.FromSeconds(1);
-                membership.NumMissedProbesLimit = 3;
-                membership.NumVotesForDeathDeclaration = 1;
-            });
-            orleans.Services.AddSingleton<IMeshStore>(_store);
-            orleans.Services.AddSingleton<IChangeAnnouncer>(_announced);
-            orleans.Services.AddSingleton<ShardOwnership>();
-            orleans.Services.AddSingleton(TimeProvider.System);
-            orleans.Services.AddSingleton(new Mesh.Silo.SiloOptions
-            {
-                SiloId = silo.SiloName,
-                LeaseSweepInterval = TimeSpan.FromMilliseconds(50),
-                LeaseSweepGraceAfterOutage = TimeSpan.Zero,
-                Health = new HealthOptions { Shards = Partitions },
-            });
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        _cluster = await MeshGrainCluster.StartAsync(_store, _announced, Partitions);
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
@@ -140,13 +114,4 @@ public sealed class HealthPartitionGrainTests : IAsyncLifetime
         Metadata = new ResourceMetadata { Name = name, Namespace = "default" },
         Spec = MeshJson.ToElement(new EndpointSpec { Service = "reviews", Address = "10.0.0.1", Port = 9080 }),
     };
-
-    private sealed class RecordingAnnouncer : IChangeAnnouncer
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<long> _revisions = new();
-
-        public IReadOnlyCollection<long> Revisions => _revisions;
-
-        public void Committed(long revision) => _revisions.Enqueue(revision);
-    }
 }
