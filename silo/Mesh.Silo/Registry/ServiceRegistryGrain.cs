@@ -18,9 +18,12 @@ namespace Mesh.Silo.Registry;
 /// store's group commit puts them into one transaction).
 /// </summary>
 [Reentrant]
-internal sealed class ServiceRegistryGrain(IMeshStore store, ResourceWriter writer, IGrainFactory grains, SiloOptions options)
+internal sealed class ServiceRegistryGrain(IMeshStore store, ResourceWriter writer, IGrainFactory grains, SiloOptions options, TimeProvider timeProvider)
     : Grain, IServiceRegistryGrain
 {
+    // Per health partition, the earliest lease expiry this activation told it about.
+    private readonly Dictionary<int, DateTimeOffset> _toldPartitions = [];
+
     private string Namespace => ServiceRegistryKey.Parse(this.GetPrimaryKeyString()).Namespace;
 
     private string Service => ServiceRegistryKey.Parse(this.GetPrimaryKeyString()).Service;
@@ -44,9 +47,7 @@ internal sealed class ServiceRegistryGrain(IMeshStore store, ResourceWriter writ
             var result = await OwnedWrites.UpsertAsync(writer, store, write, cancellationToken);
             if (leaseExpiresAt is { } expiresAt && result.Status == ResourceWriteStatus.Written)
             {
-                // The endpoint's health partition expires its lease; tell it when, so it need not poll the store for new leases.
-                var partition = ShardHash.Of(Namespace, endpoint.Metadata.Name, options.Health.Shards);
-                _ = grains.GetGrain<IHealthPartitionGrain>(partition).LeaseScheduledAsync(expiresAt);
+                TellPartition(ShardHash.Of(Namespace, endpoint.Metadata.Name, options.Health.Shards), expiresAt);
             }
 
             return result;
@@ -90,6 +91,23 @@ internal sealed class ServiceRegistryGrain(IMeshStore store, ResourceWriter writ
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The endpoint's health partition expires its lease; tell it when, so it need not poll the store for new leases.
+    /// Not when this grain already told it of an earlier expiry that is still to come: the partition sweeps at that
+    /// time, after this registration committed, and then re-reads its next expiry from the store, which includes this
+    /// one. Leases of one TTL end in registration order, so a service's registrations mostly need no message at all.
+    /// </summary>
+    private void TellPartition(int partition, DateTimeOffset expiresAt)
+    {
+        if (_toldPartitions.TryGetValue(partition, out var told) && told <= expiresAt && told > timeProvider.GetUtcNow())
+        {
+            return;
+        }
+
+        _toldPartitions[partition] = expiresAt;
+        _ = grains.GetGrain<IHealthPartitionGrain>(partition).LeaseScheduledAsync(expiresAt);
     }
 
     /// <summary>A call for another service's resource is a bug in the caller: it would bypass that service's owner.</summary>
