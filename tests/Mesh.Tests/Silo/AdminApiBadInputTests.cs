@@ -68,6 +68,12 @@ public sealed class AdminApiBadInputTests(AdminApiFixture fixture, ITestOutputHe
         { "no such API path", "POST", "/api/v1/namespaces/default/nothing", "{}", HttpStatusCode.NotFound, "no such API path" },
         { "newline after the namespace", "POST", "/api/v1/namespaces/default%0A/resources/VirtualService", Vs("fresh"), HttpStatusCode.BadRequest, "metadata.namespace" },
         { "query value of the wrong type", "DELETE", VsPath + "?resourceVersion=abc", "", HttpStatusCode.BadRequest, "\"field\":\"resourceVersion\"" },
+        // Writes go to the grain that owns the service, keyed namespace/service (an escaped slash stays escaped in route values).
+        { "deregister a name no registration makes", "DELETE", "/api/v1/namespaces/default/endpoints/nodot", "", HttpStatusCode.NotFound, "not found" },
+        { "deregister under an escaped slash", "DELETE", "/api/v1/namespaces/a%2Fb/endpoints/reviews.10.0.0.1.9080", "", HttpStatusCode.NotFound, "not found" },
+        { "health of an escaped-slash endpoint", "PUT", "/api/v1/namespaces/default/endpoints/a%2Fb.c/health", "{\"health\":\"Unhealthy\"}", HttpStatusCode.NotFound, "not found" },
+        { "delete a service under an escaped slash", "DELETE", "/api/v1/namespaces/a%2Fb/services/reviews", "", HttpStatusCode.NotFound, "not found" },
+        { "stale deregistration", "DELETE", "/api/v1/namespaces/default/endpoints/reviews.10.0.0.1.9080?resourceVersion=1", "", HttpStatusCode.Conflict, "resourceVersion" },
     };
 
     [Theory]
