@@ -26,7 +26,15 @@ public interface IServiceRegistryGrain : IGrainWithStringKey
 
     /// <summary>Sets an endpoint's health as an operator reports it (not a probe verdict).</summary>
     Task<ResourceWriteResult> SetEndpointHealthAsync(string name, EndpointHealth health, CancellationToken cancellationToken = default);
+
+    /// <summary>Where the service's one activation runs (activating it if needed).</summary>
+    Task<OwnerPlacement> WhereAsync();
 }
+
+/// <summary>The silo holding an owning grain's activation, and since when.</summary>
+[GenerateSerializer]
+[Alias("mesh.resources.owner-placement.v1")]
+public sealed record OwnerPlacement([property: Id(0)] string Silo, [property: Id(1)] DateTimeOffset ActivatedAt);
 
 /// <summary>The key of a service's registry grain.</summary>
 public static class ServiceRegistryKey

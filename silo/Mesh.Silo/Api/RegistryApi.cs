@@ -1,6 +1,7 @@
 using Mesh.Contracts.Domains;
 using Mesh.Contracts.Registry;
 using Mesh.Contracts.Resources;
+using Mesh.Grains.Registry;
 using Mesh.Silo.Registry;
 using Mesh.Storage.Abstractions;
 
@@ -18,6 +19,13 @@ internal static class RegistryApi
         api.MapGet("/namespaces/{ns}/services/{name}", (string ns, string name, PolicyLikeReads reads, CancellationToken ct) =>
             reads.GetAsync(new ResourceKey(ResourceKinds.Service, ns, name), ct));
 
+        api.MapGet("/namespaces/{ns}/services/{name}/owner", async (string ns, string name, IGrainFactory grains) =>
+            {
+                var placement = await grains.GetGrain<IServiceRegistryGrain>(ServiceRegistryKey.For(ns, name)).WhereAsync();
+                return new ServiceOwnerView(ns, name, placement.Silo, placement.ActivatedAt);
+            })
+            .WithSummary("The silo whose grain writes this service and its endpoints")
+            .WithDescription("Orleans keeps one activation of a service's registry grain in the cluster; every write of the service and its endpoints goes through it.");
         writes.MapPost("/namespaces/{ns}/services", async (string ns, HttpRequest request, ServiceRegistry registry, SiloOptions options, CancellationToken ct) =>
         {
             var service = Bind(await RequestBody.ReadJsonAsync<MeshResource>(request, options, ct), ns, null);
@@ -135,6 +143,9 @@ internal static class RegistryApi
     public static IResult NotFound(string kind, string ns, string name) =>
         Results.Json(new ErrorResponse($"{kind} '{ns}/{name}' not found", null, null), statusCode: 404);
 }
+
+/// <summary>Which silo holds the one activation of a service's registry grain, and since when.</summary>
+public sealed record ServiceOwnerView(string Namespace, string Name, string Silo, DateTimeOffset ActivatedAt);
 
 public sealed record LeaseRenewal(IReadOnlyList<string> Names, int TtlSeconds);
 

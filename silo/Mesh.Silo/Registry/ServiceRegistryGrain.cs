@@ -23,6 +23,7 @@ internal sealed class ServiceRegistryGrain(IMeshStore store, ResourceWriter writ
 {
     // Per health partition, the earliest lease expiry this activation told it about.
     private readonly Dictionary<int, DateTimeOffset> _toldPartitions = [];
+    private readonly OwnerPlacement _placement = new(options.SiloId, timeProvider.GetUtcNow());
 
     private string Namespace => ServiceRegistryKey.Parse(this.GetPrimaryKeyString()).Namespace;
 
@@ -92,6 +93,8 @@ internal sealed class ServiceRegistryGrain(IMeshStore store, ResourceWriter writ
             }
         });
     }
+
+    public Task<OwnerPlacement> WhereAsync() => Task.FromResult(_placement);
 
     /// <summary>
     /// The endpoint's health partition expires its lease; tell it when, so it need not poll the store for new leases.

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using Mesh.Contracts.Json;
+using Mesh.Silo.Api;
 using Mesh.Tests.Health;
 using Mesh.Tests.Infrastructure;
 using Mesh.Tests.Sidecar.EndToEnd;
@@ -40,6 +43,8 @@ public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper ou
             var held = (await HealthCluster.ShardsAsync(survivors[0])).Where(s => s.Owner == victim.SiloId).ToList();
             return held.Count > 0 ? held : null;
         }, TimeSpan.FromSeconds(20), () => $"{victim.SiloId} never held a health-check shard");
+        // Services whose registry grain (the one writer of a service and its endpoints) lives on the victim.
+        var victimServices = await OwnedByAsync(victim, victim.SiloId);
         var clock = Stopwatch.StartNew();
         victim.Kill();
 
@@ -59,6 +64,19 @@ public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper ou
         }, TimeSpan.FromSeconds(30), () => $"the shards of {victim.SiloId} were not taken over by the survivors");
         output.WriteLine($"{victimShards.Count} shard(s) of {victim.SiloId} taken over {clock.ElapsedMilliseconds} ms after the kill");
 
+        // Their owners are activated again on a survivor by the next write: every one of them takes writes again.
+        foreach (var service in victimServices)
+        {
+            await Poll.UntilTrueAsync(() => TryPutServiceAsync(survivors[^1], service), TimeSpan.FromSeconds(30),
+                () => $"service {service}, owned by {victim.SiloId}, never took a write again");
+        }
+
+        output.WriteLine($"{victimServices.Count} service(s) owned by {victim.SiloId} written through a survivor {clock.ElapsedMilliseconds} ms after the kill");
+        foreach (var service in victimServices)
+        {
+            Assert.Contains((await OwnerAsync(survivors[0], service)).Silo, survivorIds);
+        }
+
         await load.WaitForMoreAsync(300);
         // A change written through a survivor still reaches the client sidecar.
         await survivors[^1].Admin.PutResourceAsync(IstioResources.Subsets("reviews"));
@@ -66,7 +84,43 @@ public sealed class SiloKillTests(PostgresFixture postgres, ITestOutputHelper ou
         await load.StopAsync();
 
         Assert.NotEmpty(moved);
+        Assert.NotEmpty(victimServices);
         Assert.Empty(load.Failures);
         Assert.True(load.Succeeded >= 500, $"only {load.Succeeded} requests went through");
+    }
+
+    /// <summary>Writes services through <paramref name="silo"/> until at least two have their owner on <paramref name="siloId"/>.</summary>
+    private static async Task<List<string>> OwnedByAsync(SiloProcess silo, string siloId)
+    {
+        var owned = new List<string>();
+        for (var i = 0; i < 60 && owned.Count < 2; i++)
+        {
+            var service = $"owned-{i}";
+            await silo.Admin.PutServiceAsync(TestResources.Service(service));
+            if ((await OwnerAsync(silo, service)).Silo == siloId)
+            {
+                owned.Add(service);
+            }
+        }
+
+        return owned;
+    }
+
+    private static async Task<ServiceOwnerView> OwnerAsync(SiloProcess silo, string service) =>
+        (await silo.Admin.GetFromJsonAsync<ServiceOwnerView>($"/api/v1/namespaces/default/services/{service}/owner", MeshJson.Options))!;
+
+    /// <summary>One write of the service; false while its owner cannot be reached (a 503, or no answer within 3 s).</summary>
+    private static async Task<bool> TryPutServiceAsync(SiloProcess silo, string service)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            using var response = await silo.Admin.PutAsJsonAsync($"/api/v1/namespaces/default/services/{service}", TestResources.Service(service, port: 9090), MeshJson.Options, timeout.Token);
+            return response.IsSuccessStatusCode;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 }
