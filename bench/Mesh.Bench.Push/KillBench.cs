@@ -8,7 +8,8 @@ namespace Mesh.Bench.Push;
 /// <summary>
 /// kill -9 of one silo of three on one PostgreSQL, several rounds: how long until Orleans declares it dead (it leaves
 /// the members list), and until every health partition it held (its endpoints' probes and lease expiry) is active
-/// again on a survivor. Prints each round and the medians.
+/// again on a survivor, and until every service whose registry grain (its one writer) was on it takes writes again
+/// through a survivor. Prints each round and the medians.
 /// </summary>
 internal static class KillBench
 {
@@ -16,6 +17,7 @@ internal static class KillBench
     {
         var dead = new List<double>();
         var partitions = new List<double>();
+        var owners = new List<double>();
         await using var postgres = await Mesh.Tests.Infrastructure.PostgresServer.LaunchAsync(allowExternal: false);
         for (var round = 0; round < rounds; round++)
         {
@@ -39,6 +41,7 @@ internal static class KillBench
                 var victim = silos[int.Parse(victimId["silo-".Length..], System.Globalization.CultureInfo.InvariantCulture)];
                 observer = silos.First(s => s != victim);
                 var held = before.Where(s => s.Owner == victimId).ToDictionary(s => s.Shard);
+                var owned = await OwnedByAsync(victim, victimId);
 
                 var clock = Stopwatch.StartNew();
                 Process.GetProcessById(victim.ProcessId).Kill();
@@ -48,10 +51,12 @@ internal static class KillBench
                     {
                         var shards = (await ShardsAsync(observer)).ToDictionary(s => s.Shard);
                         return held.All(h => shards[h.Key].Owner is { } owner && owner != victimId && shards[h.Key].Generation > h.Value.Generation);
-                    }));
+                    }),
+                    TimeAsync(clock, async () => (await Task.WhenAll(owned.Select(service => TryWriteAsync(observer, service)))).All(ok => ok)));
                 dead.Add(times[0]);
                 partitions.Add(times[1]);
-                Console.WriteLine($"round {round + 1}: killed {victimId} (held {held.Count} partitions): declared dead after {times[0]:F0} ms, its partitions active on survivors after {times[1]:F0} ms");
+                owners.Add(times[2]);
+                Console.WriteLine($"round {round + 1}: killed {victimId} (held {held.Count} partitions, owned {owned.Count} services): declared dead after {times[0]:F0} ms, its partitions active on survivors after {times[1]:F0} ms, its services writable again after {times[2]:F0} ms");
             }
             finally
             {
@@ -62,8 +67,49 @@ internal static class KillBench
             }
         }
 
-        Console.WriteLine($"median over {rounds} rounds: declared dead {Median(dead):F0} ms, partitions serving again {Median(partitions):F0} ms");
+        Console.WriteLine($"median over {rounds} rounds: declared dead {Median(dead):F0} ms, partitions serving again {Median(partitions):F0} ms, service owners serving again {Median(owners):F0} ms");
     }
+
+    /// <summary>Writes 30 services through the victim (the caller's silo is where Orleans places most new activations) and keeps those it owns.</summary>
+    private static async Task<List<string>> OwnedByAsync(SiloHost silo, string siloId)
+    {
+        var owned = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            var service = $"owned-{i}";
+            if (await TryWriteAsync(silo, service)
+                && (await silo.Admin.GetFromJsonAsync<OwnerView>($"/api/v1/namespaces/bench/services/{service}/owner", MeshJson.Options))!.Silo == siloId)
+            {
+                owned.Add(service);
+            }
+        }
+
+        return owned;
+    }
+
+    /// <summary>One write of a service; false on an error or no answer within 2 s (its owner unreachable).</summary>
+    private static async Task<bool> TryWriteAsync(SiloHost silo, string service)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var body = new
+        {
+            apiVersion = "mesh.dev/v1",
+            kind = "Service",
+            metadata = new { name = service, @namespace = "bench" },
+            spec = new { ports = new[] { new { name = "http", port = 8080 } } },
+        };
+        try
+        {
+            using var response = await silo.Admin.PutAsJsonAsync($"/api/v1/namespaces/bench/services/{service}", body, MeshJson.Options, timeout.Token);
+            return response.IsSuccessStatusCode;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private sealed record OwnerView(string Silo);
 
     private static async Task<double> TimeAsync(Stopwatch clock, Func<Task<bool>> condition)
     {
