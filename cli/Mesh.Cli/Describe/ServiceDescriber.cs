@@ -18,6 +18,10 @@ internal static class ServiceDescriber
         output.WriteLine($"Host:            {view.Host.Fqdn}");
         output.WriteLine($"Labels:          {Labels(service.Metadata.Labels)}");
         output.WriteLine($"Version:         {service.Version}");
+        if (view.Owner is { } owner)
+        {
+            output.WriteLine($"Written by:      {owner.Silo} (its registry grain, active there since {owner.ActivatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)");
+        }
         output.WriteLine("Ports:");
         foreach (var port in spec.Ports)
         {

@@ -16,7 +16,8 @@ internal sealed record ServiceView(
     IReadOnlyList<EndpointView> Endpoints,
     IReadOnlyList<(MeshResource Resource, VirtualServiceSpec Spec)> VirtualServices,
     IReadOnlyList<(MeshResource Resource, DestinationRuleSpec Spec)> DestinationRules,
-    IReadOnlyList<SubscriberStatus> Subscribers)
+    IReadOnlyList<SubscriberStatus> Subscribers,
+    ServiceOwner? Owner)
 {
     /// <summary>The newest revision of anything shown: a sidecar that acknowledged it sees all of this.</summary>
     public long Revision => new[] { Service.Version }
@@ -44,7 +45,9 @@ internal sealed record ServiceView(
             .Where(s => Holds(s, host))
             .OrderBy(s => s.Id, StringComparer.Ordinal)
             .ToList();
-        return new ServiceView(service, host, endpoints, virtualServices, rules, subscribers);
+        // A silo older than the owning grains has no such path: the line is left out.
+        var owner = await client.FindAsync<ServiceOwner>(KindCatalog.Find("service").ItemPath(ns, name) + "/owner", ct);
+        return new ServiceView(service, host, endpoints, virtualServices, rules, subscribers, owner);
     }
 
     /// <summary>A VirtualService matters when it names the service as a host or sends traffic to it.</summary>
@@ -63,3 +66,6 @@ internal sealed record ServiceView(
             return nsPart != "~" && host.IsCoveredBy(hostPart, ns);
         });
 }
+
+/// <summary>The silo holding the service's registry grain, through which every write of it and its endpoints goes.</summary>
+internal sealed record ServiceOwner(string Silo, DateTimeOffset ActivatedAt);

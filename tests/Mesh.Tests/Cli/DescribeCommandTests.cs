@@ -33,6 +33,7 @@ public sealed class DescribeCommandTests(CliSiloFixture fixture) : IClassFixture
         Assert.True(result.ExitCode == 0, result.ToString());
         var text = result.Stdout;
         Assert.Contains("Host:            reviews.describe.svc.cluster.local", text, StringComparison.Ordinal);
+        Assert.Contains($"Written by:      {fixture.Silo.SiloId} (its registry grain, active there since ", text, StringComparison.Ordinal);
         Assert.Contains("http  9080/HTTP -> 9080", text, StringComparison.Ordinal);
         Assert.Contains("Endpoints:       2 (1 healthy)", text, StringComparison.Ordinal);
         Assert.Matches(@"127\.0\.0\.2:9081\s+3\s+Unhealthy\s+version=v2", text);
