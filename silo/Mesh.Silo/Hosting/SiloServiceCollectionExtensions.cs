@@ -52,6 +52,7 @@ internal static class SiloServiceCollectionExtensions
         services.AddSingleton<Mesh.Contracts.Domains.IServiceRegistry>(sp => sp.GetRequiredService<ServiceRegistry>());
         services.AddSingleton<Mesh.Contracts.Domains.IEndpointHealth>(sp => sp.GetRequiredService<ServiceRegistry>());
         services.AddSingleton<IResourceValidator, IstioResourceValidator>();
+        services.AddSingleton<OwnerCalls>();
         services.AddSingleton<PolicyStore>();
         services.AddSingleton<Mesh.Contracts.Domains.IPolicyStore>(sp => sp.GetRequiredService<PolicyStore>());
         services.AddSingleton<PolicyLikeReads>();

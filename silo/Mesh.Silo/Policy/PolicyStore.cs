@@ -13,14 +13,14 @@ namespace Mesh.Silo.Policy;
 /// The policy domain's API-facing side: validates a resource with <c>istio/</c> (every error with its field path), then
 /// hands the write to the grain that owns the resource's namespace (<see cref="IPolicyGrain"/>); reads come from the store.
 /// </summary>
-internal sealed class PolicyStore(IMeshStore store, IGrainFactory grains, IResourceValidator validator) : IPolicyStore
+internal sealed class PolicyStore(IMeshStore store, IGrainFactory grains, OwnerCalls calls, IResourceValidator validator) : IPolicyStore
 {
     public async Task<MeshResource> ApplyAsync(MeshResource resource, bool createOnly, CancellationToken cancellationToken)
     {
         var errors = new List<FieldError>(validator.Validate(resource));
         errors.AddRange(await MissingExportsAsync(resource, cancellationToken));
         InputValidation.Throw(errors);
-        var result = await Owner(resource.Key.Namespace).ApplyAsync(resource, createOnly, cancellationToken);
+        var result = await calls.SendAsync(() => Owner(resource.Key.Namespace).ApplyAsync(resource, createOnly, cancellationToken), cancellationToken);
         return result.Stored(resource.Key);
     }
 
@@ -53,7 +53,7 @@ internal sealed class PolicyStore(IMeshStore store, IGrainFactory grains, IResou
 
     public async Task<bool> DeleteAsync(ResourceKey key, long? expectedVersion, CancellationToken cancellationToken)
     {
-        var result = await Owner(key.Namespace).DeleteAsync(key.Kind, key.Name, expectedVersion, cancellationToken);
+        var result = await calls.SendAsync(() => Owner(key.Namespace).DeleteAsync(key.Kind, key.Name, expectedVersion, cancellationToken), cancellationToken);
         return result.Accepted(key);
     }
 

@@ -15,7 +15,7 @@ namespace Mesh.Silo.Registry;
 /// <c>Service</c> and <c>Endpoint</c> resources, so they flow through the same log as everything else.
 /// </summary>
 internal sealed class ServiceRegistry(
-    IMeshStore store, IOutlierReportStore outliers, IGrainFactory grains, SiloOptions options, TimeProvider timeProvider)
+    IMeshStore store, IOutlierReportStore outliers, IGrainFactory grains, OwnerCalls calls, SiloOptions options, TimeProvider timeProvider)
     : IServiceRegistry, IEndpointHealth
 {
     public async Task<MeshResource> UpsertServiceAsync(MeshResource service, bool createOnly, CancellationToken cancellationToken)
@@ -28,13 +28,13 @@ internal sealed class ServiceRegistry(
         }
 
         InputValidation.Throw(errors);
-        var result = await Owner(service.Key.Namespace, service.Metadata.Name).WriteServiceAsync(service, createOnly, cancellationToken);
+        var result = await calls.SendAsync(() => Owner(service.Key.Namespace, service.Metadata.Name).WriteServiceAsync(service, createOnly, cancellationToken), cancellationToken);
         return result.Stored(service.Key);
     }
 
     public async Task<bool> DeleteServiceAsync(string @namespace, string name, long? expectedVersion, CancellationToken cancellationToken)
     {
-        var result = await Owner(@namespace, name).DeleteServiceAsync(expectedVersion, cancellationToken);
+        var result = await calls.SendAsync(() => Owner(@namespace, name).DeleteServiceAsync(expectedVersion, cancellationToken), cancellationToken);
         return result.Accepted(new ResourceKey(ResourceKinds.Service, @namespace, name));
     }
 
@@ -69,7 +69,7 @@ internal sealed class ServiceRegistry(
         };
         var ttl = registration.TtlSeconds ?? options.DefaultEndpointTtlSeconds;
         DateTimeOffset? lease = ttl > 0 ? timeProvider.GetUtcNow().AddSeconds(ttl) : null;
-        var result = await Owner(@namespace, spec.Service).RegisterEndpointAsync(resource, lease, createOnly, cancellationToken);
+        var result = await calls.SendAsync(() => Owner(@namespace, spec.Service).RegisterEndpointAsync(resource, lease, createOnly, cancellationToken), cancellationToken);
         return ToView(result.Stored(resource.Key), lease);
     }
 
@@ -91,7 +91,7 @@ internal sealed class ServiceRegistry(
             return false;
         }
 
-        var result = await Owner(@namespace, service).DeregisterEndpointAsync(endpointName, expectedVersion, cancellationToken);
+        var result = await calls.SendAsync(() => Owner(@namespace, service).DeregisterEndpointAsync(endpointName, expectedVersion, cancellationToken), cancellationToken);
         return result.Accepted(new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName));
     }
 
@@ -129,7 +129,7 @@ internal sealed class ServiceRegistry(
             return false;
         }
 
-        var result = await Owner(@namespace, service).SetEndpointHealthAsync(endpointName, health, cancellationToken);
+        var result = await calls.SendAsync(() => Owner(@namespace, service).SetEndpointHealthAsync(endpointName, health, cancellationToken), cancellationToken);
         return result.Accepted(new ResourceKey(ResourceKinds.Endpoint, @namespace, endpointName));
     }
 

@@ -96,6 +96,24 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
         Poll.UntilTrueAsync(async () => await RevisionAsync() >= revision, timeout ?? TimeSpan.FromSeconds(20),
             () => $"sidecar never reached revision {revision}:\n{Process.Output}");
 
+    /// <summary>
+    /// Waits until the state file holds <paramref name="revision"/>. The sidecar swaps a configuration in (which
+    /// <see cref="RevisionAsync"/> reports) before it saves it, so a test that kills it to restart from the file must
+    /// wait for the save.
+    /// </summary>
+    public Task WaitForStateFileAsync(long revision) =>
+        Poll.UntilTrueAsync(async () =>
+        {
+            if (!File.Exists(StateFile))
+            {
+                return false;
+            }
+
+            // Saved through a temporary file and a rename, so a file that exists is complete.
+            using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(StateFile));
+            return document.RootElement.TryGetProperty("revision", out var saved) && saved.GetInt64() >= revision;
+        }, TimeSpan.FromSeconds(20), () => $"the state file {StateFile} never held revision {revision}");
+
     public async Task<long> RevisionAsync()
     {
         using var dump = JsonDocument.Parse(await Admin.GetStringAsync("/config_dump"));

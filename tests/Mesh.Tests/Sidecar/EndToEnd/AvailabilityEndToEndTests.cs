@@ -84,6 +84,7 @@ public sealed class AvailabilityEndToEndTests(PostgresFixture postgres, ITestOut
         await mesh.SyncAsync(first);
         var revision = await first.RevisionAsync();
         Assert.Equal("v1", await first.Proxy.GetStringAsync("http://reviews:9080/"));
+        await first.WaitForStateFileAsync(revision);
 
         first.Process.Kill();
         mesh.Silo.Kill();
@@ -103,6 +104,7 @@ public sealed class AvailabilityEndToEndTests(PostgresFixture postgres, ITestOut
         await mesh.AddServiceAsync("reviews", 9080, v1);
         var first = await mesh.StartSidecarAsync("productpage");
         await mesh.SyncAsync(first);
+        await first.WaitForStateFileAsync(await first.RevisionAsync());
         first.Process.Kill();
         var saved = await File.ReadAllTextAsync(first.StateFile);
         await File.WriteAllTextAsync(first.StateFile, saved[..(saved.Length / 2)]);
@@ -124,6 +126,7 @@ public sealed class AvailabilityEndToEndTests(PostgresFixture postgres, ITestOut
         var first = await mesh.StartSidecarAsync("productpage");
         await mesh.SyncAsync(first);
         var revision = await first.RevisionAsync();
+        await first.WaitForStateFileAsync(revision);
         first.Process.Kill();
 
         var restarted = await mesh.StartSidecarAsync("productpage-resumed", stateFile: first.StateFile);
