@@ -61,9 +61,35 @@ public sealed class DatabaseCutTests(PostgresFixture postgres, ITestOutputHelper
             }, Deadline, () => "the cut silo never noticed it lost the database");
             Assert.Contains(await ClusterMesh.MembersAsync(siloA), m => m.Id == "silo-cut" && m.Status == "Active");
 
-            using (var refused = await siloB.Admin.PutAsJsonAsync("/api/v1/namespaces/default/services/during-cut", TestResources.Service("during-cut"), MeshJson.Options))
+            // A write goes to the grain that owns its service. Through the cut silo, one whose owner is on the cut silo
+            // is refused with a 503; one whose owner is on the silo that still has the database is stored there.
+            var ownedHere = await OwnedOnAsync([siloB, siloA], "during-cut", "silo-cut")
+                ?? throw new InvalidOperationException("no registry grain was placed on the cut silo in 100 tries");
+            using (var refused = await siloB.Admin.PutAsJsonAsync($"/api/v1/namespaces/default/services/{ownedHere}", TestResources.Service(ownedHere), MeshJson.Options))
             {
                 Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            }
+
+            // Orleans chooses where a new owner goes, so there may be none on the other silo; when there is, the write
+            // through the cut silo is stored, not refused.
+            if (await OwnedOnAsync([siloA, siloB], "stored-during-cut", "silo-keeps-db") is { } ownedThere)
+            {
+                using (var stored = await siloB.Admin.PutAsJsonAsync($"/api/v1/namespaces/default/services/{ownedThere}", TestResources.Service(ownedThere), MeshJson.Options))
+                {
+                    Assert.Equal(System.Net.HttpStatusCode.OK, stored.StatusCode);
+                }
+
+                using var read = await siloA.Admin.GetAsync($"/api/v1/namespaces/default/services/{ownedThere}");
+                Assert.Equal(System.Net.HttpStatusCode.OK, read.StatusCode);
+            }
+            else
+            {
+                output.WriteLine("no registry grain was placed on silo-keeps-db; only the refusal was checked");
+            }
+
+            using (var absent = await siloA.Admin.GetAsync($"/api/v1/namespaces/default/services/{ownedHere}"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.NotFound, absent.StatusCode);
             }
 
             await load.WaitForMoreAsync(200);
@@ -104,5 +130,21 @@ public sealed class DatabaseCutTests(PostgresFixture postgres, ITestOutputHelper
             await using var command = new NpgsqlCommand(sql, connection);
             await command.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>A service name, with <paramref name="prefix"/>, whose registry grain Orleans placed on <paramref name="siloId"/>; null if none in 100 tries.</summary>
+    private static async Task<string?> OwnedOnAsync(SiloProcess[] via, string prefix, string siloId)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var name = $"{prefix}-{i}";
+            var owner = await via[i % via.Length].Admin.GetFromJsonAsync<Mesh.Silo.Api.ServiceOwnerView>($"/api/v1/namespaces/default/services/{name}/owner", MeshJson.Options);
+            if (owner!.Silo == siloId)
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 }
