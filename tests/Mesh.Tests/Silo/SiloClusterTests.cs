@@ -123,9 +123,16 @@ public sealed class SiloClusterTests(PostgresFixture postgres, ITestOutputHelper
             Assert.True(terminated > 0, "silo-b had no connections to cut");
         }
 
+        // A write through silo-a runs on its service's owner, which may be on silo-b: there the first use of a
+        // connection the cut closed fails with a 503, and the client writes again (the point here is silo-b's subscriber).
         for (var i = 0; i < 5; i++)
         {
-            await _silos[0].Admin.PutServiceAsync(TestResources.Service($"after-cut-{i}"));
+            var service = TestResources.Service($"after-cut-{i}");
+            await Poll.UntilTrueAsync(async () =>
+            {
+                using var response = await _silos[0].Admin.PutAsJsonAsync($"/api/v1/namespaces/default/services/{service.Metadata.Name}", service, MeshJson.Options);
+                return response.IsSuccessStatusCode;
+            }, Deadline, () => $"{service.Metadata.Name} was never written");
         }
 
         await onB.WaitForAsync(s => Enumerable.Range(0, 5).All(i => s.Has(TestResources.ServiceKey($"after-cut-{i}"))), Deadline, "all writes made after the cut");
