@@ -25,9 +25,16 @@ internal sealed class ServiceRegistryGrain(IMeshStore store, ResourceWriter writ
     private readonly Dictionary<int, DateTimeOffset> _toldPartitions = [];
     private readonly OwnerPlacement _placement = new(options.SiloId, timeProvider.GetUtcNow());
 
-    private string Namespace => ServiceRegistryKey.Parse(this.GetPrimaryKeyString()).Namespace;
+    private string Namespace { get; set; } = "";
 
-    private string Service => ServiceRegistryKey.Parse(this.GetPrimaryKeyString()).Service;
+    private string Service { get; set; } = "";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The key never changes; read it once rather than on every call.
+        (Namespace, Service) = ServiceRegistryKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
 
     public Task<ResourceWriteResult> WriteServiceAsync(MeshResource service, bool createOnly, CancellationToken cancellationToken = default)
     {
