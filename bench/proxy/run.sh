@@ -17,16 +17,18 @@ for tool in wrk nginx haproxy h2load dotnet python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y wrk nginx haproxy nghttp2-client)"; exit 1; }
 done
 
-UPSTREAM=18080; NGINX=18081; HAPROXY=18082; BARE=18083
+UPSTREAM=18080; NGINX=18081; HAPROXY=18082; BARE=18083; CEILING=18084; SERVE=18085
 SC1_OUT=18101; SC1_IN=18102; SC1_ADMIN=18103
 SC2_OUT=18111; SC2_IN=18112; SC2_ADMIN=18113   # client sidecar of the two-hop chain
 SC3_OUT=18121; SC3_IN=18122; SC3_ADMIN=18123   # server sidecar of the two-hop chain
 
-echo "publishing the sidecar and building the bare YARP floor (Release)..." >&2
+echo "publishing the sidecar, building the bare YARP floor and the Kestrel ceiling (Release)..." >&2
 # As it ships (NativeAOT); MESH_BENCH_SIDECAR names another build, e.g. an older commit's, for an A/B.
 SIDECAR=${MESH_BENCH_SIDECAR:-$("$ROOT/scripts/publish-sidecar.sh")}
 dotnet build -c Release "$ROOT/bench/Mesh.Bench.BareYarp/Mesh.Bench.BareYarp.csproj" -v q -nologo >/dev/null
 BARE_YARP="$ROOT/bench/Mesh.Bench.BareYarp/bin/Release/net10.0/Mesh.Bench.BareYarp.dll"
+dotnet build -c Release "$ROOT/bench/Mesh.Bench.ForwardCeiling/Mesh.Bench.ForwardCeiling.csproj" -v q -nologo >/dev/null
+CEILING_DLL="$ROOT/bench/Mesh.Bench.ForwardCeiling/bin/Release/net10.0/Mesh.Bench.ForwardCeiling.dll"
 
 mkdir -p "$WORK/logs"
 
@@ -64,10 +66,14 @@ start_sidecar two-client $SC2_OUT $SC2_IN $SC2_ADMIN "$WORK/sc2.json"; SC2_PID=$
 start_sidecar two-server $SC3_OUT $SC3_IN $SC3_ADMIN "$WORK/sc3.json" --service upstream --app-port $UPSTREAM; SC3_PID=$!
 # YARP's forwarder and nothing else, with the sidecar's runtime settings: the floor of any YARP-based proxy here.
 dotnet "$BARE_YARP" "$BARE" "http://127.0.0.1:$UPSTREAM" > "$WORK/logs/bare-yarp.log" 2>&1 & PIDS+=($!); BARE_PID=$!
+# The ceiling of any proxy hosted in Kestrel: a hand-written keep-alive forwarder doing the least a proxy can, and
+# Kestrel serving 1 KB itself (its server half alone; not a proxy, so it is left out of the fixed-rate phase).
+dotnet "$CEILING_DLL" "$CEILING" "$UPSTREAM" forward > "$WORK/logs/ceiling-forward.log" 2>&1 & PIDS+=($!); CEILING_PID=$!
+dotnet "$CEILING_DLL" "$SERVE" "$UPSTREAM" serve > "$WORK/logs/kestrel-serve.log" 2>&1 & PIDS+=($!); SERVE_PID=$!
 for admin in $SC1_ADMIN $SC2_ADMIN $SC3_ADMIN; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$admin/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 done
-for port in $UPSTREAM $NGINX $HAPROXY $BARE; do
+for port in $UPSTREAM $NGINX $HAPROXY $BARE $CEILING $SERVE; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 curl -sf -o /dev/null -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" || { echo "sidecar does not route"; curl -si -H "Host: upstream" "http://127.0.0.1:$SC1_OUT/" | head -5; curl -si "http://127.0.0.1:$UPSTREAM/" | head -3; cat "$WORK/logs/"*error.log; exit 1; }
@@ -81,6 +87,8 @@ TARGETS=(
   "nginx|http://127.0.0.1:$NGINX/||$NGINX_PID"
   "haproxy|http://127.0.0.1:$HAPROXY/||$HAPROXY_PID"
   "bare-yarp|http://127.0.0.1:$BARE/||$BARE_PID"
+  "ceiling-forward|http://127.0.0.1:$CEILING/||$CEILING_PID"
+  "kestrel-serve|http://127.0.0.1:$SERVE/||$SERVE_PID"
 )
 
 
@@ -96,7 +104,7 @@ for round in $(seq "$ROUNDS"); do
     args=(-t$THREADS -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ -n "$host" ]] && args+=(-H "Host: $host")
     # Warm-up: the sidecar needs a few seconds of traffic for tiered JIT (tier-1 + PGO) and connection pools.
-    wrk -t1 -c"$CONNECTIONS" -d"$([[ $round == 1 && ( -n "$host" || $name == bare-yarp ) ]] && echo 4 || echo 1)s" ${host:+-H "Host: $host"} "$url" >/dev/null
+    wrk -t1 -c"$CONNECTIONS" -d"$([[ $round == 1 && ( -n "$host" || $name == bare-yarp || $name == ceiling-forward || $name == kestrel-serve ) ]] && echo 4 || echo 1)s" ${host:+-H "Host: $host"} "$url" >/dev/null
     if [[ "$name" == "sidecar-1-hop" ]]; then
       ( sleep $((DURATION / 2)); awk '/VmRSS/ {print $2}' /proc/$SC1_PID/status > "$WORK/rss" ) & SAMPLER=$!
     fi
@@ -161,6 +169,7 @@ print(q(.5), q(.9), q(.99))" "$log"
 for round in $(seq "$RATE_ROUNDS"); do
   for target in "${TARGETS[@]:1}"; do
     IFS='|' read -r name url host pids <<< "$target"
+    [[ $name == kestrel-serve ]] && continue
     # Warm-up (tiered JIT) when the wrk rounds were skipped (ROUNDS=0).
     [[ $round == 1 && "$ROUNDS" == 0 ]] && wrk -t1 -c16 -d4s ${host:+-H "Host: $host"} "$url" >/dev/null
     read -r d50 d90 d99 < <(rate_run direct "http://127.0.0.1:$UPSTREAM/" "")
@@ -178,6 +187,7 @@ echo "| target | p50 ms | p90 ms | p99 ms | added p50 ms (median of paired diffe
 echo "|---|---|---|---|---|"
 for target in "${TARGETS[@]}"; do
   name=${target%%|*}
+  [[ $name == kestrel-serve ]] && continue
   added=$([[ $name == direct ]] && echo — || printf "%.3f" "$(median "${ADDED[$name]}")")
   printf "| %s | %.3f | %.3f | %.3f | %s |\n" "$name" "$(median "${R50[$name]}")" "$(median "${R90[$name]}")" "$(median "${R99[$name]}")" "$added"
 done
