@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-hop proxy benchmark: direct vs one sidecar vs two sidecars vs nginx vs haproxy, all in ONE run, same machine.
 # Upstream: nginx serving a static 1 KB file (keep-alive). Load: wrk, HTTP/1.1 keep-alive.
-# Usage: bench/proxy/run.sh [duration_seconds=6] [rounds=3] [connections=32]   (MESH_BENCH_SIDECAR: the sidecar to run)
+# Usage: bench/proxy/run.sh [duration_seconds=6] [rounds=3] [connections=32]   (MESH_BENCH_SIDECAR: the sidecar to run;
+# MESH_BENCH_BARE_YARP: a published bare YARP executable to run instead of its JIT build)
 # Results: medians over rounds, printed as a markdown table (paste into docs/benchmarks.md (section "Sidecar proxy")).
 set -euo pipefail
 
@@ -65,7 +66,13 @@ start_sidecar one $SC1_OUT $SC1_IN $SC1_ADMIN "$WORK/sc1.json"; SC1_PID=$!
 start_sidecar two-client $SC2_OUT $SC2_IN $SC2_ADMIN "$WORK/sc2.json"; SC2_PID=$!
 start_sidecar two-server $SC3_OUT $SC3_IN $SC3_ADMIN "$WORK/sc3.json" --service upstream --app-port $UPSTREAM; SC3_PID=$!
 # YARP's forwarder and nothing else, with the sidecar's runtime settings: the floor of any YARP-based proxy here.
-dotnet "$BARE_YARP" "$BARE" "http://127.0.0.1:$UPSTREAM" > "$WORK/logs/bare-yarp.log" 2>&1 & PIDS+=($!); BARE_PID=$!
+# MESH_BENCH_BARE_YARP names a published executable of it instead (bench/proxy/floor.sh leaves a NativeAOT one in
+# artifacts/bare-yarp-aot), to tell NativeAOT's cost from the mesh's.
+if [[ -n "${MESH_BENCH_BARE_YARP:-}" ]]; then
+  "$MESH_BENCH_BARE_YARP" "$BARE" "http://127.0.0.1:$UPSTREAM" > "$WORK/logs/bare-yarp.log" 2>&1 & PIDS+=($!); BARE_PID=$!
+else
+  dotnet "$BARE_YARP" "$BARE" "http://127.0.0.1:$UPSTREAM" > "$WORK/logs/bare-yarp.log" 2>&1 & PIDS+=($!); BARE_PID=$!
+fi
 # The ceiling of any proxy hosted in Kestrel: a hand-written keep-alive forwarder doing the least a proxy can, and
 # Kestrel serving 1 KB itself (its server half alone; not a proxy, so it is left out of the fixed-rate phase).
 dotnet "$CEILING_DLL" "$CEILING" "$UPSTREAM" forward > "$WORK/logs/ceiling-forward.log" 2>&1 & PIDS+=($!); CEILING_PID=$!

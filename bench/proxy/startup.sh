@@ -10,8 +10,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SIDECAR=${3:-$("$ROOT/scripts/publish-sidecar.sh")}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-python3 - "$SIDECAR" "$SERVICES" "$STARTS" "$WORK" <<'PY'
-import http.client, json, os, signal, socket, statistics, subprocess, sys, time
+python3 - "$SIDECAR" "$SERVICES" "$STARTS" "$WORK" "$ROOT/bench/proxy" <<'PY'
+import json, os, statistics, sys
+sys.path.insert(0, sys.argv[5])
+import starts as starts_lib
 
 sidecar, services, starts, work = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 resources = []
@@ -27,50 +29,12 @@ for i in range(services):
 state = os.path.join(work, "state.json")
 json.dump({"revision": 1, "resources": resources}, open(state, "w"))
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def launch(n):
+    admin = starts_lib.free_port()
+    return ([sidecar, "--id", f"startup-{n}", "--outbound-port", str(starts_lib.free_port()), "--inbound-port", str(starts_lib.free_port()),
+             "--admin-port", str(admin), "--state-file", state, "--access-log", "off"], admin, "/ready")
 
-def ready(port):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        c.request("GET", "/ready")
-        ok = c.getresponse().status == 200
-        c.close()
-        return ok
-    except OSError:
-        return False
-
-def rss_kb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-times, rss = [], []
-for n in range(starts):
-    admin = free_port()
-    args = [sidecar, "--id", f"startup-{n}", "--outbound-port", str(free_port()), "--inbound-port", str(free_port()),
-            "--admin-port", str(admin), "--state-file", state, "--access-log", "off"]
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, f"log-{n}"), "w"))
-    try:
-        deadline = start + 30
-        while not ready(admin):
-            if proc.poll() is not None or time.perf_counter() > deadline:
-                sys.exit(f"sidecar did not become ready (exit {proc.poll()}): " + open(os.path.join(work, f"log-{n}")).read()[-2000:])
-            time.sleep(0.001)
-        times.append((time.perf_counter() - start) * 1000)
-        time.sleep(2)
-        rss.append(rss_kb(proc.pid) / 1024)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+times, rss = starts_lib.measure(starts, launch, work)
 
 print(f"sidecar {sidecar}; state file of {services} services ({len(resources)} resources, {os.path.getsize(state) // 1024} KB); "
       f"{starts} starts; {os.cpu_count()} cores")

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Mesh.Tests.Infrastructure;
 
 namespace Mesh.Tests.Demo;
@@ -95,19 +93,7 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
         }
     }
 
-    public static bool IsPortFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    public static bool IsPortFree(int port) => TestPorts.IsFree(port);
 
     public async Task SignalAsync(string signal)
     {
@@ -119,8 +105,9 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            // Below Linux's ephemeral range (32768+), where port-0 servers and outgoing connections take their ports.
-            var candidate = Random.Shared.Next(200, 320) * 100;
+            // Below Linux's ephemeral range (32768+), where port-0 servers and outgoing connections take their ports, and
+            // below TestPorts' range, so no other test is handed a port of this block before the script binds it.
+            var candidate = Random.Shared.Next(200, 259) * 100;
             if (PortOffsets.All(offset => IsPortFree(candidate + offset)))
             {
                 return candidate;

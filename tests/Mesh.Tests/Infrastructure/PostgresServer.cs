@@ -64,7 +64,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
             // Another process may grab the port between probing and binding; try a few.
             for (var attempt = 1; ; attempt++)
             {
-                var port = PostgresTools.FreePort();
+                var port = TestPorts.Next();
                 var server = new PostgresServer(Admin(port), bin, directory, port);
                 try
                 {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Mesh.Tests.Infrastructure;
 
@@ -63,14 +61,6 @@ internal static class PostgresTools
         await process.WaitForExitAsync(cancellationToken);
         return (process.ExitCode, (await stdout + await stderr).Trim());
     }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
 
     /// <summary>The cluster's data directory inside the server's temp directory.</summary>
     public static string DataDirectory(string directory) => Path.Combine(directory, "data");

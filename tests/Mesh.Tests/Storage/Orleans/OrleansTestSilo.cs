@@ -36,11 +36,11 @@ internal sealed class OrleansTestSilo : IAsyncDisposable
     public static async Task<OrleansTestSilo> StartAsync(string connectionString, string clusterId, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        var port = PostgresTools.FreePort();
+        var port = TestPorts.Next();
         builder.UseOrleans(silo => silo
             .UseMeshPostgres(connectionString)
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId))
-            .ConfigureEndpoints(IPAddress.Loopback, port, PostgresTools.FreePort())
+            .ConfigureEndpoints(IPAddress.Loopback, port, TestPorts.Next())
             // The default minimum period is one minute; the reminder test ticks every second.
             .Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1)));
         var host = builder.Build();
