@@ -111,7 +111,7 @@ for round in $(seq "$ROUNDS"); do
     args=(-t$THREADS -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ -n "$host" ]] && args+=(-H "Host: $host")
     # Warm-up: the sidecar needs a few seconds of traffic for tiered JIT (tier-1 + PGO) and connection pools.
-    wrk -t1 -c"$CONNECTIONS" -d"$([[ $round == 1 && ( -n "$host" || $name == bare-yarp || $name == ceiling-forward || $name == kestrel-serve ) ]] && echo 4 || echo 1)s" ${host:+-H "Host: $host"} "$url" >/dev/null
+    wrk -t1 -c"$CONNECTIONS" -d"$([[ $round == 1 && ! $name =~ ^(direct|nginx|haproxy)$ ]] && echo 4 || echo 1)s" ${host:+-H "Host: $host"} "$url" >/dev/null
     if [[ "$name" == "sidecar-1-hop" ]]; then
       ( sleep $((DURATION / 2)); awk '/VmRSS/ {print $2}' /proc/$SC1_PID/status > "$WORK/rss" ) & SAMPLER=$!
     fi

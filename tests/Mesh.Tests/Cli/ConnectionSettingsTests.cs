@@ -37,7 +37,7 @@ public sealed class ConnectionSettingsTests(CliSiloFixture fixture) : IClassFixt
     [Fact]
     public async Task Apply_ServerDown_ExitsFour()
     {
-        var result = await new Meshctl(new Uri($"http://127.0.0.1:{ManagedProcess.FreePort()}"), "t").RunAsync("apply", "-f", Sample);
+        var result = await new Meshctl(new Uri($"http://127.0.0.1:{TestPorts.Next()}"), "t").RunAsync("apply", "-f", Sample);
 
         Assert.Equal(4, result.ExitCode);
         Assert.Contains("cannot reach the silo at http://127.0.0.1:", result.Stderr, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class ConnectionSettingsTests(CliSiloFixture fixture) : IClassFixt
         try
         {
             Directory.CreateDirectory(Path.Combine(home.FullName, ".mesh"));
-            await File.WriteAllTextAsync(Path.Combine(home.FullName, ".mesh", "config.yaml"), $"server: http://127.0.0.1:{ManagedProcess.FreePort()}\n");
+            await File.WriteAllTextAsync(Path.Combine(home.FullName, ".mesh", "config.yaml"), $"server: http://127.0.0.1:{TestPorts.Next()}\n");
             var meshctl = new Meshctl(null, null);
             meshctl.Environment["HOME"] = home.FullName;
 

@@ -89,7 +89,7 @@ public sealed class ProxyConfigCommandTests(CliSiloFixture fixture) : IClassFixt
     [Fact]
     public async Task ProxyConfig_AdminUnreachable_ExitsFour()
     {
-        var result = await new Meshctl(null, null).RunAsync("proxy-config", "any", "--admin", $"http://127.0.0.1:{ManagedProcess.FreePort()}");
+        var result = await new Meshctl(null, null).RunAsync("proxy-config", "any", "--admin", $"http://127.0.0.1:{TestPorts.Next()}");
 
         Assert.Equal(4, result.ExitCode);
         Assert.Contains("(from --admin)", result.Stderr, StringComparison.Ordinal);

@@ -30,7 +30,7 @@ public sealed class DemoAppFixture : IAsyncLifetime
 
     private async Task<Uri> StartAsync(params string[] args)
     {
-        var url = new Uri($"http://127.0.0.1:{ManagedProcess.FreePort().ToString(CultureInfo.InvariantCulture)}");
+        var url = new Uri($"http://127.0.0.1:{TestPorts.Next().ToString(CultureInfo.InvariantCulture)}");
         var process = ManagedProcess.StartDotnet(string.Join(' ', args), MeshPaths.Demo, ["--urls", url.ToString(), "--token-delay-ms", "0", .. args],
             new Dictionary<string, string?> { ["HTTP_PROXY"] = null, ["http_proxy"] = null });
         _processes.Add(process);

@@ -93,8 +93,6 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
         }
     }
 
-    public static bool IsPortFree(int port) => TestPorts.IsFree(port);
-
     public async Task SignalAsync(string signal)
     {
         using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", _script.Id.ToString(CultureInfo.InvariantCulture)]);
@@ -108,7 +106,7 @@ internal sealed class LocalMeshProcess : IAsyncDisposable
             // Below Linux's ephemeral range (32768+), where port-0 servers and outgoing connections take their ports, and
             // below TestPorts' range, so no other test is handed a port of this block before the script binds it.
             var candidate = Random.Shared.Next(200, 259) * 100;
-            if (PortOffsets.All(offset => IsPortFree(candidate + offset)))
+            if (PortOffsets.All(offset => TestPorts.IsFree(candidate + offset)))
             {
                 return candidate;
             }

@@ -61,7 +61,7 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
         Assert.Equal(0, await mesh.Script.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(started.All(p => !LocalMeshProcess.IsRunning(p.Pid)),
             $"still running after down.sh: {string.Join(", ", started.Where(p => LocalMeshProcess.IsRunning(p.Pid)))}");
-        var busy = LocalMeshProcess.PortOffsets.Select(o => mesh.BasePort + o).Where(p => !LocalMeshProcess.IsPortFree(p)).ToList();
+        var busy = LocalMeshProcess.PortOffsets.Select(o => mesh.BasePort + o).Where(p => !TestPorts.IsFree(p)).ToList();
         Assert.True(busy.Count == 0, $"ports still bound after down.sh: {string.Join(", ", busy)}");
     }
 
@@ -257,7 +257,7 @@ public sealed class LocalMeshTests(ITestOutputHelper output)
 
         await Poll.UntilTrueAsync(() => Task.FromResult(started.All(p => !LocalMeshProcess.IsRunning(p.Pid))), TimeSpan.FromSeconds(20),
             () => $"still running after SIGINT: {string.Join(", ", started.Where(p => LocalMeshProcess.IsRunning(p.Pid)))}");
-        var busy = LocalMeshProcess.PortOffsets.Select(o => mesh.BasePort + o).Where(p => !LocalMeshProcess.IsPortFree(p)).ToList();
+        var busy = LocalMeshProcess.PortOffsets.Select(o => mesh.BasePort + o).Where(p => !TestPorts.IsFree(p)).ToList();
         Assert.True(busy.Count == 0, $"ports still bound after SIGINT: {string.Join(", ", busy)}");
         Assert.False(File.Exists(Path.Combine(mesh.StateDirectory, "pids")), "the pids file outlived the mesh");
         Assert.Contains("local mesh stopped", mesh.Script.Output, StringComparison.Ordinal);

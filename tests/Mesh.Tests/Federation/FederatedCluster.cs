@@ -50,8 +50,8 @@ internal sealed class FederatedCluster : IAsyncDisposable
     public static async Task<FederatedCluster> StartAsync(string name, string region, string zone, ITestOutputHelper log, bool echo = true,
         string? postgres = null, bool peeringRelay = false, IReadOnlyDictionary<string, string?>? extraSettings = null, int silos = 1)
     {
-        var gatewayPort = ManagedProcess.FreePort();
-        var siloPort = ManagedProcess.FreePort();
+        var gatewayPort = TestPorts.Next();
+        var siloPort = TestPorts.Next();
         var relay = peeringRelay ? StallingTcpRelay.Start(siloPort) : null;
         var settings = Settings(name, gatewayPort);
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())

@@ -149,7 +149,7 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output)
     {
         await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output, echo: false);
         await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
-        var tcpPort = Infrastructure.ManagedProcess.FreePort();
+        var tcpPort = Infrastructure.TestPorts.Next();
         await using var line = LineServer.Start("c2");
         foreach (var cluster in new[] { c1, c2 })
         {

@@ -16,7 +16,7 @@ public sealed class FederationRestartTests(PostgresFixture postgres, ITestOutput
         var database = await postgres.CreateDatabaseAsync("fed_c1");
         // A silo restarted on its host keeps its Orleans port: Orleans then declares the killed incarnation dead as the
         // new one joins, instead of waiting to find it unreachable.
-        var orleans = new Dictionary<string, string?> { ["Mesh__Orleans__SiloPort"] = ManagedProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var orleans = new Dictionary<string, string?> { ["Mesh__Orleans__SiloPort"] = TestPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture) };
         await using var c1 = await FederatedCluster.StartAsync("c1", "r1", "z1", output, echo: false, postgres: database, extraSettings: orleans);
         await using var c2 = await FederatedCluster.StartAsync("c2", "r1", "z2", output);
         // c1 redeems c2's token, so after the restart c1 is the side that keeps dialing a dead peer.

@@ -69,7 +69,7 @@ public sealed class ActiveHealthCheckTests(PostgresFixture postgres, ITestOutput
         await _cluster.Admin.PutServiceAsync(HealthCluster.Service("db", new HealthCheckSpec { Tcp = new TcpHealthCheck(), Interval = "200ms", Timeout = "500ms", HealthyThreshold = 1, UnhealthyThreshold = 2 }));
         var open = await ProbeUpstream.StartAsync();
         _cluster.Upstreams.Add(open);
-        var closed = await _cluster.Admin.RegisterAsync(new EndpointRegistration { Service = "db", Address = "127.0.0.1", Port = ManagedProcess.FreePort(), Health = EndpointHealth.Healthy });
+        var closed = await _cluster.Admin.RegisterAsync(new EndpointRegistration { Service = "db", Address = "127.0.0.1", Port = TestPorts.Next(), Health = EndpointHealth.Healthy });
         var listening = await _cluster.Admin.RegisterAsync(new EndpointRegistration { Service = "db", Address = "127.0.0.1", Port = open.Port, Health = EndpointHealth.Unknown });
         await using var subscriber = await TestSubscriber.ConnectAsync(_cluster.Silos[0].BaseAddress, new NodeInfo { Id = "tcp-watcher", Namespace = "default" });
 

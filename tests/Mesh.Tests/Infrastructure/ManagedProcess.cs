@@ -139,7 +139,4 @@ internal sealed class ManagedProcess : IAsyncDisposable
 
         _process.Dispose();
     }
-
-    /// <summary>A loopback port that was free a moment ago.</summary>
-    public static int FreePort() => TestPorts.Next();
 }

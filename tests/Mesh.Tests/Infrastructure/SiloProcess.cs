@@ -36,7 +36,7 @@ internal sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(string? postgres = null, string? siloId = null, ITestOutputHelper? log = null,
         IReadOnlyDictionary<string, string?>? settings = null, int? port = null)
     {
-        var chosenPort = port ?? ManagedProcess.FreePort();
+        var chosenPort = port ?? TestPorts.Next();
         var id = siloId ?? $"silo-{chosenPort}";
         for (var attempt = 1; ; attempt++)
         {
@@ -49,7 +49,7 @@ internal sealed class SiloProcess : IAsyncDisposable
                 // A free port is only free when chosen: another process (or another silo's Orleans port, also chosen
                 // free and bound later) can take it before this silo binds. Only that race is retried, on a new port.
                 log?.WriteLine($"{id}: port {chosenPort} was taken before the silo bound it; retrying on another port");
-                chosenPort = ManagedProcess.FreePort();
+                chosenPort = TestPorts.Next();
             }
         }
     }

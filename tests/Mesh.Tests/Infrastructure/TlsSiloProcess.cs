@@ -7,7 +7,7 @@ internal static class TlsSiloProcess
 {
     public static (ManagedProcess Process, Uri Address) Start(string name, ITestOutputHelper? log, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var address = new Uri($"https://127.0.0.1:{ManagedProcess.FreePort()}");
+        var address = new Uri($"https://127.0.0.1:{TestPorts.Next()}");
         var environment = new Dictionary<string, string?>
         {
             ["Mesh__AdminToken"] = SiloProcess.AdminToken,

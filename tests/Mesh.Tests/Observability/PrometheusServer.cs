@@ -38,7 +38,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
             $"  - job_name: {t.Key}\n    metrics_path: /metrics\n    static_configs:\n      - targets: ['127.0.0.1:{t.Value.ToString(CultureInfo.InvariantCulture)}']\n"));
         var configFile = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configFile, config);
-        var port = ManagedProcess.FreePort();
+        var port = TestPorts.Next();
         var process = ManagedProcess.Start("prometheus", Binary,
         [
             $"--config.file={configFile}", $"--storage.tsdb.path={Path.Combine(directory, "data")}",

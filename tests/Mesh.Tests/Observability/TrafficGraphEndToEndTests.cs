@@ -87,8 +87,8 @@ public sealed class TrafficGraphEndToEndTests(ITestOutputHelper output)
     {
         await using var bed = await MeshTestBed.StartAsync(output);
         await using var echo = LineServer.Start("v1");
-        var servicePort = ManagedProcess.FreePort();
-        var tcpPort = ManagedProcess.FreePort();
+        var servicePort = TestPorts.Next();
+        var tcpPort = TestPorts.Next();
         await bed.Silo.Admin.PutServiceAsync(TcpRoutingEndToEndTests.TcpService("tcp-echo", servicePort));
         await bed.ApplyAsync(SecureMesh.PeerAuthentication("STRICT"));
         await bed.ApplyAsync(IstioResources.Gateway("tcp-gateway", new

@@ -21,7 +21,7 @@ public sealed class GatewayTlsEndToEndTests(ITestOutputHelper log)
         var app = await bed.StartUpstreamAsync("v1");
         await bed.AddServiceAsync("web", 9080, app);
         using var certificate = WriteCertificate(bed.Directory, out var certPath, out var keyPath);
-        var httpsPort = ManagedProcess.FreePort();
+        var httpsPort = TestPorts.Next();
         var gateway = await bed.StartSidecarAsync("shop-gateway", labels: "istio=ingressgateway",
             extraArgs: ["--mode", "gateway", "--gateway-https-port", httpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
@@ -76,7 +76,7 @@ public sealed class GatewayTlsEndToEndTests(ITestOutputHelper log)
         using var authority = new Security.TestCa("shop-ca");
         using var certificate = authority.IssueForHost(Host);
         await Security.SecureMesh.PutCredentialAsync(bed.Silo, "shop-credential", certificate, null);
-        var httpsPort = ManagedProcess.FreePort();
+        var httpsPort = TestPorts.Next();
         var gateway = await bed.StartSidecarAsync("shop-gateway", labels: "istio=ingressgateway",
             extraArgs: ["--mode", "gateway", "--gateway-https-port", httpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--join-token", await Security.SecureMesh.JoinTokenAsync(bed.Silo, "shop-gateway")]);

@@ -25,7 +25,7 @@ public sealed class TcpRoutingEndToEndTests(ITestOutputHelper log)
         await using var bed = await MeshTestBed.StartAsync(log);
         await using var v1 = LineServer.Start("v1");
         await using var v2 = LineServer.Start("v2");
-        var port = ManagedProcess.FreePort();
+        var port = TestPorts.Next();
         await bed.Silo.Admin.PutServiceAsync(TcpService("tcp-echo", port));
         await bed.ApplyAsync(SecureMesh.PeerAuthentication("STRICT"));
         await bed.ApplyAsync(IstioResources.Subsets("tcp-echo"));
@@ -96,7 +96,7 @@ public sealed class TcpRoutingEndToEndTests(ITestOutputHelper log)
         using var certificateB = SelfSigned("b.example.test");
         await using var serverA = LineServer.Start("A", certificateA);
         await using var serverB = LineServer.Start("B", certificateB);
-        var port = ManagedProcess.FreePort();
+        var port = TestPorts.Next();
         await bed.AddServiceAsync("tls-a", port, [serverA.Port]);
         await bed.AddServiceAsync("tls-b", port, [serverB.Port]);
         await bed.ApplyAsync(EgressListener(port, "TLS", "*/*"));
@@ -130,9 +130,9 @@ public sealed class TcpRoutingEndToEndTests(ITestOutputHelper log)
         await using var bed = await MeshTestBed.StartAsync(log);
         await using var v1 = LineServer.Start("v1");
         await using var v2 = LineServer.Start("v2");
-        var servicePort = ManagedProcess.FreePort();
-        var tcpPort = ManagedProcess.FreePort();
-        var eastWestPort = ManagedProcess.FreePort();
+        var servicePort = TestPorts.Next();
+        var tcpPort = TestPorts.Next();
+        var eastWestPort = TestPorts.Next();
         await bed.Silo.Admin.PutServiceAsync(TcpService("tcp-echo", servicePort));
         await bed.ApplyAsync(IstioResources.Subsets("tcp-echo"));
         // samples/tcp-echo/tcp-echo-20-v2.yaml from Istio, on this test's ports, plus an east-west AUTO_PASSTHROUGH server.
